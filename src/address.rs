@@ -1,0 +1,565 @@
+//! Socket addresses, what callers may pass as one ([`ToAddress`]), and their
+//! resolution against a socket's family, as Python's `socket` module does it.
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use socket2::SockAddr;
+
+use crate::constants::{Family, SockType};
+use crate::error::{Error, Result};
+
+/// The longest `AF_UNIX` path the OS takes, in bytes, without the final NUL.
+fn unix_path_limit() -> usize {
+    // SAFETY: `sockaddr_un` is plain old data; all-zero bytes are a valid value.
+    let storage: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    storage.sun_path.len() - 1
+}
+
+/// The address of an `AF_UNIX` socket.
+///
+/// ```
+/// use pysocket::UnixAddress;
+/// let path = UnixAddress::from("/tmp/app.sock");
+/// assert_eq!(path.to_string(), "/tmp/app.sock");
+/// let name = UnixAddress::from("\0app"); // Linux's abstract namespace
+/// assert_eq!(name, UnixAddress::Abstract(b"app".to_vec()));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum UnixAddress {
+    /// A file system path.
+    Path(PathBuf),
+    /// A name in Linux's abstract namespace (given without the leading NUL).
+    Abstract(Vec<u8>),
+    /// No name: an unbound socket, or a peer that never bound (Python shows `''`).
+    /// Binding to it asks Linux to choose an abstract name ("autobind").
+    Unnamed,
+}
+
+impl UnixAddress {
+    /// The file system path, if this is one.
+    pub fn as_path(&self) -> Option<&Path> {
+        match self {
+            UnixAddress::Path(path) => Some(path),
+            _ => None,
+        }
+    }
+
+    fn from_bytes(bytes: &[u8]) -> UnixAddress {
+        match bytes.split_first() {
+            None => UnixAddress::Unnamed,
+            Some((0, name)) => UnixAddress::Abstract(name.to_vec()),
+            Some(_) => UnixAddress::Path(PathBuf::from(OsStr::from_bytes(bytes))),
+        }
+    }
+
+    fn to_sockaddr(&self) -> Result<SockAddr> {
+        let bytes: Vec<u8> = match self {
+            UnixAddress::Path(path) => {
+                let bytes = path.as_os_str().as_bytes();
+                if bytes.contains(&0) {
+                    return Err(Error::invalid(format!(
+                        "AF_UNIX path {path:?} contains a NUL byte"
+                    )));
+                }
+                if bytes.len() > unix_path_limit() {
+                    return Err(Error::invalid(format!(
+                        "AF_UNIX path too long: {path:?} is {} bytes, the limit is {}",
+                        bytes.len(),
+                        unix_path_limit()
+                    )));
+                }
+                bytes.to_vec()
+            }
+            UnixAddress::Abstract(name) => {
+                if name.len() > unix_path_limit() {
+                    return Err(Error::invalid(format!(
+                        "AF_UNIX abstract name too long: {} bytes, the limit is {}",
+                        name.len(),
+                        unix_path_limit()
+                    )));
+                }
+                let mut bytes = Vec::with_capacity(name.len() + 1);
+                bytes.push(0);
+                bytes.extend_from_slice(name);
+                bytes
+            }
+            UnixAddress::Unnamed => Vec::new(),
+        };
+        SockAddr::unix(OsStr::from_bytes(&bytes))
+            .map_err(|err| Error::invalid(format!("AF_UNIX address {self}: {err}")))
+    }
+}
+
+impl fmt::Display for UnixAddress {
+    /// The path; an abstract name as `@name` (as `ss` shows it); nothing when unnamed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UnixAddress::Path(path) => write!(f, "{}", path.display()),
+            UnixAddress::Abstract(name) => write!(f, "@{}", String::from_utf8_lossy(name)),
+            UnixAddress::Unnamed => Ok(()),
+        }
+    }
+}
+
+impl From<&str> for UnixAddress {
+    /// A path, or an abstract name when it starts with `"\0"`.
+    fn from(text: &str) -> UnixAddress {
+        UnixAddress::from_bytes(text.as_bytes())
+    }
+}
+
+impl From<&Path> for UnixAddress {
+    /// A path, or an abstract name when it starts with a NUL byte.
+    fn from(path: &Path) -> UnixAddress {
+        UnixAddress::from_bytes(path.as_os_str().as_bytes())
+    }
+}
+
+/// A socket address: what `getsockname`, `getpeername`, `accept` and
+/// `recvfrom` return, and one of the things [`ToAddress`] accepts.
+///
+/// ```
+/// use std::net::{Ipv4Addr, SocketAddr};
+/// use pysocket::Address;
+///
+/// let addr = Address::from(SocketAddr::from((Ipv4Addr::LOCALHOST, 8001)));
+/// assert_eq!(addr.to_string(), "127.0.0.1:8001");
+/// assert_eq!(addr.port(), Some(8001));
+/// assert_eq!(addr.ip(), Some(Ipv4Addr::LOCALHOST.into()));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Address {
+    /// An `AF_INET` address: Python's `(host, port)`.
+    Inet(SocketAddrV4),
+    /// An `AF_INET6` address: Python's `(host, port, flowinfo, scope_id)`.
+    Inet6(SocketAddrV6),
+    /// An `AF_UNIX` address: Python's path string or bytes.
+    Unix(UnixAddress),
+}
+
+impl Address {
+    /// The IP address, for `Inet` and `Inet6`.
+    pub fn ip(&self) -> Option<IpAddr> {
+        self.as_socket_addr().map(|addr| addr.ip())
+    }
+
+    /// The port, for `Inet` and `Inet6`.
+    pub fn port(&self) -> Option<u16> {
+        self.as_socket_addr().map(|addr| addr.port())
+    }
+
+    /// The std address, for `Inet` and `Inet6`.
+    pub fn as_socket_addr(&self) -> Option<SocketAddr> {
+        match self {
+            Address::Inet(addr) => Some(SocketAddr::V4(*addr)),
+            Address::Inet6(addr) => Some(SocketAddr::V6(*addr)),
+            Address::Unix(_) => None,
+        }
+    }
+
+    /// The Unix address, for `Unix`.
+    pub fn as_unix(&self) -> Option<&UnixAddress> {
+        match self {
+            Address::Unix(addr) => Some(addr),
+            _ => None,
+        }
+    }
+
+    /// The family this address belongs to.
+    pub fn family(&self) -> Family {
+        match self {
+            Address::Inet(_) => Family::INET,
+            Address::Inet6(_) => Family::INET6,
+            Address::Unix(_) => Family::UNIX,
+        }
+    }
+
+    /// The OS form of the address.
+    pub(crate) fn to_sockaddr(&self) -> Result<SockAddr> {
+        match self {
+            Address::Inet(addr) => Ok(SockAddr::from(*addr)),
+            Address::Inet6(addr) => Ok(SockAddr::from(*addr)),
+            Address::Unix(addr) => addr.to_sockaddr(),
+        }
+    }
+
+    /// Reads an address the OS returned.
+    pub(crate) fn from_sockaddr(addr: &SockAddr) -> Result<Address> {
+        if let Some(v4) = addr.as_socket_ipv4() {
+            return Ok(Address::Inet(v4));
+        }
+        if let Some(v6) = addr.as_socket_ipv6() {
+            return Ok(Address::Inet6(v6));
+        }
+        if addr.is_unix() {
+            if addr.is_unnamed() {
+                return Ok(Address::Unix(UnixAddress::Unnamed));
+            }
+            if let Some(name) = addr.as_abstract_namespace() {
+                return Ok(Address::Unix(UnixAddress::Abstract(name.to_vec())));
+            }
+            if let Some(path) = addr.as_pathname() {
+                // Some systems report the whole `sun_path`, NUL padding included.
+                let bytes = path.as_os_str().as_bytes();
+                let end = memchr::memchr(0, bytes).unwrap_or(bytes.len());
+                return Ok(Address::Unix(UnixAddress::from_bytes(&bytes[..end])));
+            }
+            return Ok(Address::Unix(UnixAddress::Unnamed));
+        }
+        Err(Error::invalid(format!(
+            "addresses of family {} are not supported",
+            Family::from(i32::from(addr.family()))
+        )))
+    }
+}
+
+impl fmt::Display for Address {
+    /// Rust's notation: `127.0.0.1:8001`, `[::1]:8001`, or the Unix path.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Address::Inet(addr) => addr.fmt(f),
+            Address::Inet6(addr) => addr.fmt(f),
+            Address::Unix(addr) => addr.fmt(f),
+        }
+    }
+}
+
+impl From<SocketAddr> for Address {
+    fn from(addr: SocketAddr) -> Address {
+        match addr {
+            SocketAddr::V4(addr) => Address::Inet(addr),
+            SocketAddr::V6(addr) => Address::Inet6(addr),
+        }
+    }
+}
+
+impl From<SocketAddrV4> for Address {
+    fn from(addr: SocketAddrV4) -> Address {
+        Address::Inet(addr)
+    }
+}
+
+impl From<SocketAddrV6> for Address {
+    fn from(addr: SocketAddrV6) -> Address {
+        Address::Inet6(addr)
+    }
+}
+
+impl From<UnixAddress> for Address {
+    fn from(addr: UnixAddress) -> Address {
+        Address::Unix(addr)
+    }
+}
+
+/// What `bind`, `connect`, `connect_ex`, `sendto` and the module functions
+/// accept as an address, interpreted against the socket's family as Python
+/// does:
+///
+/// | value | `AF_INET` / `AF_INET6` | `AF_UNIX` |
+/// |-------|------------------------|-----------|
+/// | `("host", port)`, `(String, port)` | `""` is the wildcard, `"<broadcast>"` is 255.255.255.255, a literal is used as is, any other name is resolved for the family | error |
+/// | `(IpAddr, port)`, `SocketAddr`, `SocketAddrV4`, `SocketAddrV6` | used when its version fits the family | error |
+/// | `"host:port"` (`&str`, `String`) | parsed, IPv6 in brackets (`"[::1]:80"`) | a path |
+/// | `&Path`, `PathBuf` | error | a path; starting with `\0`, a Linux abstract name |
+/// | [`Address`], [`UnixAddress`] | when its family fits | when its family fits |
+///
+/// A mismatch is [`Error::InvalidArgument`] naming the problem; a name that does
+/// not resolve is [`Error::Resolve`].
+///
+/// ```
+/// use pysocket::{ToAddress, Address, AF_INET, AF_INET6, AF_UNIX, Error};
+///
+/// let addr = ("127.0.0.1", 8001).to_address(AF_INET)?;
+/// assert_eq!(addr.to_string(), "127.0.0.1:8001");
+/// assert_eq!("[::1]:80".to_address(AF_INET6)?.to_string(), "[::1]:80");
+/// assert_eq!(("", 80).to_address(AF_INET)?.to_string(), "0.0.0.0:80");
+/// assert!(matches!(("::1", 80).to_address(AF_INET), Err(Error::InvalidArgument(_))));
+/// assert!(matches!("localhost:http".to_address(AF_INET), Err(Error::InvalidArgument(_))));
+/// assert!(matches!("/tmp/x.sock".to_address(AF_UNIX)?, Address::Unix(_)));
+/// # Ok::<(), Error>(())
+/// ```
+pub trait ToAddress {
+    /// The address for a socket of `family`: the first one a name resolves to.
+    fn to_address(&self, family: Family) -> Result<Address>;
+
+    /// Every address for a socket of `family`, in the resolver's order (what
+    /// `create_connection` tries one after another). One address unless a
+    /// name is resolved.
+    fn to_addresses(&self, family: Family) -> Result<Vec<Address>> {
+        self.to_address(family).map(|addr| vec![addr])
+    }
+}
+
+impl<T: ToAddress + ?Sized> ToAddress for &T {
+    fn to_address(&self, family: Family) -> Result<Address> {
+        (**self).to_address(family)
+    }
+
+    fn to_addresses(&self, family: Family) -> Result<Vec<Address>> {
+        (**self).to_addresses(family)
+    }
+}
+
+impl ToAddress for Address {
+    fn to_address(&self, family: Family) -> Result<Address> {
+        match self {
+            Address::Inet(addr) => ip_for_family(SocketAddr::V4(*addr), family),
+            Address::Inet6(addr) => ip_for_family(SocketAddr::V6(*addr), family),
+            Address::Unix(addr) => addr.to_address(family),
+        }
+    }
+}
+
+impl ToAddress for UnixAddress {
+    fn to_address(&self, family: Family) -> Result<Address> {
+        if family != Family::UNIX {
+            return Err(Error::invalid(format!(
+                "an {family} socket takes a host and port, not the AF_UNIX address {self:?}"
+            )));
+        }
+        Ok(Address::Unix(self.clone()))
+    }
+}
+
+impl ToAddress for SocketAddr {
+    fn to_address(&self, family: Family) -> Result<Address> {
+        ip_for_family(*self, family)
+    }
+}
+
+impl ToAddress for SocketAddrV4 {
+    fn to_address(&self, family: Family) -> Result<Address> {
+        ip_for_family(SocketAddr::V4(*self), family)
+    }
+}
+
+impl ToAddress for SocketAddrV6 {
+    fn to_address(&self, family: Family) -> Result<Address> {
+        ip_for_family(SocketAddr::V6(*self), family)
+    }
+}
+
+macro_rules! ip_tuple {
+    ($($ip:ty),*) => {$(
+        impl ToAddress for ($ip, u16) {
+            fn to_address(&self, family: Family) -> Result<Address> {
+                ip_for_family(SocketAddr::new(self.0.into(), self.1), family)
+            }
+        }
+    )*};
+}
+ip_tuple!(IpAddr, Ipv4Addr, Ipv6Addr);
+
+impl ToAddress for (&str, u16) {
+    fn to_address(&self, family: Family) -> Result<Address> {
+        let mut first = host_port(self.0, self.1, family, false)?;
+        first.pop().ok_or_else(|| resolve_empty(self.0))
+    }
+
+    fn to_addresses(&self, family: Family) -> Result<Vec<Address>> {
+        host_port(self.0, self.1, family, true)
+    }
+}
+
+impl ToAddress for (String, u16) {
+    fn to_address(&self, family: Family) -> Result<Address> {
+        (self.0.as_str(), self.1).to_address(family)
+    }
+
+    fn to_addresses(&self, family: Family) -> Result<Vec<Address>> {
+        (self.0.as_str(), self.1).to_addresses(family)
+    }
+}
+
+impl ToAddress for str {
+    fn to_address(&self, family: Family) -> Result<Address> {
+        match family {
+            Family::UNIX => UnixAddress::from(self).to_address(family),
+            _ => {
+                let (host, port) = split_host_port(self)?;
+                (host, port).to_address(family)
+            }
+        }
+    }
+
+    fn to_addresses(&self, family: Family) -> Result<Vec<Address>> {
+        match family {
+            Family::UNIX => self.to_address(family).map(|addr| vec![addr]),
+            _ => {
+                let (host, port) = split_host_port(self)?;
+                (host, port).to_addresses(family)
+            }
+        }
+    }
+}
+
+impl ToAddress for String {
+    fn to_address(&self, family: Family) -> Result<Address> {
+        self.as_str().to_address(family)
+    }
+
+    fn to_addresses(&self, family: Family) -> Result<Vec<Address>> {
+        self.as_str().to_addresses(family)
+    }
+}
+
+impl ToAddress for Path {
+    fn to_address(&self, family: Family) -> Result<Address> {
+        if family != Family::UNIX {
+            return Err(Error::invalid(format!(
+                "an {family} socket takes a host and port, not the path {self:?}"
+            )));
+        }
+        Ok(Address::Unix(UnixAddress::from(self)))
+    }
+}
+
+impl ToAddress for PathBuf {
+    fn to_address(&self, family: Family) -> Result<Address> {
+        self.as_path().to_address(family)
+    }
+}
+
+/// Checks that an IP address fits a socket of `family`.
+fn ip_for_family(addr: SocketAddr, family: Family) -> Result<Address> {
+    match (family, addr) {
+        (Family::INET | Family::UNSPEC, SocketAddr::V4(v4)) => Ok(Address::Inet(v4)),
+        (Family::INET6 | Family::UNSPEC, SocketAddr::V6(v6)) => Ok(Address::Inet6(v6)),
+        (Family::INET, SocketAddr::V6(_)) => Err(Error::invalid(format!(
+            "{addr} is an IPv6 address; the socket is AF_INET"
+        ))),
+        (Family::INET6, SocketAddr::V4(_)) => Err(Error::invalid(format!(
+            "{addr} is an IPv4 address; the socket is AF_INET6"
+        ))),
+        (Family::UNIX, _) => Err(Error::invalid(format!(
+            "an AF_UNIX socket takes a path, not the address {addr}"
+        ))),
+        (other, _) => Err(Error::invalid(format!(
+            "an {other} socket does not take the IP address {addr}"
+        ))),
+    }
+}
+
+/// Splits `"host:port"` (`"[v6]:port"` for IPv6 literals).
+pub(crate) fn split_host_port(text: &str) -> Result<(&str, u16)> {
+    let (host, port) = if let Some(rest) = text.strip_prefix('[') {
+        let (host, port) = rest
+            .split_once("]:")
+            .ok_or_else(|| Error::invalid(format!("{text:?} is not \"[host]:port\"")))?;
+        (host, port)
+    } else {
+        let (host, port) = text.rsplit_once(':').ok_or_else(|| {
+            Error::invalid(format!(
+                "{text:?} is not \"host:port\" (no ':' before a port)"
+            ))
+        })?;
+        if host.contains(':') {
+            return Err(Error::invalid(format!(
+                "{text:?}: an IPv6 address takes brackets, as in \"[{host}]:{port}\""
+            )));
+        }
+        (host, port)
+    };
+    let port = port.parse::<u16>().map_err(|_| {
+        Error::invalid(format!(
+            "port {port:?} in {text:?} is not a number from 0 to 65535"
+        ))
+    })?;
+    Ok((host, port))
+}
+
+/// Python's `setipaddr`: a host string and port for a socket of `family`.
+fn host_port(host: &str, port: u16, family: Family, all: bool) -> Result<Vec<Address>> {
+    if !matches!(family, Family::INET | Family::INET6 | Family::UNSPEC) {
+        let what = if family == Family::UNIX {
+            "a path"
+        } else {
+            "an address of its own family"
+        };
+        return Err(Error::invalid(format!(
+            "an {family} socket takes {what}, not the host and port ({host:?}, {port})"
+        )));
+    }
+    let literal = match host {
+        "" if family == Family::INET6 => Some(IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
+        "" => Some(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        "<broadcast>" => Some(IpAddr::V4(Ipv4Addr::BROADCAST)),
+        _ => host.parse::<IpAddr>().ok(),
+    };
+    if let Some(ip) = literal {
+        return ip_for_family(SocketAddr::new(ip, port), family).map(|addr| vec![addr]);
+    }
+    let mut resolved = resolve(host, port, family)?;
+    if !all {
+        resolved.truncate(1);
+    }
+    Ok(resolved)
+}
+
+/// Resolves `host` with `getaddrinfo(3)` for `family`, keeping the resolver's
+/// order and dropping the duplicates it returns once per socket type.
+pub(crate) fn resolve(host: &str, port: u16, family: Family) -> Result<Vec<Address>> {
+    if host.contains('\0') {
+        return Err(Error::invalid(format!(
+            "host name {host:?} contains a NUL byte"
+        )));
+    }
+    let hints = dns_lookup::AddrInfoHints {
+        address: family.as_raw(),
+        socktype: SockType::STREAM.as_raw(),
+        ..dns_lookup::AddrInfoHints::default()
+    };
+    let service = port.to_string();
+    let entries = dns_lookup::getaddrinfo(Some(host), Some(&service), Some(hints))
+        .map_err(|err| resolve_error(host, &err))?;
+    let mut found: Vec<Address> = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(Error::Io)?;
+        // Only the family asked for: AF_UNSPEC takes both.
+        if let Ok(addr) = ip_for_family(entry.sockaddr, family) {
+            if !found.contains(&addr) {
+                found.push(addr);
+            }
+        }
+    }
+    if found.is_empty() {
+        return Err(resolve_empty(host));
+    }
+    Ok(found)
+}
+
+/// Python's `gaierror` from a failed `getaddrinfo`/`getnameinfo`.
+pub(crate) fn resolve_error(host: &str, err: &dns_lookup::LookupError) -> Error {
+    let code = err.error_num();
+    let message = match code {
+        0 => "name resolution failed".to_owned(),
+        libc::EAI_SYSTEM => io::Error::last_os_error().to_string(),
+        _ => gai_strerror(code),
+    };
+    Error::Resolve {
+        host: host.to_owned(),
+        code,
+        message,
+    }
+}
+
+fn resolve_empty(host: &str) -> Error {
+    Error::Resolve {
+        host: host.to_owned(),
+        code: libc::EAI_NONAME,
+        message: gai_strerror(libc::EAI_NONAME),
+    }
+}
+
+/// The resolver's own text for a `getaddrinfo` code.
+pub(crate) fn gai_strerror(code: i32) -> String {
+    // SAFETY: gai_strerror returns a pointer to a static, NUL-terminated string
+    // for any code, known or not.
+    let text = unsafe { std::ffi::CStr::from_ptr(libc::gai_strerror(code)) };
+    text.to_string_lossy().into_owned()
+}

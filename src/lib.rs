@@ -1,0 +1,119 @@
+//! Python's `socket` module for Rust: the same calls, CPython's semantics, on
+//! [`socket2`].
+//!
+//! A Python programmer reading a Rust port of their program recognises every
+//! call; a Rust programmer finds what they expect: [`Result`] with an error
+//! that keeps the errno, [`Duration`](std::time::Duration) timeouts,
+//! `std::io` traits, fd traits, and a [`Socket`] that is `Send + Sync`.
+//!
+//! ```
+//! use pysocket::{Socket, AF_INET, SOCK_STREAM};
+//!
+//! // server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+//! let server = Socket::new(AF_INET, SOCK_STREAM)?;
+//! server.bind(("127.0.0.1", 0))?;          // server.bind(('127.0.0.1', 0))
+//! server.listen(5)?;                        // server.listen(5)
+//!
+//! let client = Socket::new(AF_INET, SOCK_STREAM)?;
+//! client.connect(server.getsockname()?)?;   // client.connect(server.getsockname())
+//! let (conn, _addr) = server.accept()?;     // conn, addr = server.accept()
+//!
+//! client.sendall(b"hello")?;                // client.sendall(b'hello')
+//! assert_eq!(conn.recv(1024)?, b"hello");   // conn.recv(1024)
+//! # Ok::<(), pysocket::Error>(())
+//! ```
+//!
+//! # From Python to Rust
+//!
+//! | Python | pysocket |
+//! |--------|----------|
+//! | `socket.socket(AF_INET, SOCK_STREAM)` | [`Socket::new`]`(AF_INET, SOCK_STREAM)` |
+//! | `socket.socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)` | [`Socket::with_protocol`]`(AF_INET, SOCK_RAW, Protocol::ICMP)` |
+//! | `s.family`, `s.type`, `s.proto` | [`Socket::family`], [`Socket::kind`], [`Socket::proto`] |
+//! | `s.bind(('', 8001))` | [`Socket::bind`]`(("", 8001))` |
+//! | `s.listen(5)` | [`Socket::listen`]`(5)` |
+//! | `conn, addr = s.accept()` | `let (conn, addr) = s.`[`accept`](Socket::accept)`()?` |
+//! | `s.connect(('127.0.0.1', 8001))` | [`Socket::connect`]`(("127.0.0.1", 8001))` |
+//! | `s.connect_ex(addr)` | [`Socket::connect_ex`] (`Ok(errno)`) |
+//! | `s.send(data)`, `s.sendall(data)` | [`Socket::send`], [`Socket::sendall`] |
+//! | `s.send(data, MSG_OOB)` | [`Socket::send_with_flags`]`(data, MSG_OOB)` |
+//! | `s.sendto(data, addr)` | [`Socket::sendto`] |
+//! | `s.recv(1024)`, `s.recv(1024, MSG_PEEK)` | [`Socket::recv`], [`Socket::recv_with_flags`] |
+//! | `s.recv_into(buf)` | [`Socket::recv_into`] |
+//! | `data, addr = s.recvfrom(1024)` | [`Socket::recvfrom`], [`Socket::recvfrom_into`] |
+//! | `s.shutdown(SHUT_WR)` | [`Socket::shutdown`]`(SHUT_WR)` |
+//! | `s.close()` | [`Socket::close`] (or drop) |
+//! | `s.detach()`, `s.dup()`, `s.fileno()` | [`Socket::detach`], [`Socket::dup`], [`Socket::fileno`] |
+//! | `s.getsockname()`, `s.getpeername()` | [`Socket::getsockname`], [`Socket::getpeername`] |
+//! | `s.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)` | [`Socket::setsockopt`]`(SOL_SOCKET, SO_REUSEADDR, 1)` |
+//! | `s.getsockopt(level, name)`, `s.getsockopt(level, name, 8)` | [`Socket::getsockopt`], [`Socket::getsockopt_bytes`] |
+//! | `s.settimeout(10)`, `s.settimeout(None)`, `s.gettimeout()` | [`Socket::settimeout`]`(Some(Duration::from_secs(10)))`, `settimeout(None)`, [`Socket::gettimeout`] |
+//! | `s.setblocking(False)`, `s.getblocking()` | [`Socket::setblocking`]`(false)`, [`Socket::getblocking`] |
+//! | `s.get_inheritable()`, `s.set_inheritable(True)` | [`Socket::get_inheritable`], [`Socket::set_inheritable`] |
+//! | `f = s.makefile('rwb')` | [`Socket::makefile`] ([`SocketFile`]: `Read + BufRead + Write`) |
+//! | `repr(s)` | `format!("{s}")` |
+//! | `socket.socketpair()` | [`socketpair`], [`socketpair_with`] |
+//! | `socket.getdefaulttimeout()`, `socket.setdefaulttimeout(t)` | [`getdefaulttimeout`], [`setdefaulttimeout`] |
+//! | `except socket.timeout` | [`Error::Timeout`] ([`Error::is_timeout`]) |
+//! | `except BlockingIOError` | [`Error::Io`] of kind `WouldBlock` |
+//! | `except socket.gaierror` | [`Error::Resolve`] |
+//! | `except OSError as e: e.errno` | [`Error::errno`] |
+//!
+//! # The TCP lifecycle, call by call
+//!
+//! | step | client | server | TCP states |
+//! |------|--------|--------|------------|
+//! | set up | [`Socket::new`] | [`Socket::new`], [`Socket::bind`], [`Socket::listen`] | server `CLOSED` → `LISTEN` |
+//! | handshake 1: `SYN` | [`Socket::connect`] sends it and waits | the kernel receives it | client `SYN_SENT`, server `SYN_RCVD` |
+//! | handshake 2: `SYN`+`ACK` | | the kernel answers | |
+//! | handshake 3: `ACK` | `connect` returns | [`Socket::accept`] returns the new connection | both `ESTABLISHED` |
+//! | data | [`Socket::sendall`], [`Socket::recv`] | [`Socket::recv`], [`Socket::sendall`] | `ESTABLISHED` |
+//! | close 1: `FIN` | [`Socket::close`] (or [`Socket::shutdown`]`(SHUT_WR)`) | | client `FIN_WAIT_1` |
+//! | close 2: `ACK` | | the kernel acknowledges; `recv` returns empty | client `FIN_WAIT_2`, server `CLOSE_WAIT` |
+//! | close 3: `FIN` | | [`Socket::close`] | server `LAST_ACK` |
+//! | close 4: `ACK` | the kernel acknowledges | | client `TIME_WAIT` → `CLOSED`, server `CLOSED` |
+//!
+//! Either side may close first; the side that does goes through `TIME_WAIT`.
+//!
+//! # Semantics kept from CPython
+//!
+//! - **Three timeout modes** (blocking, non-blocking, timeout), with one
+//!   deadline per call: see [`Socket`'s docs](Socket#timeouts).
+//! - **Interrupted system calls are retried** (PEP 475), keeping the deadline.
+//! - **No `SIGPIPE`**: every send passes `MSG_NOSIGNAL` (or sets `SO_NOSIGPIPE`
+//!   where there is no such flag), so a write to a closed peer is an error of
+//!   kind `BrokenPipe`, never the death of the process.
+//! - **Not inherited**: every socket, accepted ones included, is close-on-exec.
+//!
+//! # Platform support
+//!
+//! Unix only (Linux is tested; the BSDs and macOS are meant to build). Linux's
+//! abstract `AF_UNIX` namespace, `SOCK_SEQPACKET` pairs and some `MSG_*`
+//! flags exist only there.
+#![deny(missing_docs, missing_debug_implementations)]
+#![warn(unsafe_op_in_unsafe_fn)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(not(unix))]
+compile_error!("pysocket supports Unix systems only");
+
+mod address;
+mod constants;
+mod error;
+mod file;
+mod flags;
+mod functions;
+mod socket;
+#[cfg_attr(unix, path = "sys/unix.rs")]
+mod sys;
+mod timeout;
+
+pub use crate::address::{Address, ToAddress, UnixAddress};
+pub use crate::constants::*;
+pub use crate::error::{Error, Result};
+pub use crate::file::{SocketFile, DEFAULT_BUFFER_SIZE};
+pub use crate::flags::MsgFlags;
+pub use crate::functions::{socketpair, socketpair_with};
+pub use crate::socket::{OptValue, Socket};
+pub use crate::timeout::{getdefaulttimeout, setdefaulttimeout};
+pub use std::net::Shutdown;

@@ -1,0 +1,178 @@
+//! The timeout engine: CPython's `sock_call_ex`, the one place where a socket
+//! call waits, retries on `EINTR` and keeps its deadline.
+//!
+//! A socket is in one of three modes, as in CPython:
+//!
+//! | `gettimeout()`     | mode         | descriptor    | a call that cannot complete now |
+//! |--------------------|--------------|---------------|---------------------------------|
+//! | `None`             | blocking     | blocking      | sleeps in the kernel            |
+//! | `Some(ZERO)`       | non-blocking | `O_NONBLOCK`  | fails with `WouldBlock`         |
+//! | `Some(d)`          | timeout      | `O_NONBLOCK`  | waits up to `d`, then [`Error::Timeout`] |
+//!
+//! In timeout mode the deadline is fixed when the call starts and every wait
+//! and retry inside that call counts against it. Unlike CPython, which polls
+//! before every attempt, the engine tries the call first and waits only when
+//! the kernel says `EWOULDBLOCK`: the same semantics, with no `poll` when the
+//! socket is already ready.
+
+use std::io;
+use std::os::fd::BorrowedFd;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+use crate::sys::{self, Interest};
+
+/// A timeout as one `u64`, so that it can live in an atomic.
+const BLOCKING: u64 = u64::MAX;
+
+/// A socket's timeout, stored atomically so `settimeout` can take `&self`.
+#[derive(Debug)]
+pub(crate) struct TimeoutCell(AtomicU64);
+
+impl TimeoutCell {
+    pub(crate) fn new(timeout: Option<Duration>) -> TimeoutCell {
+        TimeoutCell(AtomicU64::new(encode(timeout)))
+    }
+
+    pub(crate) fn get(&self) -> Option<Duration> {
+        decode(self.0.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn set(&self, timeout: Option<Duration>) {
+        self.0.store(encode(timeout), Ordering::Relaxed);
+    }
+
+    /// The deadline of a call that starts now.
+    pub(crate) fn deadline(&self) -> Deadline {
+        Deadline::for_timeout(self.get())
+    }
+}
+
+fn encode(timeout: Option<Duration>) -> u64 {
+    match timeout {
+        None => BLOCKING,
+        // Durations past u64 nanoseconds (584 years) are as good as forever but
+        // must stay distinct from blocking mode.
+        Some(d) => u64::try_from(d.as_nanos())
+            .unwrap_or(BLOCKING - 1)
+            .min(BLOCKING - 1),
+    }
+}
+
+fn decode(raw: u64) -> Option<Duration> {
+    (raw != BLOCKING).then(|| Duration::from_nanos(raw))
+}
+
+static DEFAULT_TIMEOUT: AtomicU64 = AtomicU64::new(BLOCKING);
+
+/// The timeout new sockets start with: Python's `socket.getdefaulttimeout()`.
+///
+/// `None` (blocking) unless [`setdefaulttimeout`] changed it.
+///
+/// ```
+/// assert_eq!(pysocket::getdefaulttimeout(), None);
+/// ```
+pub fn getdefaulttimeout() -> Option<Duration> {
+    decode(DEFAULT_TIMEOUT.load(Ordering::Relaxed))
+}
+
+/// Sets the timeout of every socket created afterwards (by [`Socket::new`],
+/// [`Socket::accept`], [`socketpair`] and the other constructors): Python's
+/// `socket.setdefaulttimeout()`. Sockets that already exist keep theirs.
+///
+/// [`Socket::new`]: crate::Socket::new
+/// [`Socket::accept`]: crate::Socket::accept
+/// [`socketpair`]: crate::socketpair
+///
+/// ```
+/// use std::time::Duration;
+/// use pysocket::{getdefaulttimeout, setdefaulttimeout};
+///
+/// setdefaulttimeout(Some(Duration::from_secs(5)));
+/// assert_eq!(getdefaulttimeout(), Some(Duration::from_secs(5)));
+/// setdefaulttimeout(None);
+/// ```
+pub fn setdefaulttimeout(timeout: Option<Duration>) {
+    DEFAULT_TIMEOUT.store(encode(timeout), Ordering::Relaxed);
+}
+
+/// When a call must give up.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Deadline {
+    /// Blocking or non-blocking mode: the kernel decides, and `WouldBlock` is
+    /// the caller's answer.
+    Kernel,
+    /// Timeout mode: wait for readiness until this instant.
+    At(Instant),
+    /// Wait for readiness with no limit (a blocking `connect` interrupted by a
+    /// signal, or a timeout too large to be an `Instant`).
+    Unbounded,
+}
+
+impl Deadline {
+    pub(crate) fn for_timeout(timeout: Option<Duration>) -> Deadline {
+        match timeout {
+            None => Deadline::Kernel,
+            Some(d) if d.is_zero() => Deadline::Kernel,
+            Some(d) => Instant::now()
+                .checked_add(d)
+                .map_or(Deadline::Unbounded, Deadline::At),
+        }
+    }
+
+    /// Whether this call waits in user space (timeout mode).
+    pub(crate) fn waits(self) -> bool {
+        !matches!(self, Deadline::Kernel)
+    }
+}
+
+/// Runs one socket call to completion: CPython's `sock_call_ex`.
+///
+/// `op` is tried at once (or, with `poll_first`, after the first wait: for
+/// `connect`, whose completion only shows as writability). It is retried when
+/// interrupted by a signal (PEP 475), and, when the deadline waits, after each
+/// `EWOULDBLOCK` once the descriptor is ready, until the deadline passes.
+pub(crate) fn sock_call<T>(
+    fd: BorrowedFd<'_>,
+    interest: Interest,
+    deadline: Deadline,
+    poll_first: bool,
+    mut op: impl FnMut() -> io::Result<T>,
+) -> Result<T> {
+    if poll_first {
+        wait(fd, interest, deadline)?;
+    }
+    loop {
+        match op() {
+            Ok(value) => return Ok(value),
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock && deadline.waits() => {
+                wait(fd, interest, deadline)?
+            }
+            Err(err) => return Err(Error::Io(err)),
+        }
+    }
+}
+
+/// Waits for readiness against `deadline`, retrying interrupted waits with
+/// what is left of it.
+fn wait(fd: BorrowedFd<'_>, interest: Interest, deadline: Deadline) -> Result<()> {
+    loop {
+        let remaining = match deadline {
+            Deadline::Kernel => return Ok(()),
+            Deadline::Unbounded => None,
+            Deadline::At(at) => match at.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => Some(left),
+                _ => return Err(Error::Timeout),
+            },
+        };
+        match sys::poll(fd, interest, remaining) {
+            Ok(true) => return Ok(()),
+            // Timed out by poll's clock: the loop checks ours.
+            Ok(false) => continue,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(Error::Io(err)),
+        }
+    }
+}
