@@ -1,0 +1,177 @@
+//! Helpers shared by the integration tests: loopback pairs, temp dirs, child
+//! processes and signal storms. Every helper is bounded in time.
+#![allow(dead_code)]
+
+use std::os::fd::AsRawFd;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use pysocket::{Address, Family, Socket, SockType, AF_INET, AF_INET6, SOCK_STREAM};
+
+/// A generous bound for anything that should happen "at once" on loopback.
+pub const PROMPT: Duration = Duration::from_secs(10);
+
+/// A listening TCP socket on the loopback address of `family`, port 0.
+pub fn listener(family: Family) -> (Socket, Address) {
+    let host = if family == AF_INET6 { "::1" } else { "127.0.0.1" };
+    let sock = Socket::new(family, SOCK_STREAM).expect("socket");
+    sock.bind((host, 0)).expect("bind");
+    sock.listen(16).expect("listen");
+    let addr = sock.getsockname().expect("getsockname");
+    (sock, addr)
+}
+
+/// A connected TCP pair on 127.0.0.1: (client, server side).
+pub fn tcp_pair() -> (Socket, Socket) {
+    tcp_pair_of(AF_INET)
+}
+
+/// A connected TCP pair on the loopback address of `family`: (client, server side).
+pub fn tcp_pair_of(family: Family) -> (Socket, Socket) {
+    let (server, addr) = listener(family);
+    let client = Socket::new(family, SOCK_STREAM).expect("socket");
+    client.connect(&addr).expect("connect");
+    let (conn, _) = server.accept().expect("accept");
+    (client, conn)
+}
+
+/// A UDP socket bound to the loopback address of `family`, port 0.
+pub fn udp_socket(family: Family) -> (Socket, Address) {
+    let host = if family == AF_INET6 { "::1" } else { "127.0.0.1" };
+    let sock = Socket::new(family, SockType::DGRAM).expect("socket");
+    sock.bind((host, 0)).expect("bind");
+    let addr = sock.getsockname().expect("getsockname");
+    (sock, addr)
+}
+
+/// A fresh temporary directory, removed on drop.
+pub fn temp_dir() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("pysocket-test").tempdir().expect("temp dir")
+}
+
+/// A name for the Linux abstract namespace that no other test uses.
+pub fn abstract_name(tag: &str) -> String {
+    use std::sync::atomic::AtomicUsize;
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!("\0pysocket-{}-{}-{}", tag, std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The number of open descriptors of this process.
+pub fn fd_count() -> usize {
+    std::fs::read_dir("/proc/self/fd").expect("/proc/self/fd").count()
+}
+
+/// The environment variable that tells a re-executed test binary which test
+/// it runs as a child.
+pub const CHILD_ENV: &str = "PYSOCKET_TEST_CHILD";
+
+/// Whether this process is the child started by [`run_child`] for `test`.
+pub fn is_child(test: &str) -> bool {
+    std::env::var(CHILD_ENV).is_ok_and(|name| name == test)
+}
+
+/// Runs the test named `test` (its full path, e.g. `"sigpipe_child"`) of this
+/// test binary in a child process and returns its output. The test itself
+/// checks [`is_child`] to know which side it is on. The child is killed if it
+/// runs past [`PROMPT`] times three.
+pub fn run_child(test: &str) -> Output {
+    let exe = std::env::current_exe().expect("current_exe");
+    let mut child = Command::new(exe)
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, test)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn child");
+    let limit = Instant::now() + PROMPT * 3;
+    loop {
+        if child.try_wait().expect("try_wait").is_some() {
+            return child.wait_with_output().expect("child output");
+        }
+        if Instant::now() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("child output");
+            panic!("child {test} ran too long: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+extern "C" fn do_nothing(_: libc::c_int) {}
+
+/// Installs a handler for `SIGUSR1` that does nothing, without `SA_RESTART`,
+/// so blocking calls in a thread that receives it fail with `EINTR`.
+pub fn install_eintr_handler() -> libc::c_int {
+    let sig = libc::SIGUSR1;
+    // SAFETY: a zeroed sigaction is valid; the handler is an `extern "C"` fn
+    // that touches nothing; sa_flags has no SA_RESTART on purpose.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = do_nothing as extern "C" fn(libc::c_int) as usize;
+        action.sa_flags = 0;
+        libc::sigemptyset(&mut action.sa_mask);
+        assert_eq!(libc::sigaction(sig, &action, std::ptr::null_mut()), 0);
+    }
+    sig
+}
+
+/// Sends `SIGUSR1` to one thread every `every` until dropped (at most for
+/// [`PROMPT`] times three). Counts the signals it sent.
+pub struct SignalStorm {
+    stop: Arc<AtomicBool>,
+    sender: Option<JoinHandle<usize>>,
+}
+
+impl SignalStorm {
+    /// Starts the storm against `target` (from `libc::pthread_self()` in that thread).
+    pub fn start(target: libc::pthread_t, every: Duration) -> SignalStorm {
+        let sig = install_eintr_handler();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let sender = thread::spawn(move || {
+            let limit = Instant::now() + PROMPT * 3;
+            let mut sent = 0;
+            while !flag.load(Ordering::Relaxed) && Instant::now() < limit {
+                // SAFETY: `target` is a live thread until the storm is stopped,
+                // which the owner does before that thread ends.
+                if unsafe { libc::pthread_kill(target, sig) } != 0 {
+                    break;
+                }
+                sent += 1;
+                thread::sleep(every);
+            }
+            sent
+        });
+        SignalStorm { stop, sender: Some(sender) }
+    }
+
+    /// Stops the storm and returns how many signals it sent.
+    pub fn stop(mut self) -> usize {
+        self.halt()
+    }
+
+    fn halt(&mut self) -> usize {
+        self.stop.store(true, Ordering::Relaxed);
+        self.sender.take().map_or(0, |h| h.join().expect("storm thread"))
+    }
+}
+
+impl Drop for SignalStorm {
+    fn drop(&mut self) {
+        self.halt();
+    }
+}
+
+/// The calling thread's id, for [`SignalStorm::start`].
+pub fn this_thread() -> libc::pthread_t {
+    // SAFETY: pthread_self has no preconditions.
+    unsafe { libc::pthread_self() }
+}
+
+/// The raw descriptor of anything with one (for asserting on descriptors).
+pub fn raw(fd: &impl AsRawFd) -> i32 {
+    fd.as_raw_fd()
+}
