@@ -117,3 +117,8 @@ pub use crate::functions::{socketpair, socketpair_with};
 pub use crate::socket::{OptValue, Socket};
 pub use crate::timeout::{getdefaulttimeout, setdefaulttimeout};
 pub use std::net::Shutdown;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

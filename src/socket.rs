@@ -733,11 +733,15 @@ impl Socket {
         addr.to_address(self.family)?.to_sockaddr()
     }
 
-    /// The sender of a datagram. A connected Unix socket's peer, and some
-    /// kernels' answers for unnamed senders, come back with no address at all.
+    /// The sender `recvfrom` reports. The kernel gives no address for data on
+    /// a connected stream (and for an unnamed Unix peer); the sender is then
+    /// the peer, or unnamed for `AF_UNIX`.
     fn peer_address(&self, from: &SockAddr) -> Result<Address> {
-        if from.len() == 0 || (from.family() == 0 && self.family == Family::UNIX) {
-            return Ok(Address::Unix(UnixAddress::Unnamed));
+        if from.len() == 0 || from.family() == libc::AF_UNSPEC as libc::sa_family_t {
+            if self.family == Family::UNIX {
+                return Ok(Address::Unix(UnixAddress::Unnamed));
+            }
+            return self.getpeername();
         }
         Address::from_sockaddr(from)
     }
