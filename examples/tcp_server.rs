@@ -24,7 +24,8 @@ fn main() -> pysocket::Result<()> {
     let host: String = args.get("host");
     let port: u16 = args.get("port");
     let timeout: f64 = args.get("timeout");
-    let timeout = Duration::try_from_secs_f64(timeout).unwrap_or_else(|_| common::fail("--timeout must be a non-negative number"));
+    let timeout = Duration::try_from_secs_f64(timeout)
+        .unwrap_or_else(|_| common::fail("--timeout must be a non-negative number"));
 
     let sock = Socket::new(AF_INET, SOCK_STREAM)?; // 创建 Socket 连接(TCP)
     println!("Socket Created");

@@ -15,8 +15,10 @@ impl Args {
     /// prints `about` and the flags and exits 0; an unknown flag or a missing
     /// value is a one-line error and exit status 2.
     pub fn parse(about: &str, flags: &[(&'static str, &str, &str)]) -> Args {
-        let mut values: HashMap<&'static str, String> =
-            flags.iter().map(|(name, default, _)| (*name, default.to_string())).collect();
+        let mut values: HashMap<&'static str, String> = flags
+            .iter()
+            .map(|(name, default, _)| (*name, default.to_string()))
+            .collect();
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             if arg == "--help" || arg == "-h" {
@@ -37,7 +39,9 @@ impl Args {
             let Some((key, _, _)) = flags.iter().find(|(flag, _, _)| *flag == name) else {
                 fail(&format!("unknown flag --{name} (try --help)"));
             };
-            let value = inline.or_else(|| args.next()).unwrap_or_else(|| fail(&format!("--{name} needs a value")));
+            let value = inline
+                .or_else(|| args.next())
+                .unwrap_or_else(|| fail(&format!("--{name} needs a value")));
             values.insert(key, value);
         }
         Args { values }
@@ -51,7 +55,8 @@ impl Args {
     /// The value of a flag parsed as `T`; a bad value is a one-line error.
     pub fn get<T: std::str::FromStr>(&self, name: &str) -> T {
         let text = self.text(name);
-        text.parse().unwrap_or_else(|_| fail(&format!("bad value for --{name}: {text:?}")))
+        text.parse()
+            .unwrap_or_else(|_| fail(&format!("bad value for --{name}: {text:?}")))
     }
 }
 
