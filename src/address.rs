@@ -459,8 +459,17 @@ pub(crate) fn split_host_port(text: &str) -> Result<(&str, u16)> {
             ))
         })?;
         if host.contains(':') {
+            // Without brackets the last ':' may belong to the address itself
+            // ("::1"): suggest only a split that leaves a real IPv6 address.
+            let example = if host.parse::<Ipv6Addr>().is_ok() {
+                format!("[{host}]:{port}")
+            } else if text.parse::<Ipv6Addr>().is_ok() {
+                format!("[{text}]:port")
+            } else {
+                "[::1]:80".to_owned()
+            };
             return Err(Error::invalid(format!(
-                "{text:?}: an IPv6 address takes brackets, as in \"[{host}]:{port}\""
+                "{text:?}: an IPv6 address takes brackets, as in \"{example}\""
             )));
         }
         (host, port)

@@ -9,14 +9,18 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use pysocket::{Address, Family, Socket, SockType, AF_INET, AF_INET6, SOCK_STREAM};
+use pysocket::{Address, Family, SockType, Socket, AF_INET, AF_INET6, SOCK_STREAM};
 
 /// A generous bound for anything that should happen "at once" on loopback.
 pub const PROMPT: Duration = Duration::from_secs(10);
 
 /// A listening TCP socket on the loopback address of `family`, port 0.
 pub fn listener(family: Family) -> (Socket, Address) {
-    let host = if family == AF_INET6 { "::1" } else { "127.0.0.1" };
+    let host = if family == AF_INET6 {
+        "::1"
+    } else {
+        "127.0.0.1"
+    };
     let sock = Socket::new(family, SOCK_STREAM).expect("socket");
     sock.bind((host, 0)).expect("bind");
     sock.listen(16).expect("listen");
@@ -40,7 +44,11 @@ pub fn tcp_pair_of(family: Family) -> (Socket, Socket) {
 
 /// A UDP socket bound to the loopback address of `family`, port 0.
 pub fn udp_socket(family: Family) -> (Socket, Address) {
-    let host = if family == AF_INET6 { "::1" } else { "127.0.0.1" };
+    let host = if family == AF_INET6 {
+        "::1"
+    } else {
+        "127.0.0.1"
+    };
     let sock = Socket::new(family, SockType::DGRAM).expect("socket");
     sock.bind((host, 0)).expect("bind");
     let addr = sock.getsockname().expect("getsockname");
@@ -49,19 +57,29 @@ pub fn udp_socket(family: Family) -> (Socket, Address) {
 
 /// A fresh temporary directory, removed on drop.
 pub fn temp_dir() -> tempfile::TempDir {
-    tempfile::Builder::new().prefix("pysocket-test").tempdir().expect("temp dir")
+    tempfile::Builder::new()
+        .prefix("pysocket-test")
+        .tempdir()
+        .expect("temp dir")
 }
 
 /// A name for the Linux abstract namespace that no other test uses.
 pub fn abstract_name(tag: &str) -> String {
     use std::sync::atomic::AtomicUsize;
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    format!("\0pysocket-{}-{}-{}", tag, std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "\0pysocket-{}-{}-{}",
+        tag,
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// The number of open descriptors of this process.
 pub fn fd_count() -> usize {
-    std::fs::read_dir("/proc/self/fd").expect("/proc/self/fd").count()
+    std::fs::read_dir("/proc/self/fd")
+        .expect("/proc/self/fd")
+        .count()
 }
 
 /// The environment variable that tells a re-executed test binary which test
@@ -94,7 +112,10 @@ pub fn run_child(test: &str) -> Output {
         if Instant::now() > limit {
             let _ = child.kill();
             let out = child.wait_with_output().expect("child output");
-            panic!("child {test} ran too long: {}", String::from_utf8_lossy(&out.stderr));
+            panic!(
+                "child {test} ran too long: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         thread::sleep(Duration::from_millis(10));
     }
@@ -145,7 +166,10 @@ impl SignalStorm {
             }
             sent
         });
-        SignalStorm { stop, sender: Some(sender) }
+        SignalStorm {
+            stop,
+            sender: Some(sender),
+        }
     }
 
     /// Stops the storm and returns how many signals it sent.
@@ -155,7 +179,9 @@ impl SignalStorm {
 
     fn halt(&mut self) -> usize {
         self.stop.store(true, Ordering::Relaxed);
-        self.sender.take().map_or(0, |h| h.join().expect("storm thread"))
+        self.sender
+            .take()
+            .map_or(0, |h| h.join().expect("storm thread"))
     }
 }
 
@@ -174,4 +200,40 @@ pub fn this_thread() -> libc::pthread_t {
 /// The raw descriptor of anything with one (for asserting on descriptors).
 pub fn raw(fd: &impl AsRawFd) -> i32 {
     fd.as_raw_fd()
+}
+
+/// A `listen(0)` listener on 127.0.0.1 whose accept queue is full, so that a
+/// new connect hangs in `SYN_SENT` (the kernel drops its `SYN`). Returns the
+/// listener, its address and the connections that fill the queue: keep them
+/// alive while the queue must stay full. At most 64 connects; panics with a
+/// message if the kernel still takes more.
+pub fn full_backlog() -> (Socket, Address, Vec<Socket>) {
+    let server = Socket::new(AF_INET, SOCK_STREAM).expect("socket");
+    server.bind(("127.0.0.1", 0)).expect("bind");
+    server.listen(0).expect("listen");
+    let addr = server.getsockname().expect("getsockname");
+    let mut held = Vec::new();
+    for _ in 0..32 {
+        let filler = Socket::new(AF_INET, SOCK_STREAM).expect("socket");
+        filler.setblocking(false).expect("setblocking");
+        match filler.connect(&addr) {
+            Ok(()) => {}
+            Err(err) if err.errno() == Some(libc::EINPROGRESS) => {}
+            Err(err) => panic!("non-blocking connect to fill the backlog: {err}"),
+        }
+        held.push(filler);
+        let probe = Socket::new(AF_INET, SOCK_STREAM).expect("socket");
+        probe
+            .settimeout(Some(Duration::from_millis(200)))
+            .expect("settimeout");
+        match probe.connect(&addr) {
+            Err(pysocket::Error::Timeout) => return (server, addr, held),
+            Ok(()) => held.push(probe),
+            Err(err) => panic!("probe connect to a filling backlog: {err}"),
+        }
+    }
+    panic!(
+        "a listen(0) listener still took connections after {} connects: cannot fill its accept queue",
+        held.len()
+    );
 }
