@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::io::{self, Read, Write};
+use std::mem::MaybeUninit;
 use std::net::{Shutdown, TcpListener, TcpStream, UdpSocket};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::os::unix::net::{UnixDatagram, UnixListener, UnixStream};
@@ -442,8 +443,12 @@ impl Socket {
     }
 
     /// [`recv`](Socket::recv) with `MSG_*` flags (`MSG_PEEK`, `MSG_WAITALL`, ...).
+    ///
+    /// With `MSG_TRUNC` a datagram longer than `bufsize` is still cut to
+    /// `bufsize`; on a TCP socket Linux discards the data unread, and the result
+    /// is that many zero bytes.
     pub fn recv_with_flags(&self, bufsize: usize, flags: MsgFlags) -> Result<Vec<u8>> {
-        let mut buf = alloc_recv_buffer(bufsize)?;
+        let mut buf = alloc_recv_buffer(bufsize, flags)?;
         if bufsize == 0 {
             return Ok(buf);
         }
@@ -454,8 +459,9 @@ impl Socket {
         // With MSG_TRUNC the kernel reports the datagram's full length, which may
         // exceed what it wrote.
         let n = n.min(bufsize);
-        // SAFETY: the kernel initialised the first `n` bytes of the spare capacity,
-        // and `n` does not exceed the capacity.
+        // SAFETY: the kernel initialised the first `n` bytes of the spare capacity
+        // (or, with MSG_TRUNC, alloc_recv_buffer zeroed it), and `n` does not
+        // exceed the capacity.
         unsafe { buf.set_len(n) };
         Ok(buf)
     }
@@ -500,14 +506,15 @@ impl Socket {
         bufsize: usize,
         flags: MsgFlags,
     ) -> Result<(Vec<u8>, Address)> {
-        let mut buf = alloc_recv_buffer(bufsize)?;
+        let mut buf = alloc_recv_buffer(bufsize, flags)?;
         let (n, from) = self.call(Interest::Read, self.timeout.deadline(), || {
             self.inner
                 .recv_from_with_flags(buf.spare_capacity_mut(), flags.bits())
         })?;
         let n = n.min(bufsize);
-        // SAFETY: the kernel initialised the first `n` bytes of the spare capacity,
-        // and `n` does not exceed the capacity.
+        // SAFETY: the kernel initialised the first `n` bytes of the spare capacity
+        // (or, with MSG_TRUNC, alloc_recv_buffer zeroed it), and `n` does not
+        // exceed the capacity.
         unsafe { buf.set_len(n) };
         Ok((buf, self.peer_address(&from)?))
     }
@@ -808,10 +815,17 @@ fn adopted_protocol(inner: &socket2::Socket) -> Protocol {
 
 /// A receive buffer with room for `bufsize` bytes, or an error that says the
 /// size cannot be had (instead of an abort).
-fn alloc_recv_buffer(bufsize: usize) -> Result<Vec<u8>> {
+///
+/// With `MSG_TRUNC` the room is zeroed first: on a TCP socket the kernel then
+/// discards the data without writing it, yet reports its length, so the bytes
+/// returned must not be left uninitialised.
+fn alloc_recv_buffer(bufsize: usize, flags: MsgFlags) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
     buf.try_reserve_exact(bufsize)
         .map_err(|_| Error::invalid(format!("recv buffer size {bufsize} cannot be allocated")))?;
+    if flags.contains(MsgFlags::TRUNC) {
+        buf.spare_capacity_mut().fill(MaybeUninit::new(0));
+    }
     Ok(buf)
 }
 
@@ -874,6 +888,11 @@ impl Write for Socket {
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+
+    /// [`Socket::sendall`]: one deadline for all of `buf`.
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        (&*self).write_all(buf)
     }
 }
 
