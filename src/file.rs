@@ -45,7 +45,10 @@ pub const DEFAULT_BUFFER_SIZE: usize = 64 * 1024;
 /// ```
 pub struct SocketFile<'a> {
     sock: &'a Socket,
+    /// Allocated on first use (so no size given can abort the process), then
+    /// grown by doubling when a line does not fit.
     rbuf: Vec<u8>,
+    rcap: usize,
     rpos: usize,
     rend: usize,
     wbuf: Vec<u8>,
@@ -59,7 +62,9 @@ impl<'a> SocketFile<'a> {
     }
 
     /// A file with buffers of the given sizes (each at least one byte). A line
-    /// longer than the read buffer grows it.
+    /// longer than the read buffer grows it. Buffers are allocated when first
+    /// needed; a size that cannot be allocated is an error of kind
+    /// `OutOfMemory` from the read or write that needed it.
     pub fn with_capacity(
         sock: &'a Socket,
         read_capacity: usize,
@@ -67,10 +72,11 @@ impl<'a> SocketFile<'a> {
     ) -> SocketFile<'a> {
         SocketFile {
             sock,
-            rbuf: vec![0; read_capacity.max(1)],
+            rbuf: Vec::new(),
+            rcap: read_capacity.max(1),
             rpos: 0,
             rend: 0,
-            wbuf: Vec::with_capacity(write_capacity.max(1)),
+            wbuf: Vec::new(),
             wcap: write_capacity.max(1),
         }
     }
@@ -102,13 +108,17 @@ impl<'a> SocketFile<'a> {
             self.rpos = 0;
         }
         if self.rend == self.rbuf.len() {
-            let grown = self.rbuf.len().saturating_mul(2);
+            let grown = if self.rbuf.is_empty() {
+                self.rcap
+            } else {
+                self.rbuf.len().saturating_mul(2)
+            };
             self.rbuf
                 .try_reserve_exact(grown - self.rbuf.len())
                 .map_err(|_| {
                     io::Error::new(
                         io::ErrorKind::OutOfMemory,
-                        "line too long for the read buffer",
+                        format!("a read buffer of {grown} bytes cannot be allocated"),
                     )
                 })?;
             self.rbuf.resize(grown, 0);
@@ -155,8 +165,12 @@ impl<'a> SocketFile<'a> {
 
 impl Read for SocketFile<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // Python's read(0): nothing asked, nothing waited for.
+        if buf.is_empty() {
+            return Ok(0);
+        }
         // Large reads with nothing buffered go straight to the socket.
-        if self.rpos == self.rend && buf.len() >= self.rbuf.len() {
+        if self.rpos == self.rend && buf.len() >= self.rcap.max(self.rbuf.len()) {
             return Ok(self.sock.recv_into(buf)?);
         }
         let available = self.fill_buf()?;
@@ -213,6 +227,12 @@ impl Write for SocketFile<'_> {
             self.flush_buffer()?;
         }
         if buf.len() < self.wcap {
+            self.wbuf.try_reserve(buf.len()).map_err(|_| {
+                io::Error::new(
+                    io::ErrorKind::OutOfMemory,
+                    "write buffer cannot be allocated",
+                )
+            })?;
             self.wbuf.extend_from_slice(buf);
             return Ok(buf.len());
         }

@@ -1,0 +1,525 @@
+//! Property tests: payloads, chunkings and line sets arrive byte-exact through
+//! `sendall`/`recv_into` and `makefile`; addresses survive a format/parse round
+//! trip; no string given as an address makes `ToAddress` panic.
+
+mod common;
+
+use std::io::{self, BufRead, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{tcp_pair, temp_dir, PROMPT};
+use proptest::prelude::*;
+use pysocket::{
+    socketpair, Address, Error, Family, Shutdown, Socket, SocketFile, ToAddress, UnixAddress,
+    AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM, SOL_SOCKET, SO_SNDBUF,
+};
+
+const MAX_PAYLOAD: usize = 256 * 1024;
+
+/// Modest case counts: every case opens real sockets.
+fn config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        ..ProptestConfig::default()
+    }
+}
+
+/// A TCP pair and a socketpair, each with its name; the reading end in
+/// timeout mode so that no case can hang, the writing end in `writer_timeout`.
+fn stream_pairs(writer_timeout: Option<Duration>) -> Vec<(&'static str, Socket, Socket)> {
+    let (tcp_a, tcp_b) = tcp_pair();
+    let (unix_a, unix_b) = socketpair().expect("socketpair");
+    let pairs = vec![("tcp", tcp_a, tcp_b), ("socketpair", unix_a, unix_b)];
+    for (_, writer, reader) in &pairs {
+        writer.settimeout(writer_timeout).expect("settimeout");
+        reader.settimeout(Some(PROMPT)).expect("settimeout");
+    }
+    pairs
+}
+
+/// `len` bytes drawn from `seed` (splitmix64): arbitrary data that costs one
+/// generated value rather than one per byte, and shrinks by length.
+fn payload(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed;
+    let mut bytes = Vec::with_capacity(len + 8);
+    while bytes.len() < len {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        bytes.extend_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+    }
+    bytes.truncate(len);
+    bytes
+}
+
+/// Splits `data` into pieces whose sizes cycle through `sizes`.
+fn chunked<'a>(data: &'a [u8], sizes: &'a [usize]) -> impl Iterator<Item = &'a [u8]> + 'a {
+    let mut rest = data;
+    sizes.iter().cycle().map_while(move |&size| {
+        if rest.is_empty() {
+            return None;
+        }
+        let (piece, tail) = rest.split_at(size.min(rest.len()));
+        rest = tail;
+        Some(piece)
+    })
+}
+
+/// Sends `data` with one `sendall` per chunk, then shuts down writing.
+fn send_chunked(sock: &Socket, data: &[u8], sizes: &[usize]) -> pysocket::Result<()> {
+    for piece in chunked(data, sizes) {
+        sock.sendall(piece)?;
+    }
+    sock.shutdown(Shutdown::Write)
+}
+
+/// Whether the crate could hand this `"host:port"` text to the resolver (a
+/// valid port and a host that is no literal): such strings are left out so
+/// that no case waits on DNS.
+fn may_resolve(text: &str) -> bool {
+    let split = match text.strip_prefix('[') {
+        Some(rest) => rest.split_once("]:"),
+        None => text.rsplit_once(':'),
+    };
+    match split {
+        Some((host, port)) => port.parse::<u16>().is_ok() && may_resolve_host(host),
+        None => false,
+    }
+}
+
+/// Whether a host string would be resolved rather than read as a literal or
+/// refused outright.
+fn may_resolve_host(host: &str) -> bool {
+    !(host.is_empty()
+        || host == "<broadcast>"
+        || host.contains('\0')
+        || host.parse::<IpAddr>().is_ok())
+}
+
+/// Checks the outcome of a conversion for a socket of `family`: an address of
+/// that family, or an error that says something.
+fn check_outcome(
+    input: &str,
+    family: Family,
+    outcome: pysocket::Result<Address>,
+) -> Result<(), TestCaseError> {
+    match outcome {
+        Ok(addr) => {
+            if family != Family::UNSPEC {
+                prop_assert_eq!(addr.family(), family, "{:?} gave {:?}", input, addr);
+            }
+        }
+        Err(err) => {
+            prop_assert!(!err.to_string().is_empty(), "{:?}: empty message", input);
+            prop_assert!(
+                matches!(err, Error::InvalidArgument(_) | Error::Resolve { .. }),
+                "{:?} for {}: unexpected error {:?}",
+                input,
+                family,
+                err
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Valid "host:port" texts of either version with one character inserted,
+/// replaced or removed (or none).
+fn mangled_address() -> impl Strategy<Value = String> {
+    let text = (any::<IpAddr>(), any::<u16>())
+        .prop_map(|(ip, port)| SocketAddr::new(ip, port).to_string());
+    let edit = prop_oneof![
+        Just(None),
+        Just(Some(None)),
+        prop::sample::select(&[':', '[', ']', '.', '%', '0', 'f', ' ', '\0'][..])
+            .prop_map(|c| Some(Some(c)))
+    ];
+    (text, edit, any::<prop::sample::Index>(), any::<bool>()).prop_map(
+        |(text, edit, at, replace)| {
+            let mut chars: Vec<char> = text.chars().collect();
+            let i = at.index(chars.len());
+            match edit {
+                None => {}
+                Some(None) => {
+                    chars.remove(i);
+                }
+                Some(Some(c)) if replace => chars[i] = c,
+                Some(Some(c)) => chars.insert(i, c),
+            }
+            chars.into_iter().collect()
+        },
+    )
+}
+
+/// Address-like strings: valid ones slightly damaged, and brackets, colons,
+/// hex digits, dots, signs, percent signs, spaces and NULs in any order, often
+/// ending in a port.
+fn address_like() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => mangled_address(),
+        1 => any::<String>(),
+        1 => "[\\[\\]:0-9a-fA-F.%<>+ \\x00-]{0,40}",
+        1 => "\\[?[0-9a-f:.]{0,40}\\]?:[+0-9]{0,7}",
+        1 => "\\[[0-9a-f:.%]{0,40}\\]:[0-9]{1,5}",
+        1 => "[0-9.]{0,20}:[0-9]{1,6}",
+        1 => "<broadcast>:[0-9]{0,6}",
+    ]
+}
+
+/// Lines of arbitrary bytes without a newline, and an optional unterminated tail.
+fn byte_lines() -> impl Strategy<Value = (Vec<Vec<u8>>, Vec<u8>)> {
+    let line = prop::collection::vec(
+        any::<u8>().prop_filter("no newline", |b| *b != b'\n'),
+        0..600,
+    );
+    (prop::collection::vec(line.clone(), 0..40), line)
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    /// Any payload through sendall chunkings and recv_into buffer sizes arrives byte-exact.
+    #[test]
+    fn sendall_recv_into_chunkings_arrive_exact(
+        len in 0..=MAX_PAYLOAD,
+        seed in any::<u64>(),
+        send_sizes in prop::collection::vec(prop_oneof![4 => 1..=70_000usize, 1 => 1..=64usize], 1..12),
+        recv_sizes in prop::collection::vec(prop_oneof![4 => 1..=100_000usize, 1 => 1..=64usize], 1..12),
+        writer_timeout in prop_oneof![Just(None), Just(Some(PROMPT))],
+    ) {
+        let data = payload(len, seed);
+        for (name, writer, reader) in stream_pairs(writer_timeout) {
+            let sizes = recv_sizes.clone();
+            let receiver = thread::spawn(move || -> pysocket::Result<Vec<u8>> {
+                let mut received = Vec::new();
+                let mut buf = vec![0u8; *sizes.iter().max().unwrap_or(&1)];
+                for &size in sizes.iter().cycle() {
+                    let n = reader.recv_into(&mut buf[..size])?;
+                    if n == 0 {
+                        break;
+                    }
+                    assert!(n <= size, "recv_into returned {n} for a buffer of {size}");
+                    received.extend_from_slice(&buf[..n]);
+                }
+                Ok(received)
+            });
+            send_chunked(&writer, &data, &send_sizes).map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
+            let received = receiver
+                .join()
+                .expect("receiver thread")
+                .map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
+            prop_assert_eq!(received.len(), data.len(), "{}", name);
+            prop_assert!(received == data, "{}: the bytes differ", name);
+        }
+    }
+
+    /// Any byte lines sent raw in any chunking come back one by one from read_until.
+    #[test]
+    fn read_until_returns_lines_across_chunk_boundaries(
+        (lines, tail) in byte_lines(),
+        send_sizes in prop::collection::vec(1..=1000usize, 1..12),
+        read_capacity in 1..=512usize,
+    ) {
+        let mut expected: Vec<Vec<u8>> = lines
+            .into_iter()
+            .map(|mut line| {
+                line.push(b'\n');
+                line
+            })
+            .collect();
+        if !tail.is_empty() {
+            expected.push(tail);
+        }
+        let stream = expected.concat();
+        for (name, writer, reader) in stream_pairs(Some(PROMPT)) {
+            let raw = stream.clone();
+            let sizes = send_sizes.clone();
+            let sender = thread::spawn(move || send_chunked(&writer, &raw, &sizes));
+
+            let mut file = SocketFile::with_capacity(&reader, read_capacity, 64);
+            let mut got = Vec::new();
+            for _ in 0..=expected.len() {
+                let mut line = Vec::new();
+                let n = file
+                    .read_until(b'\n', &mut line)
+                    .map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
+                prop_assert_eq!(n, line.len(), "{}", name);
+                if n == 0 {
+                    break;
+                }
+                got.push(line);
+            }
+            sender
+                .join()
+                .expect("sender thread")
+                .map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
+            prop_assert_eq!(&got, &expected, "{}", name);
+        }
+    }
+
+    /// Any text lines written through a makefile come back from read_line/read_until mixed.
+    #[test]
+    fn makefile_lines_round_trip(
+        lines in prop::collection::vec("[^\n]{0,200}", 0..40),
+        tail in "[^\n]{0,50}",
+        write_capacity in 1..=512usize,
+        read_capacity in 1..=512usize,
+        use_read_line in prop::collection::vec(any::<bool>(), 1..8),
+    ) {
+        let mut expected: Vec<String> = lines.iter().map(|line| format!("{line}\n")).collect();
+        if !tail.is_empty() {
+            expected.push(tail.clone());
+        }
+        for (name, writer, reader) in stream_pairs(Some(PROMPT)) {
+            let to_send = expected.clone();
+            let sender = thread::spawn(move || -> io::Result<()> {
+                let mut file = SocketFile::with_capacity(&writer, 64, write_capacity);
+                for line in &to_send {
+                    file.write_all(line.as_bytes())?;
+                }
+                file.flush()?;
+                drop(file);
+                Ok(writer.shutdown(Shutdown::Write)?)
+            });
+
+            let mut file = SocketFile::with_capacity(&reader, read_capacity, 64);
+            let mut got = Vec::new();
+            for &by_line in use_read_line.iter().cycle().take(expected.len() + 1) {
+                let line = if by_line {
+                    let mut line = String::new();
+                    file.read_line(&mut line).map(|_| line)
+                } else {
+                    let mut bytes = Vec::new();
+                    file.read_until(b'\n', &mut bytes)
+                        .map(|_| String::from_utf8(bytes).expect("UTF-8 in, UTF-8 out"))
+                }
+                .map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
+                if line.is_empty() {
+                    break;
+                }
+                got.push(line);
+            }
+            sender
+                .join()
+                .expect("sender thread")
+                .map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
+            prop_assert_eq!(&got, &expected, "{}", name);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    /// Any SocketAddrV4 displayed and parsed back for AF_INET (text or tuple) is unchanged.
+    #[test]
+    fn ipv4_address_round_trip(ip in any::<Ipv4Addr>(), port in any::<u16>()) {
+        let addr = SocketAddrV4::new(ip, port);
+        let text = addr.to_string();
+        prop_assert_eq!(text.as_str().to_address(AF_INET)?, Address::Inet(addr));
+        prop_assert_eq!(text.clone().to_address(AF_INET)?, Address::Inet(addr));
+        prop_assert_eq!((ip.to_string().as_str(), port).to_address(AF_INET)?, Address::Inet(addr));
+        prop_assert_eq!((ip.to_string(), port).to_address(Family::UNSPEC)?, Address::Inet(addr));
+        let shown = Address::Inet(addr).to_string();
+        prop_assert_eq!(&shown, &text);
+        prop_assert_eq!(shown.to_address(AF_INET)?, Address::Inet(addr));
+        prop_assert_eq!(Address::Inet(addr).port(), Some(port));
+    }
+
+    /// Any SocketAddrV6 (flowinfo and scope 0) displayed and parsed back for AF_INET6 is unchanged.
+    #[test]
+    fn ipv6_address_round_trip(ip in any::<Ipv6Addr>(), port in any::<u16>()) {
+        let addr = SocketAddrV6::new(ip, port, 0, 0);
+        let text = addr.to_string();
+        prop_assert!(text.starts_with('['), "{}", text);
+        prop_assert_eq!(text.as_str().to_address(AF_INET6)?, Address::Inet6(addr));
+        prop_assert_eq!((ip.to_string().as_str(), port).to_address(AF_INET6)?, Address::Inet6(addr));
+        prop_assert_eq!((ip.to_string(), port).to_address(Family::UNSPEC)?, Address::Inet6(addr));
+        let shown = Address::Inet6(addr).to_string();
+        prop_assert_eq!(&shown, &text);
+        prop_assert_eq!(shown.to_address(AF_INET6)?, Address::Inet6(addr));
+        prop_assert_eq!(Address::Inet6(addr).port(), Some(port));
+    }
+
+    /// A port past 65535 in "host:port" is InvalidArgument naming the port.
+    #[test]
+    fn port_out_of_range_is_invalid_argument(ip in any::<Ipv4Addr>(), port in 65_536..=u64::MAX) {
+        let text = format!("{ip}:{port}");
+        match text.as_str().to_address(AF_INET) {
+            Err(Error::InvalidArgument(message)) => {
+                prop_assert!(message.contains(&port.to_string()), "{}", message);
+            }
+            other => prop_assert!(false, "{} gave {:?}", text, other),
+        }
+    }
+
+    /// No address string panics for AF_INET/AF_INET6/AF_UNSPEC: a fitting address or a message.
+    #[test]
+    fn address_strings_never_panic(text in address_like(), port in any::<u16>()) {
+        for family in [AF_INET, AF_INET6, Family::UNSPEC] {
+            if !may_resolve(&text) {
+                check_outcome(&text, family, text.as_str().to_address(family))?;
+                check_outcome(&text, family, text.as_str().to_addresses(family).map(|all| {
+                    assert_eq!(all.len(), 1, "{text:?}: several addresses without resolving");
+                    all[0].clone()
+                }))?;
+            }
+            if !may_resolve_host(&text) {
+                check_outcome(&text, family, (text.as_str(), port).to_address(family))?;
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// Any string is an AF_UNIX address, and connecting to it never panics nor succeeds.
+    #[test]
+    fn unix_strings_never_panic(text in prop_oneof![
+        any::<String>(),
+        "\\x00?[a-z/. \\x00]{0,300}",
+    ]) {
+        let addr = text.as_str().to_address(AF_UNIX)?;
+        prop_assert_eq!(addr, Address::Unix(UnixAddress::from(text.as_str())));
+
+        if !text.contains("..") {
+            let dir = temp_dir();
+            let path = format!("{}/{}", dir.path().display(), text);
+            let sock = Socket::new(AF_UNIX, SOCK_STREAM)?;
+            match sock.connect_ex(path.as_str()) {
+                Ok(errno) => prop_assert_ne!(errno, 0, "connected to {:?}", path),
+                Err(err) => {
+                    prop_assert!(!err.to_string().is_empty(), "{:?}: empty message", path);
+                    prop_assert!(matches!(err, Error::InvalidArgument(_)), "{:?}: {:?}", path, err);
+                }
+            }
+        }
+    }
+}
+
+/// Whether an I/O error is the socket timeout.
+fn timed_out(err: &io::Error) -> bool {
+    err.kind() == io::ErrorKind::TimedOut
+}
+
+proptest! {
+    #![proptest_config(config(24))]
+
+    /// read_until retried after short timeouts hands out no partial line and loses no byte.
+    #[test]
+    fn read_until_retried_after_timeouts_loses_nothing(
+        (lines, tail) in byte_lines(),
+        send_sizes in prop::collection::vec(16..=4000usize, 1..8),
+        pause_ms in 0..=3u64,
+        read_capacity in 1..=512usize,
+    ) {
+        let mut expected: Vec<Vec<u8>> = lines
+            .into_iter()
+            .map(|mut line| {
+                line.push(b'\n');
+                line
+            })
+            .collect();
+        if !tail.is_empty() {
+            expected.push(tail);
+        }
+        let stream = expected.concat();
+        for (name, writer, reader) in stream_pairs(Some(PROMPT)) {
+            let raw = stream.clone();
+            let sizes = send_sizes.clone();
+            let sender = thread::spawn(move || -> pysocket::Result<()> {
+                for piece in chunked(&raw, &sizes) {
+                    writer.sendall(piece)?;
+                    thread::sleep(Duration::from_millis(pause_ms));
+                }
+                writer.shutdown(Shutdown::Write)
+            });
+
+            reader.settimeout(Some(Duration::from_millis(1)))?;
+            let mut file = SocketFile::with_capacity(&reader, read_capacity, 64);
+            let mut got = Vec::new();
+            let limit = Instant::now() + PROMPT;
+            while Instant::now() < limit {
+                let mut line = Vec::new();
+                match file.read_until(b'\n', &mut line) {
+                    Ok(0) => break,
+                    Ok(_) => got.push(line),
+                    Err(err) if timed_out(&err) => {
+                        prop_assert!(line.is_empty(), "{}: a timeout handed out {:?}", name, line);
+                    }
+                    Err(err) => return Err(TestCaseError::fail(format!("{name}: {err}"))),
+                }
+            }
+            sender
+                .join()
+                .expect("sender thread")
+                .map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
+            prop_assert_eq!(&got, &expected, "{}", name);
+        }
+    }
+
+    /// Writes and flushes retried after timeouts deliver every byte exactly once.
+    #[test]
+    fn writes_and_flushes_retried_after_timeouts_lose_nothing(
+        len in 0..=512 * 1024usize,
+        seed in any::<u64>(),
+        write_capacity in prop_oneof![1..=64usize, 1..=256 * 1024usize],
+        write_sizes in prop::collection::vec(1..=100_000usize, 1..8),
+        recv_size in prop_oneof![1 => 1..=64usize, 4 => 64..=64 * 1024usize],
+    ) {
+        let data = payload(len, seed);
+        for (name, writer, reader) in stream_pairs(Some(Duration::from_millis(2))) {
+            // A small send buffer, so that the writer waits on the reader. (A
+            // small receive buffer would make TCP stall on its persist timer.)
+            writer.setsockopt(SOL_SOCKET, SO_SNDBUF, 16 * 1024)?;
+            let receiver = thread::spawn(move || -> pysocket::Result<Vec<u8>> {
+                let mut received = Vec::new();
+                let mut buf = vec![0u8; recv_size];
+                let mut next_pause = 0;
+                loop {
+                    let n = reader.recv_into(&mut buf)?;
+                    if n == 0 {
+                        return Ok(received);
+                    }
+                    received.extend_from_slice(&buf[..n]);
+                    if received.len() >= next_pause {
+                        thread::sleep(Duration::from_millis(1));
+                        next_pause += 32 * 1024;
+                    }
+                }
+            });
+
+            let mut file = SocketFile::with_capacity(&writer, 64, write_capacity);
+            let limit = Instant::now() + PROMPT;
+            for piece in chunked(&data, &write_sizes) {
+                let mut written = 0;
+                while written < piece.len() && Instant::now() < limit {
+                    match file.write(&piece[written..]) {
+                        Ok(n) => written += n,
+                        Err(err) if timed_out(&err) => {}
+                        Err(err) => return Err(TestCaseError::fail(format!("{name}: {err}"))),
+                    }
+                }
+            }
+            loop {
+                match file.flush() {
+                    Ok(()) => break,
+                    Err(err) if timed_out(&err) && Instant::now() < limit => {}
+                    Err(err) => return Err(TestCaseError::fail(format!("{name}: {err}"))),
+                }
+            }
+            drop(file);
+            writer.shutdown(Shutdown::Write)?;
+            let received = receiver
+                .join()
+                .expect("receiver thread")
+                .map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
+            prop_assert_eq!(received.len(), data.len(), "{}", name);
+            prop_assert!(received == data, "{}: the bytes differ", name);
+        }
+    }
+}
