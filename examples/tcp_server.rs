@@ -6,15 +6,17 @@
 
 mod common;
 
+use std::io::{self, Write};
 use std::process::exit;
 use std::time::Duration;
 
 use pysocket::{Error, Socket, AF_INET, SOCK_STREAM};
 
-fn main() -> pysocket::Result<()> {
+fn main() -> Result<(), common::Failure> {
     let args = common::Args::parse(
-        "TCP server of seed document 000: prints what each client sends and answers OK;\n\
-         a connection silent for --timeout seconds is dropped with \"Time out\".",
+        "TCP server of seed document 000 (\"Socket编程通信过程\"): prints what each client\n\
+         sends and answers OK; a connection silent for --timeout seconds is dropped\n\
+         with \"Time out\".",
         &[
             ("host", "127.0.0.1", "address to bind"),
             ("port", "8001", "port to bind"),
@@ -23,9 +25,8 @@ fn main() -> pysocket::Result<()> {
     );
     let host: String = args.get("host");
     let port: u16 = args.get("port");
-    let timeout: f64 = args.get("timeout");
-    let timeout = Duration::try_from_secs_f64(timeout)
-        .unwrap_or_else(|_| common::fail("--timeout must be a non-negative number"));
+    let timeout = Duration::try_from_secs_f64(args.get("timeout"))
+        .unwrap_or_else(|_| common::fail("--timeout must be a non-negative number of seconds"));
 
     let sock = Socket::new(AF_INET, SOCK_STREAM)?; // 创建 Socket 连接(TCP)
     println!("Socket Created");
@@ -41,23 +42,30 @@ fn main() -> pysocket::Result<()> {
     loop {
         // 循环轮询 Socket 状态,等待访问
         let (conn, _addr) = sock.accept()?;
-        conn.settimeout(Some(timeout))?; // 如果请求超过 10 秒没有完成,就终止操作
-        match serve(&conn) {
-            Err(Error::Timeout) => println!("Time out"), // 该连接在设定的时间内没有数据发来
-            Err(e) => println!("Connection error: {e}"),
-            Ok(()) => {}
+        if let Err(e) = serve(conn, timeout, io::stdout()) {
+            eprintln!("Connection error: {e}"); // one client's failure does not stop the server
         }
-        drop(conn); // 当一个连接监听循环退出后,连接可以关掉
     }
 }
 
-/// One connection: print each message, answer `OK`, stop when the client closes.
-fn serve(conn: &Socket) -> pysocket::Result<()> {
+/// One connection: print each message and answer `OK` until the client
+/// closes, or until it stays silent for `timeout` ("Time out").
+pub fn serve(conn: Socket, timeout: Duration, mut out: impl Write) -> pysocket::Result<()> {
+    conn.settimeout(Some(timeout))?; // 如果请求超过 10 秒没有完成,就终止操作
+    match answer_ok(&conn, &mut out) {
+        Err(Error::Timeout) => writeln!(out, "Time out")?, // 该连接在设定的时间内没有数据发来
+        other => other?,
+    }
+    conn.close() // 当一个连接监听循环退出后,连接可以关掉
+}
+
+/// The inner loop: `recv(1024)`, print, reply `OK`, until the client closes.
+fn answer_ok(conn: &Socket, out: &mut impl Write) -> pysocket::Result<()> {
     loop {
         let data = conn.recv(1024)?;
-        println!("Get value {}\n", String::from_utf8_lossy(&data));
+        writeln!(out, "Get value {}\n", String::from_utf8_lossy(&data))?;
         if data.is_empty() {
-            println!("Exit Server\n");
+            writeln!(out, "Exit Server\n")?;
             return Ok(());
         }
         conn.sendall(b"OK")?; // 返回数据

@@ -1,9 +1,16 @@
-//! Command-line flags shared by the examples: `--host`, `--port`, `--help`,
-//! and any extra `--name value` flags an example declares.
+//! What the examples share: command-line flags (`--host`, `--port`, `--help`
+//! and any extra `--name value` flag an example declares), and the few Python
+//! built-ins the seed programs lean on (`input`, `repr` of an address,
+//! `time.ctime`).
 #![allow(dead_code)]
 
 use std::collections::HashMap;
+use std::fmt;
+use std::io::{self, BufRead, Write};
 use std::process::exit;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use pysocket::Address;
 
 /// The parsed flags of an example.
 pub struct Args {
@@ -24,6 +31,7 @@ impl Args {
             if arg == "--help" || arg == "-h" {
                 println!("{about}\n\nOptions:");
                 for (name, default, help) in flags {
+                    let default = if default.is_empty() { "\"\"" } else { default };
                     println!("  --{name:<10} {help} (default: {default})");
                 }
                 println!("  --help       print this help");
@@ -64,4 +72,88 @@ impl Args {
 pub fn fail(message: &str) -> ! {
     eprintln!("error: {message}");
     exit(2)
+}
+
+/// What `main` returns, so that an error ends the program with status 1 and
+/// one line (`Error: Connection refused (os error 111)`) instead of a debug dump.
+pub struct Failure(String);
+
+impl<E: fmt::Display> From<E> for Failure {
+    fn from(err: E) -> Failure {
+        Failure(err.to_string())
+    }
+}
+
+impl fmt::Debug for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Python's `input(prompt)`: writes the prompt, flushes it, and reads one line
+/// without its line ending. `None` at the end of input, where Python raises
+/// `EOFError`.
+pub fn input(
+    prompt: &str,
+    stdin: &mut impl BufRead,
+    out: &mut impl Write,
+) -> io::Result<Option<String>> {
+    write!(out, "{prompt}")?;
+    out.flush()?;
+    let mut line = String::new();
+    if stdin.read_line(&mut line)? == 0 {
+        return Ok(None);
+    }
+    if line.ends_with('\n') {
+        line.pop();
+        if line.ends_with('\r') {
+            line.pop();
+        }
+    }
+    Ok(Some(line))
+}
+
+/// Python's `repr()` of an address tuple, as the seed programs print it:
+/// `('127.0.0.1', 54321)`.
+pub fn repr(addr: &Address) -> String {
+    match addr {
+        Address::Inet(v4) => format!("('{}', {})", v4.ip(), v4.port()),
+        Address::Inet6(v6) => format!(
+            "('{}', {}, {}, {})",
+            v6.ip(),
+            v6.port(),
+            v6.flowinfo(),
+            v6.scope_id()
+        ),
+        other => format!("'{other}'"),
+    }
+}
+
+/// Python's `time.ctime()`: the local time in C's `ctime` format, without
+/// its newline: `Sun Nov 22 02:11:21 2026`, `Mon Nov  2 09:05:00 2026`.
+pub fn ctime() -> String {
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs()) as libc::time_t;
+    // SAFETY: all-zero bytes are a valid `tm` (integers and, where the
+    // platform has one, a null `tm_zone` pointer).
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    // SAFETY: both pointers are valid for the call; `localtime_r` (unlike
+    // `localtime`) writes only to `tm`, so threads may call it at once. On
+    // failure `tm` stays zeroed, which still formats.
+    unsafe { libc::localtime_r(&now, &mut tm) };
+    format!(
+        "{} {} {:2} {:02}:{:02}:{:02} {}",
+        DAYS[tm.tm_wday.rem_euclid(7) as usize],
+        MONTHS[tm.tm_mon.rem_euclid(12) as usize],
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec,
+        i64::from(tm.tm_year) + 1900
+    )
 }

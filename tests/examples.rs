@@ -1,0 +1,1275 @@
+//! The examples, run as the built binaries: every server with its client over
+//! loopback, every client against a server written here with `std::net`,
+//! every server against a `std::net` client, bad flags, the tour, and, where
+//! `python3` is installed, the seed documents' own programs (ported to
+//! Python 3, in `tests/python/`) against the examples in both directions.
+//!
+//! Every child process is killed when its test ends, every wait has a
+//! deadline, and every port comes from the system.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant, SystemTime};
+
+/// How long anything that should happen "at once" on loopback may take.
+const PATIENCE: Duration = Duration::from_secs(10);
+const HOST: &str = "127.0.0.1";
+const EXAMPLES: [&str; 11] = [
+    "tcp_server",
+    "tcp_client",
+    "udp_server",
+    "udp_client",
+    "echo_server",
+    "echo_client",
+    "chat_server",
+    "chat_client",
+    "threaded_server",
+    "threaded_client",
+    "tour",
+];
+
+// ---------------------------------------------------------------------------
+// The programs and the processes that run them
+
+/// The built example `name`, next to this test binary
+/// (`target/debug/deps/examples-…` → `target/debug/examples/name`).
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    let target = exe.parent().and_then(Path::parent).expect("target dir");
+    let path = target.join("examples").join(name);
+    assert!(
+        path.is_file(),
+        "example binary {} is missing: build the examples first \
+         (`cargo test` does, and so does `cargo build --examples`)",
+        path.display()
+    );
+    let built = modified(&path);
+    if let Some(source) = sources_of(name).iter().find(|src| modified(src) > built) {
+        panic!(
+            "example binary {} is older than {}: rebuild it (`cargo build --examples`)",
+            path.display(),
+            source.display()
+        );
+    }
+    path
+}
+
+/// The files an example is built from: its own, the shared flags, the crate.
+fn sources_of(name: &str) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let examples = root.join("examples");
+    let mut files = vec![examples.join("common/mod.rs")];
+    if name == "tour" {
+        files.extend(EXAMPLES.iter().map(|n| examples.join(format!("{n}.rs"))));
+    } else {
+        files.push(examples.join(format!("{name}.rs")));
+    }
+    let mut dirs = vec![root.join("src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read src").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+fn modified(path: &Path) -> SystemTime {
+    std::fs::metadata(path)
+        .and_then(|meta| meta.modified())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Whether `python3` can run here; tests of the Python programs skip without it.
+fn python_available() -> bool {
+    let found = Command::new("python3")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !found {
+        eprintln!("python3 not found: skipping the seed documents' Python programs");
+    }
+    found
+}
+
+/// A seed program: the Rust example, or the document's own Python program.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Program {
+    Rust(&'static str),
+    Python(&'static str),
+}
+
+impl Program {
+    /// The command that runs the program against `HOST:port`.
+    fn command(self, port: u16, extra: &[&str]) -> Command {
+        match self {
+            Program::Rust(name) => {
+                let mut command = Command::new(example(name));
+                command.args(["--host", HOST, "--port", &port.to_string()]);
+                command.args(extra);
+                command
+            }
+            Program::Python(name) => {
+                let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/python")
+                    .join(format!("{name}.py"));
+                let mut command = Command::new("python3");
+                command
+                    .arg("-u")
+                    .arg(script)
+                    .arg(HOST)
+                    .arg(port.to_string());
+                command.args(extra).env("PYTHONIOENCODING", "utf-8");
+                command
+            }
+        }
+    }
+}
+
+/// A running program whose output is collected as it comes; killed and
+/// waited for when dropped.
+struct Running {
+    what: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: Arc<Mutex<Vec<u8>>>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+    readers: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Starts `command`; with `input`, types it all and closes standard input.
+    fn start(what: impl Into<String>, mut command: Command, input: Option<&str>) -> Running {
+        let what = what.into();
+        command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let readers = vec![
+            collect(child.stdout.take().expect("stdout"), &stdout),
+            collect(child.stderr.take().expect("stderr"), &stderr),
+        ];
+        let stdin = child.stdin.take();
+        let mut running = Running {
+            what,
+            child,
+            stdin,
+            stdout,
+            stderr,
+            readers,
+        };
+        if let Some(text) = input {
+            running.type_text(text);
+            running.stdin = None;
+        }
+        running
+    }
+
+    /// Types `text` on the program's standard input. A program that has
+    /// already ended (a refused client) reads nothing: that is not an error here.
+    fn type_text(&mut self, text: &str) {
+        if let Some(stdin) = self.stdin.as_mut() {
+            let _ = stdin
+                .write_all(text.as_bytes())
+                .and_then(|()| stdin.flush());
+        }
+    }
+
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.stdout.lock().unwrap()).into_owned()
+    }
+
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
+    }
+
+    fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().expect("try_wait")
+    }
+
+    /// Waits until the output satisfies `done`; false if the program ended
+    /// without that or the deadline passed.
+    fn wait_until(&mut self, done: impl Fn(&str) -> bool) -> bool {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if done(&self.stdout()) {
+                return true;
+            }
+            if self.exited().is_some() {
+                self.drain();
+                return done(&self.stdout());
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Waits until the output contains `text`, or panics with the program's output.
+    fn expect(&mut self, text: &str) {
+        if !self.wait_until(|out| out.contains(text)) {
+            panic!("{} never printed {text:?}\n{}", self.what, self.report());
+        }
+    }
+
+    /// Waits for the program to end and returns its status, or panics with its output.
+    fn finish(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(status) = self.exited() {
+                self.drain();
+                return status;
+            }
+            if Instant::now() > deadline {
+                panic!("{} did not end\n{}", self.what, self.report());
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Ends the program with success, or panics with its output.
+    fn finish_ok(&mut self) {
+        let status = self.finish();
+        assert!(
+            status.success(),
+            "{} failed: {status}\n{}",
+            self.what,
+            self.report()
+        );
+    }
+
+    fn report(&self) -> String {
+        format!("stdout: {:?}\nstderr: {:?}", self.stdout(), self.stderr())
+    }
+
+    /// Waits for the readers, which end once the program's pipes close.
+    fn drain(&mut self) {
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.drain();
+    }
+}
+
+fn collect(mut pipe: impl Read + Send + 'static, into: &Arc<Mutex<Vec<u8>>>) -> JoinHandle<()> {
+    let into = Arc::clone(into);
+    thread::spawn(move || {
+        let mut buf = [0; 4096];
+        while let Ok(n @ 1..) = again(|| pipe.read(&mut buf)) {
+            into.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    })
+}
+
+/// Makes `call` again while it fails with `EINTR`: a socket read with a
+/// timeout fails so after a signal, or a stop and continue, even with
+/// `SA_RESTART` (signal(7)).
+fn again<T>(mut call: impl FnMut() -> std::io::Result<T>) -> std::io::Result<T> {
+    loop {
+        match call() {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// A loopback port nothing uses, never the same one twice in this test run
+/// (so tests running at once cannot pick each other's).
+fn fresh_port(udp: bool) -> u16 {
+    static HANDED_OUT: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+    loop {
+        let port = if udp {
+            UdpSocket::bind((HOST, 0)).and_then(|s| s.local_addr())
+        } else {
+            TcpListener::bind((HOST, 0)).and_then(|s| s.local_addr())
+        }
+        .expect("bind port 0")
+        .port();
+        let mut handed_out = HANDED_OUT.lock().unwrap();
+        if !handed_out.contains(&port) {
+            handed_out.push(port);
+            return port;
+        }
+    }
+}
+
+/// How a program ended.
+struct Ended {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs example `name` with `args` and no input to its end.
+fn run(name: &str, args: &[&str]) -> Ended {
+    let mut command = Command::new(example(name));
+    command.args(args);
+    let mut running = Running::start(format!("{name} {args:?}"), command, Some(""));
+    let status = running.finish();
+    Ended {
+        status,
+        stdout: running.stdout(),
+        stderr: running.stderr(),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Conversations
+
+/// How a document's server shows where it is.
+struct Document {
+    server: &'static str,
+    client: &'static str,
+    udp: bool,
+    /// What the server prints once it can take clients (None: nothing, so a
+    /// client that comes too early is refused and tried again).
+    ready: Option<&'static str>,
+    /// Whether the server has printed all it prints about one client, last
+    /// newline included (None: the server ends after its client).
+    done: Option<fn(&str) -> bool>,
+}
+
+const DOC_000: Document = Document {
+    server: "tcp_server",
+    client: "tcp_client",
+    udp: false,
+    ready: None,
+    done: Some(|out| out.ends_with("Exit Server\n\n")),
+};
+const DOC_001_UDP: Document = Document {
+    server: "udp_server",
+    client: "udp_client",
+    udp: true,
+    ready: Some("UDP server bound to"),
+    // The last datagram of INPUT_001.
+    done: Some(|out| out.ends_with("): 数据报\n")),
+};
+const DOC_002: Document = Document {
+    server: "echo_server",
+    client: "echo_client",
+    udp: false,
+    ready: Some("Server start, listening"),
+    done: Some(|out| out.ends_with("Server Recv Over\n")),
+};
+const DOC_003: Document = Document {
+    server: "chat_server",
+    client: "chat_client",
+    udp: false,
+    ready: None,
+    done: None,
+};
+const DOC_004: Document = Document {
+    server: "threaded_server",
+    client: "threaded_client",
+    udp: false,
+    ready: Some("waiting for connection..."),
+    // The accept loop prints its second line while the client talks, or later.
+    done: Some(|out| {
+        out.contains("---closed\n") && out.matches("waiting for connection...").count() == 2
+    }),
+};
+
+/// Who plays each side of a conversation, and what each side types.
+struct Cast<'a> {
+    python_server: bool,
+    python_client: bool,
+    server_input: &'a str,
+    client_input: &'a str,
+    client_args: &'a [&'a str],
+}
+
+impl Cast<'_> {
+    fn rust(client_input: &str) -> Cast<'_> {
+        Cast {
+            python_server: false,
+            python_client: false,
+            server_input: "",
+            client_input,
+            client_args: &[],
+        }
+    }
+}
+
+/// What both sides printed.
+struct Talk {
+    port: u16,
+    server: String,
+    client: String,
+}
+
+/// Runs the document's server on a fresh port and its client against it,
+/// waits for the client to end and the server to finish the conversation,
+/// and returns both transcripts. A server that cannot bind (the port was
+/// taken meanwhile) is started again on another port.
+fn talk(doc: &Document, cast: &Cast) -> Talk {
+    let pick = |python, name| {
+        if python {
+            Program::Python(name)
+        } else {
+            Program::Rust(name)
+        }
+    };
+    let server = pick(cast.python_server, doc.server);
+    let client = pick(cast.python_client, doc.client);
+    'attempt: for _ in 0..3 {
+        let port = fresh_port(doc.udp);
+        let what = format!("{server:?} on port {port}");
+        let mut serving = Running::start(what, server.command(port, &[]), Some(cast.server_input));
+        if let Some(ready) = doc.ready {
+            if !serving.wait_until(|out| out.contains(ready)) {
+                if serving.exited().is_some() {
+                    continue 'attempt;
+                }
+                panic!(
+                    "{} never printed {ready:?}\n{}",
+                    serving.what,
+                    serving.report()
+                );
+            }
+        }
+        let deadline = Instant::now() + PATIENCE;
+        let mut talking = loop {
+            let command = client.command(port, cast.client_args);
+            let mut talking =
+                Running::start(format!("{client:?}"), command, Some(cast.client_input));
+            let status = talking.finish();
+            if !status.success() && talking.stderr().contains("refused") {
+                if serving.exited().is_some() {
+                    continue 'attempt;
+                }
+                if Instant::now() < deadline {
+                    thread::sleep(Duration::from_millis(20));
+                    continue; // the server does not listen yet
+                }
+            }
+            break talking;
+        };
+        talking.finish_ok();
+        match doc.done {
+            Some(done) => assert!(serving.wait_until(done), "{}", serving.report()),
+            None => serving.finish_ok(),
+        }
+        return Talk {
+            port,
+            server: serving.stdout(),
+            client: talking.stdout(),
+        };
+    }
+    panic!("{server:?} could not bind a free port three times");
+}
+
+/// Whether `text` matches `pattern`, where `*` stands for any run of
+/// characters within one line.
+fn glob(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, tail)) => text.strip_prefix(head).is_some_and(|rest| {
+            let line = rest.find('\n').unwrap_or(rest.len());
+            (0..=line)
+                .filter(|&i| rest.is_char_boundary(i))
+                .any(|i| glob(tail, &rest[i..]))
+        }),
+    }
+}
+
+#[track_caller]
+fn assert_glob(pattern: &str, text: &str) {
+    assert!(
+        glob(pattern, text),
+        "transcript does not match\n--- expected\n{pattern}\n--- got\n{text}"
+    );
+}
+
+/// Whether `stamp` is in C's `ctime` format: `Sun Nov 22 02:11:21 2026`,
+/// `Mon Nov  2 09:05:00 2026`.
+fn is_ctime(stamp: &str) -> bool {
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let b = stamp.as_bytes();
+    let digits = |range: std::ops::Range<usize>| b[range].iter().all(u8::is_ascii_digit);
+    b.len() == 24
+        && DAYS.contains(&&stamp[0..3])
+        && MONTHS.contains(&&stamp[4..7])
+        && [3, 7, 19].iter().all(|&i| b[i] == b' ')
+        && (b[8] == b' ' && b[9] != b'0' || (b'1'..=b'3').contains(&b[8]))
+        && digits(9..10)
+        && b[13] == b':'
+        && b[16] == b':'
+        && digits(11..13)
+        && digits(14..16)
+        && digits(17..19)
+        && digits(20..24)
+}
+
+/// The stamps of the `from sever message: [<ctime>] ...` lines.
+fn stamps(client: &str) -> Vec<&str> {
+    client
+        .split("from sever message: [")
+        .skip(1)
+        .map(|rest| &rest[..rest.find(']').unwrap_or(0)])
+        .collect()
+}
+
+fn check_000(talk: &Talk) {
+    assert_eq!(
+        talk.client,
+        "Please input data:Send Successfully\nOK\n\
+         Please input data:Send Successfully\nOK\n\
+         Please input data:"
+    );
+    assert_eq!(
+        talk.server,
+        "Socket Created\nGet value hello\n\nGet value 你好\n\nGet value \n\nExit Server\n\n"
+    );
+}
+const INPUT_000: &str = "hello\n你好\n\n";
+
+fn check_001(talk: &Talk) {
+    let port = talk.port;
+    assert_glob(
+        &format!(
+            "Please input data:Received from ('127.0.0.1', {port}): ping\n\
+             Please input data:Received from ('127.0.0.1', {port}): 数据报\n\
+             Please input data:"
+        ),
+        &talk.client,
+    );
+    assert_glob(
+        &format!(
+            "UDP server bound to ('127.0.0.1', {port})\n\
+             Received from ('127.0.0.1', *): ping\n\
+             Received from ('127.0.0.1', *): 数据报\n"
+        ),
+        &talk.server,
+    );
+}
+const INPUT_001: &str = "ping\n数据报\n\n";
+
+fn check_002(talk: &Talk) {
+    assert_eq!(
+        talk.client,
+        "Client Received: Hello\nClosing connection to the server\n"
+    );
+    assert_eq!(
+        talk.server,
+        format!(
+            "Server start, listening {}\n\
+             Server Recv Data: Hello\nServer Send Data: Hello\nServer Recv Over\n",
+            talk.port
+        )
+    );
+}
+
+fn check_003(talk: &Talk, python_client: bool) {
+    // The document's server prints `接收: `, its client `接收 : `.
+    let said = if python_client {
+        "接收 : "
+    } else {
+        "接收: "
+    };
+    assert_eq!(
+        talk.client,
+        format!("发送: {said}你好呀\n发送: {said}再见\n发送: ")
+    );
+    assert_eq!(talk.server, "接收: 你好\n发送: 接收: 今天天气不错\n发送: ");
+}
+const SERVER_INPUT_003: &str = "你好呀\n再见\n";
+const INPUT_003: &str = "你好\n今天天气不错\nq\n";
+
+fn check_004(talk: &Talk, python_server: bool) {
+    assert_glob(
+        "请输入信息:from sever message: [*] hello\n\
+         请输入信息:from sever message: [*] 你好\n\
+         请输入信息:",
+        &talk.client,
+    );
+    for stamp in stamps(&talk.client) {
+        assert!(is_ctime(stamp), "not in ctime's format: {stamp:?}");
+    }
+    if python_server {
+        // Python's print() writes a line in pieces, and the document's threads
+        // print at the same time: the pieces may mix.
+        for piece in ["waiting for connection...", "connected from :", "---closed"] {
+            assert!(talk.server.contains(piece), "{}", talk.server);
+        }
+        return;
+    }
+    // The handler thread and the accept loop print at the same time: any order.
+    let lines: Vec<&str> = talk.server.lines().collect();
+    let count = |pattern: &str| lines.iter().filter(|line| glob(pattern, line)).count();
+    assert_eq!(lines.len(), 5, "{}", talk.server);
+    assert_eq!(lines[0], "waiting for connection...");
+    assert_glob("<socket*> ('127.0.0.1', *)", lines[1]);
+    for (pattern, times) in [
+        ("waiting for connection...", 2),
+        ("connected from : ('127.0.0.1', *)", 1),
+        ("('127.0.0.1', *) ---closed", 1),
+    ] {
+        assert_eq!(count(pattern), times, "{pattern}: {}", talk.server);
+    }
+}
+const INPUT_004: &str = "hello\n你好\n\n";
+
+// ---------------------------------------------------------------------------
+// Each server with its client
+
+#[test]
+fn tcp_server_and_tcp_client_talk() {
+    check_000(&talk(&DOC_000, &Cast::rust(INPUT_000)));
+}
+
+#[test]
+fn udp_server_and_udp_client_talk() {
+    check_001(&talk(&DOC_001_UDP, &Cast::rust(INPUT_001)));
+}
+
+#[test]
+fn echo_server_and_echo_client_talk() {
+    check_002(&talk(&DOC_002, &Cast::rust("")));
+}
+
+#[test]
+fn echo_client_reads_a_long_echo_ten_bytes_at_a_time() {
+    let cast = Cast {
+        client_args: &["--message", "Hello, echo: 25 bytes ok"],
+        ..Cast::rust("")
+    };
+    let talk = talk(&DOC_002, &cast);
+    assert_eq!(
+        talk.client,
+        "Client Received: Hello, ech\nClient Received: o: 25 byte\nClient Received: s ok\n\
+         Closing connection to the server\n"
+    );
+    assert!(talk
+        .server
+        .contains("Server Recv Data: Hello, echo: 25 bytes ok\n"));
+}
+
+#[test]
+fn chat_server_and_chat_client_talk() {
+    let cast = Cast {
+        server_input: SERVER_INPUT_003,
+        ..Cast::rust(INPUT_003)
+    };
+    check_003(&talk(&DOC_003, &cast), false);
+}
+
+#[test]
+fn chat_ends_when_the_clients_input_ends() {
+    let cast = Cast {
+        server_input: "好的\n",
+        ..Cast::rust("你好\n\n")
+    };
+    let talk = talk(&DOC_003, &cast);
+    assert_eq!(talk.client, "发送: 接收: 好的\n发送: 发送: ");
+    assert_eq!(talk.server, "接收: 你好\n发送: ");
+}
+
+#[test]
+fn threaded_server_and_threaded_client_talk() {
+    check_004(&talk(&DOC_004, &Cast::rust(INPUT_004)), false);
+}
+
+#[test]
+fn threaded_server_serves_clients_at_once() {
+    let port = fresh_port(false);
+    let mut server = Running::start(
+        "threaded_server",
+        Program::Rust("threaded_server").command(port, &[]),
+        None,
+    );
+    server.expect("waiting for connection...");
+    let mut clients: Vec<Running> = (1..=3)
+        .map(|n| {
+            let command = Program::Rust("threaded_client").command(port, &[]);
+            let mut client = Running::start(format!("threaded_client {n}"), command, None);
+            client.expect("请输入信息:");
+            client
+        })
+        .collect();
+    // All three are connected; the last one speaks first, then the others:
+    // a server that served one client at a time would never answer it.
+    for (n, client) in clients.iter_mut().enumerate().rev() {
+        client.type_text(&format!("I am client {}\n", n + 1));
+        client.expect(&format!("] I am client {}\n", n + 1));
+    }
+    for client in &mut clients {
+        client.type_text("\n");
+        client.finish_ok();
+    }
+    assert!(
+        server.wait_until(|out| out.matches("---closed").count() == 3),
+        "{}",
+        server.report()
+    );
+    assert_eq!(server.stdout().matches("connected from : ").count(), 3);
+}
+
+#[test]
+fn tcp_server_times_out_a_silent_client_and_serves_the_next() {
+    let port = fresh_port(false);
+    let command = Program::Rust("tcp_server").command(port, &["--timeout", "0.3"]);
+    let mut server = Running::start("tcp_server --timeout 0.3", command, None);
+    server.expect("Socket Created");
+    let mut silent = connect_when_listening(port, &mut server);
+    silent.write_all(b"hi").unwrap();
+    let mut reply = [0; 2];
+    silent.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"OK");
+    let quiet_since = Instant::now();
+    let mut rest = Vec::new();
+    silent.read_to_end(&mut rest).unwrap(); // the server drops the connection
+    let waited = quiet_since.elapsed();
+    assert!(rest.is_empty());
+    assert!(
+        waited >= Duration::from_millis(250),
+        "dropped after {waited:?}"
+    );
+    assert!(waited < PATIENCE, "dropped after {waited:?}");
+    server.expect("Time out\n");
+
+    let mut next = TcpStream::connect((HOST, port)).unwrap();
+    next.write_all(b"again").unwrap();
+    next.read_exact(&mut reply).unwrap();
+    drop(next);
+    server.expect("Exit Server\n\n");
+    assert_eq!(
+        server.stdout(),
+        "Socket Created\nGet value hi\n\nTime out\nGet value again\n\nGet value \n\nExit Server\n\n"
+    );
+}
+
+/// A `std::net` client of a server that prints nothing once it listens.
+fn connect_when_listening(port: u16, server: &mut Running) -> TcpStream {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        match TcpStream::connect((HOST, port)) {
+            Ok(stream) => {
+                stream.set_read_timeout(Some(PATIENCE)).unwrap();
+                return stream;
+            }
+            Err(e) if Instant::now() < deadline && server.exited().is_none() => {
+                assert_eq!(e.kind(), std::io::ErrorKind::ConnectionRefused);
+                thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => panic!(
+                "cannot connect to {}: {e}\n{}",
+                server.what,
+                server.report()
+            ),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Each client against a server written here with std::net
+
+/// A `std::net` server on a loopback port: runs `serve` on its first client.
+fn std_server<T: Send + 'static>(
+    serve: impl FnOnce(TcpStream) -> T + Send + 'static,
+) -> (u16, JoinHandle<T>) {
+    let listener = TcpListener::bind((HOST, 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        serve(stream)
+    });
+    (port, handle)
+}
+
+/// Runs client example `name` against `port`, typing `input`; returns what it printed.
+fn client_output(name: &'static str, port: u16, extra: &[&str], input: &str) -> String {
+    let command = Program::Rust(name).command(port, extra);
+    let mut client = Running::start(name, command, Some(input));
+    client.finish_ok();
+    client.stdout()
+}
+
+/// Reads what one `send` of the peer carries (the protocols here are one
+/// message per turn); empty once the peer closed.
+fn read_message(stream: &mut TcpStream) -> Vec<u8> {
+    let mut buf = [0; 4096];
+    let n = again(|| stream.read(&mut buf)).expect("read");
+    buf[..n].to_vec()
+}
+
+#[test]
+fn tcp_client_against_a_std_server() {
+    let (port, server) = std_server(|mut stream| {
+        let mut got = Vec::new();
+        loop {
+            let message = read_message(&mut stream);
+            if message.is_empty() {
+                return got;
+            }
+            got.push(String::from_utf8(message).unwrap());
+            stream.write_all(b"OK").unwrap();
+        }
+    });
+    let out = client_output("tcp_client", port, &[], "one\n两个\n\n");
+    assert_eq!(
+        out,
+        "Please input data:Send Successfully\nOK\n\
+         Please input data:Send Successfully\nOK\n\
+         Please input data:"
+    );
+    assert_eq!(server.join().unwrap(), ["one", "两个"]);
+}
+
+#[test]
+fn udp_client_against_a_std_server() {
+    let server = UdpSocket::bind((HOST, 0)).unwrap();
+    server.set_read_timeout(Some(PATIENCE)).unwrap();
+    let port = server.local_addr().unwrap().port();
+    let answering = thread::spawn(move || {
+        let mut senders = Vec::new();
+        let mut buf = [0; 1024];
+        for _ in 0..2 {
+            let (n, from) = again(|| server.recv_from(&mut buf)).unwrap();
+            server.send_to(&buf[..n], from).unwrap();
+            senders.push((String::from_utf8(buf[..n].to_vec()).unwrap(), from));
+        }
+        senders
+    });
+    let out = client_output("udp_client", port, &[], "ping\n数据报\n\n");
+    assert_eq!(
+        out,
+        format!(
+            "Please input data:Received from ('127.0.0.1', {port}): ping\n\
+             Please input data:Received from ('127.0.0.1', {port}): 数据报\n\
+             Please input data:"
+        )
+    );
+    let senders = answering.join().unwrap();
+    assert_eq!(
+        (senders[0].0.as_str(), senders[1].0.as_str()),
+        ("ping", "数据报")
+    );
+    assert_eq!(
+        senders[0].1, senders[1].1,
+        "one socket sends both datagrams"
+    );
+}
+
+#[test]
+fn echo_client_reads_until_the_whole_echo_is_back() {
+    // The echo comes back in two pieces, the second one later.
+    let (port, server) = std_server(|mut stream| {
+        let mut message = [0; 5];
+        stream.read_exact(&mut message).unwrap();
+        stream.write_all(&message[..2]).unwrap();
+        thread::sleep(Duration::from_millis(100));
+        stream.write_all(&message[2..]).unwrap();
+        read_message(&mut stream).is_empty() && &message == b"Hello"
+    });
+    let out = client_output("echo_client", port, &[], "");
+    assert_eq!(
+        out,
+        "Client Received: He\nClient Received: llo\nClosing connection to the server\n"
+    );
+    assert!(server.join().unwrap(), "the client sent Hello, then closed");
+}
+
+#[test]
+fn echo_client_reports_a_server_that_closes_early() {
+    let (port, server) = std_server(|mut stream| {
+        let mut message = [0; 5];
+        stream.read_exact(&mut message).unwrap();
+        stream.write_all(b"He").unwrap();
+    });
+    let out = client_output("echo_client", port, &[], "");
+    assert_eq!(
+        out,
+        "Client Received: He\nSocket error: the server closed the connection\n\
+         Closing connection to the server\n"
+    );
+    server.join().unwrap();
+}
+
+#[test]
+fn chat_client_against_a_std_server() {
+    let (port, server) = std_server(|mut stream| {
+        let mut heard = Vec::new();
+        for answer in ["你好呀", "再见"] {
+            heard.push(String::from_utf8(read_message(&mut stream)).unwrap());
+            stream.write_all(answer.as_bytes()).unwrap();
+        }
+        heard.push(String::from_utf8(read_message(&mut stream)).unwrap());
+        heard.push(String::from_utf8(read_message(&mut stream)).unwrap());
+        heard
+    });
+    let out = client_output("chat_client", port, &[], "你好\n\n今天天气不错\nq\n");
+    assert_eq!(out, "发送: 接收: 你好呀\n发送: 发送: 接收: 再见\n发送: ");
+    // An empty line sends nothing; `q` is sent, then the connection closes.
+    assert_eq!(server.join().unwrap(), ["你好", "今天天气不错", "q", ""]);
+}
+
+#[test]
+fn threaded_client_against_a_std_server() {
+    let (port, server) = std_server(|mut stream| {
+        let mut heard = Vec::new();
+        loop {
+            let message = read_message(&mut stream);
+            if message.is_empty() {
+                return heard;
+            }
+            let reply = [b"[Mon Nov  2 09:05:00 2026] ".as_slice(), &message].concat();
+            stream.write_all(&reply).unwrap();
+            heard.push(String::from_utf8(message).unwrap());
+        }
+    });
+    let out = client_output("threaded_client", port, &[], "hello\n你好\n\n");
+    assert_eq!(
+        out,
+        "请输入信息:from sever message: [Mon Nov  2 09:05:00 2026] hello\n\
+         请输入信息:from sever message: [Mon Nov  2 09:05:00 2026] 你好\n\
+         请输入信息:"
+    );
+    assert_eq!(server.join().unwrap(), ["hello", "你好"]);
+}
+
+// ---------------------------------------------------------------------------
+// Each server against a client written here with std::net
+
+/// Starts server example `name` on a fresh port; waits for `ready` if it prints one.
+fn start_server(name: &'static str, input: Option<&str>, ready: Option<&str>) -> (Running, u16) {
+    let port = fresh_port(name == "udp_server");
+    let mut server = Running::start(name, Program::Rust(name).command(port, &[]), input);
+    if let Some(ready) = ready {
+        server.expect(ready);
+    }
+    (server, port)
+}
+
+#[test]
+fn echo_server_against_a_std_client() {
+    let (mut server, port) = start_server("echo_server", None, DOC_002.ready);
+    let mut client = connect_when_listening(port, &mut server);
+    let message: Vec<u8> = (0..5000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    client.write_all(&message).unwrap();
+    let mut echo = vec![0; message.len()];
+    client.read_exact(&mut echo).unwrap();
+    assert_eq!(
+        echo, message,
+        "more than one 2048-byte buffer comes back whole"
+    );
+    client.shutdown(Shutdown::Write).unwrap();
+    assert!(
+        read_message(&mut client).is_empty(),
+        "the server closes after the client"
+    );
+    server.expect("Server Recv Over\n");
+    let out = server.stdout();
+    assert!(out.matches("Server Recv Data: ").count() >= 3, "{out}");
+}
+
+#[test]
+fn udp_server_answers_each_sender() {
+    let (mut server, port) = start_server("udp_server", None, DOC_001_UDP.ready);
+    let first = UdpSocket::bind((HOST, 0)).unwrap();
+    let second = UdpSocket::bind((HOST, 0)).unwrap();
+    let mut buf = [0; 1024];
+    for (client, data) in [(&first, "from the first"), (&second, "from the second")] {
+        client.set_read_timeout(Some(PATIENCE)).unwrap();
+        client.send_to(data.as_bytes(), (HOST, port)).unwrap();
+        let (n, from) = again(|| client.recv_from(&mut buf)).unwrap();
+        assert_eq!(
+            (&buf[..n], from),
+            (data.as_bytes(), SocketAddr::from(([127, 0, 0, 1], port)))
+        );
+    }
+    let first_port = first.local_addr().unwrap().port();
+    server.expect(&format!(
+        "Received from ('127.0.0.1', {first_port}): from the first\n"
+    ));
+    server.expect(": from the second\n");
+}
+
+#[test]
+fn chat_server_against_a_std_client() {
+    let (mut server, port) = start_server("chat_server", Some("你好呀\n"), None);
+    let mut client = connect_when_listening(port, &mut server);
+    client.write_all("你好".as_bytes()).unwrap();
+    assert_eq!(read_message(&mut client), "你好呀".as_bytes());
+    client.write_all(b"q").unwrap();
+    server.finish_ok();
+    assert_eq!(server.stdout(), "接收: 你好\n发送: ");
+    assert!(read_message(&mut client).is_empty(), "the chat is over");
+}
+
+#[test]
+fn threaded_server_answers_a_std_client_while_another_waits() {
+    let (mut server, port) = start_server("threaded_server", None, DOC_004.ready);
+    let idle = connect_when_listening(port, &mut server);
+    let mut busy = connect_when_listening(port, &mut server);
+    busy.write_all("你好".as_bytes()).unwrap();
+    let reply = String::from_utf8(read_message(&mut busy)).unwrap();
+    assert!(
+        reply.starts_with('[') && reply.ends_with("] 你好"),
+        "{reply:?}"
+    );
+    assert!(is_ctime(&reply[1..25]), "{reply:?}");
+    drop((idle, busy));
+    assert!(
+        server.wait_until(|out| out.matches("---closed").count() == 2),
+        "{}",
+        server.report()
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Flags, refusals, the tour
+
+#[test]
+fn bad_flags_are_one_line_errors() {
+    let bad: [&[&str]; 6] = [
+        &["--port", "x"],
+        &["--port", "70000"],
+        &["--port=-1"],
+        &["--no-such-flag", "1"],
+        &["--port"],
+        &["stray"],
+    ];
+    let timeouts: [&[&str]; 3] = [
+        &["--timeout", "-1"],
+        &["--timeout", "soon"],
+        &["--timeout", "inf"],
+    ];
+    let cases = EXAMPLES
+        .iter()
+        .flat_map(|&name| bad.iter().map(move |&args| (name, args)))
+        .chain(timeouts.iter().map(|&args| ("tcp_server", args)));
+    for (name, args) in cases {
+        let ended = run(name, args);
+        let err = &ended.stderr;
+        assert_eq!(
+            ended.status.code(),
+            Some(2),
+            "{name} {args:?}: {}\n{err}",
+            ended.status
+        );
+        assert!(
+            err.starts_with("error: ") && err.lines().count() == 1,
+            "{name} {args:?}: {err:?}"
+        );
+        assert!(ended.stdout.is_empty(), "{name} {args:?}");
+    }
+}
+
+#[test]
+fn help_names_the_document() {
+    let documents = [
+        "000", "000", "001", "001", "002", "002", "003", "003", "004", "004", "main job",
+    ];
+    for (name, document) in EXAMPLES.iter().zip(documents) {
+        let ended = run(name, &["--help"]);
+        let out = &ended.stdout;
+        assert!(ended.status.success(), "{name} --help");
+        assert!(
+            out.contains(document),
+            "{name} --help does not name {document}:\n{out}"
+        );
+        assert!(
+            out.contains("--port") || *name == "tour",
+            "{name} --help:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn clients_report_a_refused_connection_in_one_line() {
+    // A socket bound but not listening holds the port: connects are refused.
+    let holder = pysocket::Socket::new(pysocket::AF_INET, pysocket::SOCK_STREAM).unwrap();
+    holder.bind((HOST, 0)).unwrap();
+    let port = holder.getsockname().unwrap().port().unwrap();
+    for name in [
+        "tcp_client",
+        "echo_client",
+        "chat_client",
+        "threaded_client",
+    ] {
+        let command = Program::Rust(name).command(port, &[]);
+        let mut client = Running::start(name, command, Some("hello\n"));
+        let status = client.finish();
+        let err = client.stderr();
+        assert_eq!(status.code(), Some(1), "{name}: {err}");
+        assert_eq!(err, "Error: Connection refused (os error 111)\n", "{name}");
+    }
+}
+
+#[test]
+fn tour_runs_every_pair_and_exits_zero() {
+    let mut tour = Running::start("tour", Command::new(example("tour")), Some(""));
+    let status = tour.finish();
+    let out = tour.stdout();
+    assert!(status.success(), "tour failed: {status}\n{}", tour.report());
+    for heading in [
+        "== document 000: tcp_server ⇄ tcp_client",
+        "== document 001: udp_server ⇄ udp_client",
+        "== document 002: echo_server ⇄ echo_client",
+        "== document 003 (and 001): chat_server ⇄ chat_client",
+        "== document 004: threaded_server ⇄ three threaded_clients at once",
+    ] {
+        assert!(out.contains(heading), "no {heading:?} in\n{out}");
+    }
+    for line in [
+        "server   │ Time out",
+        "client   │ Client Received: Hello",
+        "client   │ 接收: 你好, 我是服务器",
+        "server   │ Received from ('127.0.0.1', ",
+    ] {
+        assert!(out.contains(line), "no {line:?} in\n{out}");
+    }
+    assert_eq!(out.matches("---closed").count(), 3, "{out}");
+    assert!(
+        out.ends_with("Every pair talked: the tour is over.\n"),
+        "{out}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The documents' Python programs against the examples, both ways
+
+/// Every cast but Rust with Rust: the Python server with the Rust client,
+/// the Rust server with the Python client, and the two Python programs
+/// (which shows the examples print what the documents' programs print).
+fn python_casts() -> [(bool, bool); 3] {
+    [(true, false), (false, true), (true, true)]
+}
+
+#[test]
+fn python_000_tcp() {
+    if !python_available() {
+        return;
+    }
+    for (python_server, python_client) in python_casts() {
+        let cast = Cast {
+            python_server,
+            python_client,
+            ..Cast::rust(INPUT_000)
+        };
+        check_000(&talk(&DOC_000, &cast));
+    }
+}
+
+#[test]
+fn python_001_udp() {
+    if !python_available() {
+        return;
+    }
+    for (python_server, python_client) in python_casts() {
+        let cast = Cast {
+            python_server,
+            python_client,
+            ..Cast::rust(INPUT_001)
+        };
+        check_001(&talk(&DOC_001_UDP, &cast));
+    }
+}
+
+#[test]
+fn python_002_echo() {
+    if !python_available() {
+        return;
+    }
+    for (python_server, python_client) in python_casts() {
+        let cast = Cast {
+            python_server,
+            python_client,
+            ..Cast::rust("")
+        };
+        check_002(&talk(&DOC_002, &cast));
+    }
+}
+
+#[test]
+fn python_003_chat() {
+    if !python_available() {
+        return;
+    }
+    // The document's client leaves without sending `q`, and its server
+    // waits for one: only the Rust client can end the document's server.
+    for (python_server, python_client) in [(true, false), (false, true)] {
+        let cast = Cast {
+            python_server,
+            python_client,
+            server_input: SERVER_INPUT_003,
+            ..Cast::rust(INPUT_003)
+        };
+        check_003(&talk(&DOC_003, &cast), python_client);
+    }
+}
+
+#[test]
+fn python_004_threaded() {
+    if !python_available() {
+        return;
+    }
+    for (python_server, python_client) in python_casts() {
+        let cast = Cast {
+            python_server,
+            python_client,
+            ..Cast::rust(INPUT_004)
+        };
+        check_004(&talk(&DOC_004, &cast), python_server);
+    }
+}
+
+#[test]
+fn threaded_server_stamps_the_local_time_as_python_does() {
+    if !python_available() {
+        return;
+    }
+    let python_ctime = || {
+        let out = Command::new("python3")
+            .args(["-c", "import time; print(time.ctime())"])
+            .env("TZ", "CST-8")
+            .output()
+            .expect("python3");
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .trim_end()
+            .to_string()
+    };
+    let port = fresh_port(false);
+    let mut command = Program::Rust("threaded_server").command(port, &[]);
+    command.env("TZ", "CST-8"); // UTC+8, with no time zone database needed
+    let mut server = Running::start("threaded_server", command, None);
+    server.expect("waiting for connection...");
+    let mut client = connect_when_listening(port, &mut server);
+    let before = python_ctime();
+    client.write_all(b"x").unwrap();
+    let reply = String::from_utf8(read_message(&mut client)).unwrap();
+    let after = python_ctime();
+    let stamp = &reply[1..reply.len() - 3];
+    assert!(
+        stamp == before || stamp == after,
+        "{stamp:?} is neither {before:?} nor {after:?}"
+    );
+}
