@@ -226,7 +226,7 @@ pub fn full_backlog() -> (Socket, Address, Vec<Socket>) {
         probe
             .settimeout(Some(Duration::from_millis(200)))
             .expect("settimeout");
-        match probe.connect(&addr) {
+        match with_watchdog(&probe, PROMPT, || probe.connect(&addr)) {
             Err(pysocket::Error::Timeout) => return (server, addr, held),
             Ok(()) => held.push(probe),
             Err(err) => panic!("probe connect to a filling backlog: {err}"),
@@ -236,4 +236,21 @@ pub fn full_backlog() -> (Socket, Address, Vec<Socket>) {
         "a listen(0) listener still took connections after {} connects: cannot fill its accept queue",
         held.len()
     );
+}
+
+/// Runs `call` while a watchdog shuts `sock` down should the call still be
+/// running after `limit`, so that a call that would hang for ever (a timeout
+/// that never fires) fails instead. The watchdog ends with the call.
+pub fn with_watchdog<T>(sock: &Socket, limit: Duration, call: impl FnOnce() -> T) -> T {
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    thread::scope(|scope| {
+        scope.spawn(move || {
+            if finished.recv_timeout(limit) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                let _ = sock.shutdown(pysocket::Shutdown::Both);
+            }
+        });
+        let result = call();
+        drop(done);
+        result
+    })
 }

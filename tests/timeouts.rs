@@ -1,0 +1,594 @@
+//! The three timeout modes as CPython has them (blocking, non-blocking,
+//! timeout), the transitions between them, and one deadline per call.
+//!
+//! The default timeout is process-global: the tests that change it live in
+//! `tests/default_timeout.rs`, so here it is always `None`.
+
+mod common;
+
+use std::fmt::Debug;
+use std::io::ErrorKind;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use common::{full_backlog, listener, tcp_pair, udp_socket, with_watchdog, PROMPT};
+use pysocket::{
+    socketpair, Error, Socket, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SO_RCVBUF, SO_SNDBUF,
+};
+
+/// The timeout of most timeout-mode checks.
+const SHORT: Duration = Duration::from_millis(300);
+
+/// How late a timed-out call may return on a loaded two-core machine.
+const SLACK: Duration = Duration::from_secs(3);
+
+/// The three modes, as `settimeout` takes them.
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    Blocking,
+    NonBlocking,
+    Timeout(Duration),
+}
+
+impl Mode {
+    fn timeout(self) -> Option<Duration> {
+        match self {
+            Mode::Blocking => None,
+            Mode::NonBlocking => Some(Duration::ZERO),
+            Mode::Timeout(d) => Some(d),
+        }
+    }
+}
+
+/// Whether the descriptor itself has `O_NONBLOCK`.
+fn fd_nonblocking(sock: &Socket) -> bool {
+    // SAFETY: F_GETFL takes no argument and only reads the flags of a live descriptor.
+    let flags = unsafe { libc::fcntl(sock.fileno(), libc::F_GETFL) };
+    assert!(flags >= 0, "fcntl(F_GETFL) failed");
+    flags & libc::O_NONBLOCK != 0
+}
+
+/// Runs `call` on `sock` and checks it failed with `Error::Timeout` after
+/// about `timeout`. Should it hang, a watchdog shuts `sock` down.
+fn assert_times_out<T: Debug>(
+    what: &str,
+    sock: &Socket,
+    timeout: Duration,
+    call: impl FnOnce() -> pysocket::Result<T>,
+) {
+    let start = Instant::now();
+    let result = with_watchdog(sock, timeout + SLACK * 2, call);
+    let elapsed = start.elapsed();
+    assert!(
+        matches!(result, Err(Error::Timeout)),
+        "{what}: expected Error::Timeout, got {result:?}"
+    );
+    assert!(
+        elapsed >= timeout.mul_f64(0.9),
+        "{what}: timed out after {elapsed:?}, before its timeout of {timeout:?}"
+    );
+    assert!(
+        elapsed < timeout + SLACK,
+        "{what}: timed out after {elapsed:?}, far past its timeout of {timeout:?}"
+    );
+}
+
+/// Runs `call` on `sock` and checks it failed at once with an `Error::Io` of
+/// kind `WouldBlock`. Should it hang, a watchdog shuts `sock` down.
+fn assert_would_block<T: Debug>(
+    what: &str,
+    sock: &Socket,
+    call: impl FnOnce() -> pysocket::Result<T>,
+) {
+    let start = Instant::now();
+    let result = with_watchdog(sock, SLACK, call);
+    let elapsed = start.elapsed();
+    match &result {
+        Err(Error::Io(err)) if err.kind() == ErrorKind::WouldBlock => {}
+        _ => panic!("{what}: expected Error::Io of kind WouldBlock, got {result:?}"),
+    }
+    assert!(
+        elapsed < Duration::from_secs(2),
+        "{what}: took {elapsed:?}, not at once"
+    );
+}
+
+/// Sends `data` on `sock` from a thread after `delay`.
+fn send_later(sock: Arc<Socket>, delay: Duration, data: &'static [u8]) -> JoinHandle<()> {
+    thread::spawn(move || {
+        thread::sleep(delay);
+        sock.sendall(data).expect("delayed sendall");
+    })
+}
+
+/// Fills the send buffer of a non-blocking Unix stream socket whose peer does
+/// not read. Unix sockets free send space only when the peer reads, so the
+/// buffer stays full.
+fn fill_send_buffer(sock: &Socket) -> usize {
+    assert!(
+        !sock.getblocking(),
+        "fill_send_buffer needs a non-blocking socket"
+    );
+    let chunk = [0x5au8; 65536];
+    let mut total = 0;
+    for _ in 0..4096 {
+        match sock.send(&chunk) {
+            Ok(n) => total += n,
+            Err(err) if err.kind() == ErrorKind::WouldBlock => return total,
+            Err(err) => panic!("send while filling the buffer: {err}"),
+        }
+    }
+    panic!("the send buffer did not fill after {total} bytes");
+}
+
+/// Checks that `sock` (whose peer is `peer`, a blocking socket) behaves as `mode` says.
+fn assert_mode(sock: &Arc<Socket>, peer: &Arc<Socket>, mode: Mode) {
+    assert_eq!(sock.gettimeout(), mode.timeout(), "gettimeout in {mode:?}");
+    match mode {
+        Mode::Blocking => {
+            assert!(sock.getblocking(), "getblocking in blocking mode");
+            assert!(!fd_nonblocking(sock), "O_NONBLOCK set in blocking mode");
+            // Longer than any timeout these tests set: a recv that kept a
+            // timeout would fail first.
+            let delay = Duration::from_millis(700);
+            let sender = send_later(Arc::clone(peer), delay, b"blocking");
+            let start = Instant::now();
+            let data = sock.recv(64).expect("blocking recv");
+            let elapsed = start.elapsed();
+            sender.join().expect("sender thread");
+            assert_eq!(data, b"blocking");
+            assert!(
+                elapsed >= delay.mul_f64(0.9),
+                "blocking recv returned after {elapsed:?}, before the data was sent"
+            );
+        }
+        Mode::NonBlocking => {
+            assert!(!sock.getblocking(), "getblocking in non-blocking mode");
+            assert!(
+                fd_nonblocking(sock),
+                "O_NONBLOCK clear in non-blocking mode"
+            );
+            assert_would_block("non-blocking recv", sock, || sock.recv(64));
+            peer.sendall(b"ready").expect("sendall");
+            let start = Instant::now();
+            let mut data = Vec::new();
+            while data.len() < 5 && start.elapsed() < PROMPT {
+                match sock.recv(64) {
+                    Ok(chunk) => data.extend(chunk),
+                    Err(err) if err.kind() == ErrorKind::WouldBlock => {
+                        thread::sleep(Duration::from_millis(5))
+                    }
+                    Err(err) => panic!("non-blocking recv with data queued: {err}"),
+                }
+            }
+            assert_eq!(data, b"ready");
+        }
+        Mode::Timeout(d) => {
+            assert!(sock.getblocking(), "getblocking in timeout mode");
+            assert!(fd_nonblocking(sock), "O_NONBLOCK clear in timeout mode");
+            assert_times_out("timeout-mode recv", sock, d, || sock.recv(64));
+            let sender = send_later(Arc::clone(peer), d / 3, b"in time");
+            let data = sock.recv(64).expect("timeout-mode recv with data in time");
+            sender.join().expect("sender thread");
+            assert_eq!(data, b"in time");
+        }
+    }
+}
+
+/// A new socket is in blocking mode: timeout `None`, `getblocking()` true, no `O_NONBLOCK`.
+#[test]
+fn new_sockets_are_blocking() {
+    let sock = Socket::new(AF_INET, SOCK_STREAM).unwrap();
+    assert_eq!(sock.gettimeout(), None);
+    assert!(sock.getblocking());
+    assert!(!fd_nonblocking(&sock));
+}
+
+/// Blocking mode: `recv` waits for as long as the data takes to come.
+#[test]
+fn blocking_recv_waits_for_data() {
+    let (client, server) = tcp_pair();
+    let (client, server) = (Arc::new(client), Arc::new(server));
+    server.settimeout(None).unwrap();
+    assert_mode(&server, &client, Mode::Blocking);
+}
+
+/// Non-blocking mode: receives, `accept` and sends into a full buffer fail with `WouldBlock`.
+#[test]
+fn nonblocking_calls_would_block() {
+    let (_client, server) = tcp_pair();
+    server.settimeout(Some(Duration::ZERO)).unwrap();
+    assert_eq!(server.gettimeout(), Some(Duration::ZERO));
+    assert!(!server.getblocking());
+    assert!(fd_nonblocking(&server));
+    assert_would_block("recv", &server, || server.recv(16));
+    assert_would_block("recv_into", &server, || server.recv_into(&mut [0u8; 16]));
+
+    let (udp, _) = udp_socket(AF_INET);
+    udp.setblocking(false).unwrap();
+    assert_would_block("recvfrom", &udp, || udp.recvfrom(16));
+    assert_would_block("recvfrom_into", &udp, || udp.recvfrom_into(&mut [0u8; 16]));
+
+    let (server_sock, _) = listener(AF_INET);
+    server_sock.setblocking(false).unwrap();
+    assert_would_block("accept", &server_sock, || server_sock.accept());
+
+    let (full, _reader) = socketpair().unwrap();
+    full.setblocking(false).unwrap();
+    assert!(fill_send_buffer(&full) > 0);
+    assert_would_block("send into a full buffer", &full, || full.send(b"more"));
+    assert_would_block("sendall into a full buffer", &full, || {
+        full.sendall(b"more")
+    });
+}
+
+/// Non-blocking `connect` returns `EINPROGRESS`, then completes: `SO_ERROR` 0, peer set.
+#[test]
+fn nonblocking_connect_completes_in_background() {
+    let (server, addr) = listener(AF_INET);
+    let client = Socket::new(AF_INET, SOCK_STREAM).unwrap();
+    client.setblocking(false).unwrap();
+    let err = client.connect(&addr).unwrap_err();
+    assert_eq!(err.errno(), Some(libc::EINPROGRESS), "connect: {err:?}");
+    assert!(err.is_would_block());
+
+    let start = Instant::now();
+    let peer = loop {
+        match client.getpeername() {
+            Ok(peer) => break peer,
+            Err(err) if err.errno() == Some(libc::ENOTCONN) && start.elapsed() < PROMPT => {
+                thread::sleep(Duration::from_millis(5))
+            }
+            Err(err) => panic!("the non-blocking connect did not complete: {err}"),
+        }
+    };
+    assert_eq!(peer, addr);
+    assert_eq!(client.getsockopt(SOL_SOCKET, SO_ERROR).unwrap(), 0);
+    let (conn, from) = server.accept().unwrap();
+    assert_eq!(from, client.getsockname().unwrap());
+    conn.sendall(b"hi").unwrap();
+    client.settimeout(Some(PROMPT)).unwrap();
+    assert_eq!(client.recv(16).unwrap(), b"hi");
+
+    // connect_ex says the same with an errno.
+    let other = Socket::new(AF_INET, SOCK_STREAM).unwrap();
+    other.setblocking(false).unwrap();
+    assert_eq!(other.connect_ex(&addr).unwrap(), libc::EINPROGRESS);
+}
+
+/// A refused non-blocking `connect` reports `ECONNREFUSED` through `SO_ERROR`.
+#[test]
+fn nonblocking_connect_reports_refusal_in_so_error() {
+    let unused = Socket::new(AF_INET, SOCK_STREAM).unwrap();
+    unused.bind(("127.0.0.1", 0)).unwrap();
+    let addr = unused.getsockname().unwrap();
+    let client = Socket::new(AF_INET, SOCK_STREAM).unwrap();
+    client.setblocking(false).unwrap();
+    match client.connect(&addr) {
+        Err(err) if err.errno() == Some(libc::EINPROGRESS) => {
+            let start = Instant::now();
+            let mut so_error = 0;
+            while so_error == 0 && start.elapsed() < PROMPT {
+                thread::sleep(Duration::from_millis(5));
+                so_error = client.getsockopt(SOL_SOCKET, SO_ERROR).unwrap();
+            }
+            assert_eq!(so_error, libc::ECONNREFUSED);
+        }
+        Err(err) => assert_eq!(err.errno(), Some(libc::ECONNREFUSED), "{err:?}"),
+        Ok(()) => panic!("connect to a port nobody listens on succeeded"),
+    }
+}
+
+/// Timeout mode: receives, `accept` and sends into a full buffer time out after the timeout.
+#[test]
+fn timeout_mode_calls_time_out() {
+    let (_client, server) = tcp_pair();
+    server.settimeout(Some(SHORT)).unwrap();
+    assert_eq!(server.gettimeout(), Some(SHORT));
+    assert!(server.getblocking());
+    assert!(fd_nonblocking(&server));
+    assert_times_out("recv", &server, SHORT, || server.recv(16));
+    assert_times_out("recv_into", &server, SHORT, || {
+        server.recv_into(&mut [0u8; 16])
+    });
+
+    let (udp, _) = udp_socket(AF_INET);
+    udp.settimeout(Some(SHORT)).unwrap();
+    assert_times_out("recvfrom", &udp, SHORT, || udp.recvfrom(16));
+    assert_times_out("recvfrom_into", &udp, SHORT, || {
+        udp.recvfrom_into(&mut [0u8; 16])
+    });
+
+    let (server_sock, _) = listener(AF_INET);
+    server_sock.settimeout(Some(SHORT)).unwrap();
+    assert_times_out("accept", &server_sock, SHORT, || server_sock.accept());
+
+    let (full, _reader) = socketpair().unwrap();
+    full.setblocking(false).unwrap();
+    fill_send_buffer(&full);
+    full.settimeout(Some(SHORT)).unwrap();
+    assert_times_out("send into a full buffer", &full, SHORT, || {
+        full.send(b"more")
+    });
+    assert_times_out("sendall into a full buffer", &full, SHORT, || {
+        full.sendall(b"more")
+    });
+}
+
+/// Timeout mode: `connect`, `accept` and a `recv` whose data comes in time all succeed.
+#[test]
+fn timeout_mode_succeeds_in_time() {
+    let (server, addr) = listener(AF_INET);
+    server.settimeout(Some(PROMPT)).unwrap();
+    let client = Arc::new(Socket::new(AF_INET, SOCK_STREAM).unwrap());
+    client.settimeout(Some(PROMPT)).unwrap();
+    client.connect(&addr).unwrap();
+    assert_eq!(client.getpeername().unwrap(), addr);
+    let (conn, _) = server.accept().unwrap();
+    conn.settimeout(Some(Duration::from_secs(2))).unwrap();
+    let sender = send_later(
+        Arc::clone(&client),
+        Duration::from_millis(200),
+        b"late but in time",
+    );
+    let start = Instant::now();
+    let mut buf = [0u8; 64];
+    let n = conn.recv_into(&mut buf).unwrap();
+    sender.join().unwrap();
+    assert_eq!(&buf[..n], b"late but in time");
+    assert!(start.elapsed() < Duration::from_secs(2));
+}
+
+/// Every transition between the three modes, in every order, changes how calls behave.
+#[test]
+fn mode_transitions_apply() {
+    let (client, server) = tcp_pair();
+    let (client, server) = (Arc::new(client), Arc::new(server));
+    let d1 = Duration::from_millis(250);
+    let d2 = Duration::from_millis(400);
+    // B→N, N→T, T→B, B→T, T→N, N→B, and T→T with a new value.
+    let path = [
+        Mode::Blocking,
+        Mode::NonBlocking,
+        Mode::Timeout(d1),
+        Mode::Blocking,
+        Mode::Timeout(d1),
+        Mode::Timeout(d2),
+        Mode::NonBlocking,
+        Mode::Blocking,
+        Mode::NonBlocking,
+        Mode::NonBlocking,
+        Mode::Timeout(d2),
+        Mode::Timeout(d2),
+        Mode::Blocking,
+        Mode::Blocking,
+    ];
+    for mode in path {
+        server.settimeout(mode.timeout()).unwrap();
+        assert_mode(&server, &client, mode);
+    }
+}
+
+/// `setblocking(true/false)` is `settimeout(None/Some(ZERO))`, from every mode.
+#[test]
+fn setblocking_is_settimeout() {
+    let (client, server) = tcp_pair();
+    let (client, server) = (Arc::new(client), Arc::new(server));
+    for from in [Mode::Blocking, Mode::NonBlocking, Mode::Timeout(SHORT)] {
+        server.settimeout(from.timeout()).unwrap();
+        server.setblocking(false).unwrap();
+        assert_mode(&server, &client, Mode::NonBlocking);
+        server.settimeout(from.timeout()).unwrap();
+        server.setblocking(true).unwrap();
+        assert_mode(&server, &client, Mode::Blocking);
+    }
+}
+
+/// `accept` returns a blocking socket whatever the listener's mode (no default timeout).
+#[test]
+fn accept_returns_blocking_sockets() {
+    for mode in [Mode::Blocking, Mode::NonBlocking, Mode::Timeout(PROMPT)] {
+        let (server, addr) = listener(AF_INET);
+        let client = Socket::new(AF_INET, SOCK_STREAM).unwrap();
+        client.connect(&addr).unwrap();
+        server.settimeout(mode.timeout()).unwrap();
+        let start = Instant::now();
+        let conn = loop {
+            match server.accept() {
+                Ok((conn, _)) => break conn,
+                Err(err) if err.is_would_block() && start.elapsed() < PROMPT => {
+                    thread::sleep(Duration::from_millis(5))
+                }
+                Err(err) => panic!("accept from a {mode:?} listener: {err}"),
+            }
+        };
+        let (conn, client) = (Arc::new(conn), Arc::new(client));
+        assert_mode(&conn, &client, Mode::Blocking);
+    }
+}
+
+/// `dup` copies the timeout, and the copy behaves in that mode.
+#[test]
+fn dup_copies_the_timeout() {
+    for mode in [Mode::Blocking, Mode::NonBlocking, Mode::Timeout(SHORT)] {
+        let (client, server) = tcp_pair();
+        server.settimeout(mode.timeout()).unwrap();
+        let copy = Arc::new(server.dup().unwrap());
+        assert_mode(&copy, &Arc::new(client), mode);
+    }
+}
+
+/// `recv(0)` and `recv_into(&mut [])` return at once, even in blocking mode with no data.
+#[test]
+fn empty_receives_return_at_once() {
+    let (client, server) = tcp_pair();
+    let client = Arc::new(client);
+    for mode in [Mode::Blocking, Mode::Timeout(PROMPT)] {
+        server.settimeout(mode.timeout()).unwrap();
+        // Should the call block, this byte ends it (and the timing check fails).
+        let rescue = send_later(Arc::clone(&client), Duration::from_secs(3), b"!");
+        let start = Instant::now();
+        assert_eq!(server.recv(0).unwrap(), b"", "recv(0) in {mode:?}");
+        assert_eq!(
+            server.recv_into(&mut []).unwrap(),
+            0,
+            "recv_into([]) in {mode:?}"
+        );
+        let elapsed = start.elapsed();
+        assert!(
+            elapsed < Duration::from_secs(2),
+            "empty receives took {elapsed:?} in {mode:?}"
+        );
+        rescue.join().unwrap();
+        assert_eq!(server.recv(16).unwrap(), b"!");
+    }
+}
+
+/// After a `Timeout` nothing is lost: data sent later arrives exactly, in order.
+#[test]
+fn timeouts_lose_no_data() {
+    let (client, server) = tcp_pair();
+    server.settimeout(Some(Duration::from_millis(100))).unwrap();
+    for round in 0u8..5 {
+        assert_times_out(
+            "recv with nothing sent",
+            &server,
+            Duration::from_millis(100),
+            || server.recv(64),
+        );
+        let message = [round; 37];
+        client.sendall(&message).unwrap();
+        let mut got = Vec::new();
+        let start = Instant::now();
+        while got.len() < message.len() && start.elapsed() < PROMPT {
+            got.extend(server.recv(message.len() - got.len()).unwrap());
+        }
+        assert_eq!(got, message, "round {round}");
+    }
+    assert_times_out(
+        "recv after the last message",
+        &server,
+        Duration::from_millis(100),
+        || server.recv(64),
+    );
+}
+
+/// `sendall` has one deadline for the whole call, though each of its sends makes progress.
+#[test]
+fn sendall_has_one_deadline() {
+    let (server, addr) = listener(AF_INET);
+    // Set before the handshake, so that the window is small from the start.
+    server.setsockopt(SOL_SOCKET, SO_RCVBUF, 4096).unwrap();
+    let client = Socket::new(AF_INET, SOCK_STREAM).unwrap();
+    client.setsockopt(SOL_SOCKET, SO_SNDBUF, 4096).unwrap();
+    client.connect(&addr).unwrap();
+    let (reader, _) = server.accept().unwrap();
+    reader.settimeout(Some(Duration::from_millis(20))).unwrap();
+
+    // The reader takes a little every 20 ms, so each send makes progress well
+    // within the timeout: only a deadline for the whole call ends sendall.
+    let stop = Arc::new(AtomicBool::new(false));
+    let received = Arc::new(AtomicUsize::new(0));
+    let slow_reader = {
+        let (stop, received) = (Arc::clone(&stop), Arc::clone(&received));
+        thread::spawn(move || {
+            let limit = Instant::now() + PROMPT;
+            let mut buf = [0u8; 2048];
+            while !stop.load(Ordering::Relaxed) && Instant::now() < limit {
+                match reader.recv_into(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        received.fetch_add(n, Ordering::Relaxed);
+                    }
+                    Err(Error::Timeout) => {}
+                    Err(err) => panic!("slow reader: {err}"),
+                }
+                thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
+
+    let timeout = Duration::from_millis(500);
+    client.settimeout(Some(timeout)).unwrap();
+    let payload = vec![7u8; 16 << 20];
+    let start = Instant::now();
+    // Were the deadline per send, this would end only when the reader stops.
+    let result = with_watchdog(&client, PROMPT * 2, || client.sendall(&payload));
+    let elapsed = start.elapsed();
+    let during = received.load(Ordering::Relaxed);
+    stop.store(true, Ordering::Relaxed);
+    slow_reader.join().unwrap();
+
+    assert!(matches!(result, Err(Error::Timeout)), "sendall: {result:?}");
+    assert!(
+        during > 0,
+        "the reader took nothing, so the sends made no progress"
+    );
+    assert!(
+        elapsed > Duration::from_millis(400),
+        "sendall timed out early: {elapsed:?}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(3),
+        "sendall took {elapsed:?}: the deadline was not one for the whole call"
+    );
+}
+
+/// Against a full accept queue `connect` times out and `connect_ex` returns `EWOULDBLOCK`.
+#[test]
+fn connect_times_out_against_a_full_backlog() {
+    let (_server, addr, _held) = full_backlog();
+    let client = Socket::new(AF_INET, SOCK_STREAM).unwrap();
+    client.settimeout(Some(SHORT)).unwrap();
+    assert_times_out("connect", &client, SHORT, || client.connect(&addr));
+
+    let other = Socket::new(AF_INET, SOCK_STREAM).unwrap();
+    other.settimeout(Some(SHORT)).unwrap();
+    let start = Instant::now();
+    let errno = other.connect_ex(&addr).unwrap();
+    let elapsed = start.elapsed();
+    assert_eq!(
+        errno,
+        libc::EWOULDBLOCK,
+        "connect_ex against a full backlog"
+    );
+    assert!(
+        elapsed >= SHORT.mul_f64(0.9),
+        "connect_ex gave up after {elapsed:?}"
+    );
+    assert!(
+        elapsed < SHORT + SLACK,
+        "connect_ex gave up after {elapsed:?}"
+    );
+}
+
+/// Extreme timeouts do not overflow: 1 ns times out at once, `Duration::MAX` waits for data.
+#[test]
+fn extreme_timeouts_work() {
+    let (client, server) = tcp_pair();
+    let (client, server) = (Arc::new(client), Arc::new(server));
+    let tiny = Duration::from_nanos(1);
+    server.settimeout(Some(tiny)).unwrap();
+    assert_eq!(server.gettimeout(), Some(tiny));
+    assert!(server.getblocking());
+    assert_times_out("recv with a 1 ns timeout", &server, tiny, || {
+        server.recv(16)
+    });
+
+    server.settimeout(Some(Duration::MAX)).unwrap();
+    assert!(server
+        .gettimeout()
+        .is_some_and(|t| t > Duration::from_secs(1 << 32)));
+    assert!(server.getblocking());
+    assert!(fd_nonblocking(&server));
+    let sender = send_later(
+        Arc::clone(&client),
+        Duration::from_millis(200),
+        b"eventually",
+    );
+    let data = with_watchdog(&server, PROMPT, || server.recv(64));
+    sender.join().unwrap();
+    assert_eq!(data.unwrap(), b"eventually");
+}
