@@ -266,9 +266,16 @@ impl Socket {
     /// with the [default timeout](crate::getdefaulttimeout), whatever the
     /// listener's mode, as in CPython.
     pub fn accept(&self) -> Result<(Socket, Address)> {
-        let (inner, addr) = self.call(Interest::Read, self.timeout.deadline(), || {
-            self.inner.accept()
-        })?;
+        // Timed accepts wait first, as CPython's do: accept has no per-call
+        // non-blocking flag, and a dup set to blocking mode clears O_NONBLOCK.
+        let deadline = self.timeout.deadline();
+        let (inner, addr) = sock_call(
+            self.as_fd(),
+            Interest::Read,
+            deadline,
+            deadline.waits(),
+            |_| self.inner.accept(),
+        )?;
         let peer = Address::from_sockaddr(&addr)?;
         let conn = Socket::assemble(
             inner,
@@ -331,10 +338,12 @@ impl Socket {
             Some(libc::EINPROGRESS) if deadline.waits() => deadline,
             _ => return Err(Error::Io(err)),
         };
-        self.call_poll_first(Interest::Write, wait, || match self.inner.take_error()? {
-            None => Ok(()),
-            Some(err) if err.raw_os_error() == Some(libc::EISCONN) => Ok(()),
-            Some(err) => Err(err),
+        sock_call(self.as_fd(), Interest::Write, wait, true, |_| {
+            match self.inner.take_error()? {
+                None => Ok(()),
+                Some(err) if err.raw_os_error() == Some(libc::EISCONN) => Ok(()),
+                Some(err) => Err(err),
+            }
         })
     }
 
@@ -347,8 +356,8 @@ impl Socket {
     /// [`send`](Socket::send) with `MSG_*` flags.
     pub fn send_with_flags(&self, data: &[u8], flags: MsgFlags) -> Result<usize> {
         let flags = flags.bits() | sys::SEND_FLAGS;
-        self.call(Interest::Write, self.timeout.deadline(), || {
-            self.inner.send_with_flags(data, flags)
+        self.call(Interest::Write, self.timeout.deadline(), |dontwait| {
+            self.inner.send_with_flags(data, flags | dontwait)
         })
     }
 
@@ -387,8 +396,8 @@ impl Socket {
         // One send even for empty data, as CPython's do-while: a closed peer still errs.
         loop {
             let rest = &data[*sent..];
-            let n = self.call(Interest::Write, deadline, || {
-                self.inner.send_with_flags(rest, flags)
+            let n = self.call(Interest::Write, deadline, |dontwait| {
+                self.inner.send_with_flags(rest, flags | dontwait)
             })?;
             if n == 0 && !rest.is_empty() {
                 return Err(Error::Io(io::ErrorKind::WriteZero.into()));
@@ -427,8 +436,8 @@ impl Socket {
     ) -> Result<usize> {
         let addr = self.sockaddr(addr)?;
         let flags = flags.bits() | sys::SEND_FLAGS;
-        self.call(Interest::Write, self.timeout.deadline(), || {
-            self.inner.send_to_with_flags(data, &addr, flags)
+        self.call(Interest::Write, self.timeout.deadline(), |dontwait| {
+            self.inner.send_to_with_flags(data, &addr, flags | dontwait)
         })
     }
 
@@ -452,9 +461,9 @@ impl Socket {
         if bufsize == 0 {
             return Ok(buf);
         }
-        let n = self.call(Interest::Read, self.timeout.deadline(), || {
+        let n = self.call(Interest::Read, self.timeout.deadline(), |dontwait| {
             self.inner
-                .recv_with_flags(buf.spare_capacity_mut(), flags.bits())
+                .recv_with_flags(buf.spare_capacity_mut(), flags.bits() | dontwait)
         })?;
         // With MSG_TRUNC the kernel reports the datagram's full length, which may
         // exceed what it wrote.
@@ -490,8 +499,8 @@ impl Socket {
             return Ok(0);
         }
         let buf = sys::as_uninit_mut(buf);
-        self.call(Interest::Read, self.timeout.deadline(), || {
-            self.inner.recv_with_flags(buf, flags.bits())
+        self.call(Interest::Read, self.timeout.deadline(), |dontwait| {
+            self.inner.recv_with_flags(buf, flags.bits() | dontwait)
         })
     }
 
@@ -507,9 +516,9 @@ impl Socket {
         flags: MsgFlags,
     ) -> Result<(Vec<u8>, Address)> {
         let mut buf = alloc_recv_buffer(bufsize, flags)?;
-        let (n, from) = self.call(Interest::Read, self.timeout.deadline(), || {
+        let (n, from) = self.call(Interest::Read, self.timeout.deadline(), |dontwait| {
             self.inner
-                .recv_from_with_flags(buf.spare_capacity_mut(), flags.bits())
+                .recv_from_with_flags(buf.spare_capacity_mut(), flags.bits() | dontwait)
         })?;
         let n = n.min(bufsize);
         // SAFETY: the kernel initialised the first `n` bytes of the spare capacity
@@ -532,8 +541,9 @@ impl Socket {
         flags: MsgFlags,
     ) -> Result<(usize, Address)> {
         let buf = sys::as_uninit_mut(buf);
-        let (n, from) = self.call(Interest::Read, self.timeout.deadline(), || {
-            self.inner.recv_from_with_flags(buf, flags.bits())
+        let (n, from) = self.call(Interest::Read, self.timeout.deadline(), |dontwait| {
+            self.inner
+                .recv_from_with_flags(buf, flags.bits() | dontwait)
         })?;
         Ok((n, self.peer_address(&from)?))
     }
@@ -713,23 +723,15 @@ impl Socket {
         self.inner
     }
 
-    /// Runs a call through the timeout engine.
+    /// Runs a send or receive through the timeout engine; `op` gets the flags
+    /// the engine adds (`MSG_DONTWAIT` in timeout mode).
     pub(crate) fn call<T>(
         &self,
         interest: Interest,
         deadline: Deadline,
-        op: impl FnMut() -> io::Result<T>,
+        op: impl FnMut(libc::c_int) -> io::Result<T>,
     ) -> Result<T> {
         sock_call(self.as_fd(), interest, deadline, false, op)
-    }
-
-    fn call_poll_first<T>(
-        &self,
-        interest: Interest,
-        deadline: Deadline,
-        op: impl FnMut() -> io::Result<T>,
-    ) -> Result<T> {
-        sock_call(self.as_fd(), interest, deadline, true, op)
     }
 
     pub(crate) fn deadline(&self) -> Deadline {

@@ -130,21 +130,32 @@ impl Deadline {
 /// Runs one socket call to completion: CPython's `sock_call_ex`.
 ///
 /// `op` is tried at once (or, with `poll_first`, after the first wait: for
-/// `connect`, whose completion only shows as writability). It is retried when
-/// interrupted by a signal (PEP 475), and, when the deadline waits, after each
-/// `EWOULDBLOCK` once the descriptor is ready, until the deadline passes.
+/// `connect`, whose completion only shows as writability, and `accept`, which
+/// has no per-call non-blocking flag). It is retried when interrupted by a
+/// signal (PEP 475), and, when the deadline waits, after each `EWOULDBLOCK`
+/// once the descriptor is ready, until the deadline passes.
+///
+/// `op` receives the flags a send or receive must add: `MSG_DONTWAIT` when the
+/// deadline waits. The descriptor is already non-blocking then, but its
+/// `O_NONBLOCK` is shared with every `dup` of it, and one of those set to
+/// blocking mode must not turn this socket's timed call into an endless one.
 pub(crate) fn sock_call<T>(
     fd: BorrowedFd<'_>,
     interest: Interest,
     deadline: Deadline,
     poll_first: bool,
-    mut op: impl FnMut() -> io::Result<T>,
+    mut op: impl FnMut(libc::c_int) -> io::Result<T>,
 ) -> Result<T> {
+    let call_flags = if deadline.waits() {
+        libc::MSG_DONTWAIT
+    } else {
+        0
+    };
     if poll_first {
         wait(fd, interest, deadline)?;
     }
     loop {
-        match op() {
+        match op(call_flags) {
             Ok(value) => return Ok(value),
             Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
             Err(err) if err.kind() == io::ErrorKind::WouldBlock && deadline.waits() => {
@@ -158,21 +169,45 @@ pub(crate) fn sock_call<T>(
 /// Waits for readiness against `deadline`, retrying interrupted waits with
 /// what is left of it.
 fn wait(fd: BorrowedFd<'_>, interest: Interest, deadline: Deadline) -> Result<()> {
+    let limit = match deadline {
+        Deadline::Kernel => return Ok(()),
+        Deadline::Unbounded => None,
+        Deadline::At(at) => Some(at),
+    };
+    wait_until(limit, |remaining| {
+        Ok(sys::poll(fd, interest, remaining)?.then_some(()))
+    })
+}
+
+/// The instant a wait of `timeout` that starts now ends; `None` for no limit
+/// (no timeout, or one too large to be an `Instant`).
+pub(crate) fn deadline_after(timeout: Option<Duration>) -> Option<Instant> {
+    timeout.and_then(|timeout| Instant::now().checked_add(timeout))
+}
+
+/// The one wait loop, shared by the engine, [`select`](crate::select) and
+/// [`Selector`](crate::Selector): calls `poll` with what is left of
+/// `deadline` (`None`: no limit) until it reports readiness (`Some`), and
+/// fails with [`Error::Timeout`] once the deadline has passed.
+///
+/// `poll` runs at least once, even when the deadline has already passed (a
+/// zero timeout still looks). A wait interrupted by a signal (`EINTR`), or one
+/// that ends early by its own clock or spuriously (`Ok(None)`), is retried
+/// with the time that remains (PEP 475).
+pub(crate) fn wait_until<T>(
+    deadline: Option<Instant>,
+    mut poll: impl FnMut(Option<Duration>) -> io::Result<Option<T>>,
+) -> Result<T> {
     loop {
-        let remaining = match deadline {
-            Deadline::Kernel => return Ok(()),
-            Deadline::Unbounded => None,
-            Deadline::At(at) => match at.checked_duration_since(Instant::now()) {
-                Some(left) if !left.is_zero() => Some(left),
-                _ => return Err(Error::Timeout),
-            },
-        };
-        match sys::poll(fd, interest, remaining) {
-            Ok(true) => return Ok(()),
-            // Timed out by poll's clock: the loop checks ours.
-            Ok(false) => continue,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+        let remaining = deadline.map(|at| at.saturating_duration_since(Instant::now()));
+        match poll(remaining) {
+            Ok(Some(ready)) => return Ok(ready),
+            Ok(None) => {}
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
             Err(err) => return Err(Error::Io(err)),
+        }
+        if deadline.is_some_and(|at| Instant::now() >= at) {
+            return Err(Error::Timeout);
         }
     }
 }

@@ -592,3 +592,28 @@ fn extreme_timeouts_work() {
     sender.join().unwrap();
     assert_eq!(data.unwrap(), b"eventually");
 }
+
+/// A dup set to blocking mode shares O_NONBLOCK with the original, yet the
+/// original's timed calls still time out (as in CPython, which waits first).
+#[test]
+fn timeout_survives_a_blocking_dup() {
+    let timeout = Duration::from_millis(300);
+    let (client, server) = tcp_pair();
+    server.settimeout(Some(timeout)).expect("settimeout");
+    let copy = server.dup().expect("dup");
+    copy.setblocking(true).expect("setblocking");
+    assert!(!fd_nonblocking(&server), "the dup cleared the shared flag");
+    assert_times_out("recv", &server, timeout, || server.recv(16));
+    assert_times_out("recv_into", &server, timeout, || {
+        server.recv_into(&mut [0u8; 16])
+    });
+    // Data sent later still arrives through the timed socket.
+    client.sendall(b"late").expect("sendall");
+    assert_eq!(server.recv(16).expect("recv"), b"late");
+
+    let (listener, _) = listener(AF_INET);
+    listener.settimeout(Some(timeout)).expect("settimeout");
+    let listener_copy = listener.dup().expect("dup");
+    listener_copy.setblocking(true).expect("setblocking");
+    assert_times_out("accept", &listener, timeout, || listener.accept());
+}
