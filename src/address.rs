@@ -293,6 +293,13 @@ pub trait ToAddress {
     fn to_addresses(&self, family: Family) -> Result<Vec<Address>> {
         self.to_address(family).map(|addr| vec![addr])
     }
+
+    /// How error messages name this address, as given and before any
+    /// resolution (`localhost:8001`). `None` by default: messages then name
+    /// the addresses it resolved to.
+    fn describe(&self) -> Option<String> {
+        None
+    }
 }
 
 impl<T: ToAddress + ?Sized> ToAddress for &T {
@@ -303,6 +310,10 @@ impl<T: ToAddress + ?Sized> ToAddress for &T {
     fn to_addresses(&self, family: Family) -> Result<Vec<Address>> {
         (**self).to_addresses(family)
     }
+
+    fn describe(&self) -> Option<String> {
+        (**self).describe()
+    }
 }
 
 impl ToAddress for Address {
@@ -312,6 +323,10 @@ impl ToAddress for Address {
             Address::Inet6(addr) => ip_for_family(SocketAddr::V6(*addr), family),
             Address::Unix(addr) => addr.to_address(family),
         }
+    }
+
+    fn describe(&self) -> Option<String> {
+        Some(self.to_string())
     }
 }
 
@@ -324,11 +339,19 @@ impl ToAddress for UnixAddress {
         }
         Ok(Address::Unix(self.clone()))
     }
+
+    fn describe(&self) -> Option<String> {
+        Some(self.to_string())
+    }
 }
 
 impl ToAddress for SocketAddr {
     fn to_address(&self, family: Family) -> Result<Address> {
         ip_for_family(*self, family)
+    }
+
+    fn describe(&self) -> Option<String> {
+        Some(self.to_string())
     }
 }
 
@@ -336,11 +359,19 @@ impl ToAddress for SocketAddrV4 {
     fn to_address(&self, family: Family) -> Result<Address> {
         ip_for_family(SocketAddr::V4(*self), family)
     }
+
+    fn describe(&self) -> Option<String> {
+        Some(self.to_string())
+    }
 }
 
 impl ToAddress for SocketAddrV6 {
     fn to_address(&self, family: Family) -> Result<Address> {
         ip_for_family(SocketAddr::V6(*self), family)
+    }
+
+    fn describe(&self) -> Option<String> {
+        Some(self.to_string())
     }
 }
 
@@ -349,6 +380,10 @@ macro_rules! ip_tuple {
         impl ToAddress for ($ip, u16) {
             fn to_address(&self, family: Family) -> Result<Address> {
                 ip_for_family(SocketAddr::new(self.0.into(), self.1), family)
+            }
+
+            fn describe(&self) -> Option<String> {
+                Some(SocketAddr::new(self.0.into(), self.1).to_string())
             }
         }
     )*};
@@ -364,6 +399,10 @@ impl ToAddress for (&str, u16) {
     fn to_addresses(&self, family: Family) -> Result<Vec<Address>> {
         host_port(self.0, self.1, family, true)
     }
+
+    fn describe(&self) -> Option<String> {
+        Some(join_host_port(self.0, self.1))
+    }
 }
 
 impl ToAddress for (String, u16) {
@@ -373,6 +412,10 @@ impl ToAddress for (String, u16) {
 
     fn to_addresses(&self, family: Family) -> Result<Vec<Address>> {
         (self.0.as_str(), self.1).to_addresses(family)
+    }
+
+    fn describe(&self) -> Option<String> {
+        Some(join_host_port(&self.0, self.1))
     }
 }
 
@@ -396,6 +439,10 @@ impl ToAddress for str {
             }
         }
     }
+
+    fn describe(&self) -> Option<String> {
+        Some(self.to_owned())
+    }
 }
 
 impl ToAddress for String {
@@ -405,6 +452,10 @@ impl ToAddress for String {
 
     fn to_addresses(&self, family: Family) -> Result<Vec<Address>> {
         self.as_str().to_addresses(family)
+    }
+
+    fn describe(&self) -> Option<String> {
+        Some(self.clone())
     }
 }
 
@@ -417,11 +468,28 @@ impl ToAddress for Path {
         }
         Ok(Address::Unix(UnixAddress::from(self)))
     }
+
+    fn describe(&self) -> Option<String> {
+        Some(self.display().to_string())
+    }
 }
 
 impl ToAddress for PathBuf {
     fn to_address(&self, family: Family) -> Result<Address> {
         self.as_path().to_address(family)
+    }
+
+    fn describe(&self) -> Option<String> {
+        self.as_path().describe()
+    }
+}
+
+/// `host:port`, with brackets around an IPv6 literal (`[::1]:80`).
+fn join_host_port(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
     }
 }
 
@@ -557,7 +625,8 @@ pub(crate) fn resolve_error(host: &str, err: &dns_lookup::LookupError) -> Error 
     }
 }
 
-fn resolve_empty(host: &str) -> Error {
+/// Python's `gaierror` for a name that resolved to nothing usable.
+pub(crate) fn resolve_empty(host: &str) -> Error {
     Error::Resolve {
         host: host.to_owned(),
         code: libc::EAI_NONAME,

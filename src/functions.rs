@@ -1,9 +1,16 @@
-//! The module-level functions of Python's `socket` module.
+//! The module functions that make sockets: `socketpair`, `fromfd`,
+//! `create_connection` and `create_server` (with their builders), and
+//! `has_dualstack_ipv6`.
 
-use socket2::{Domain, Type};
+use std::os::fd::AsFd;
+use std::time::Duration;
 
-use crate::constants::{Family, Protocol, SockType};
-use crate::error::Result;
+use socket2::{Domain, SockRef, Type};
+
+use crate::address::{resolve_empty, Address, ToAddress};
+use crate::constants::{Family, Protocol, SockType, SOCK_STREAM, SOL_SOCKET, SOMAXCONN};
+use crate::constants::{SO_REUSEADDR, SO_REUSEPORT};
+use crate::error::{Error, Result};
 use crate::socket::Socket;
 use crate::timeout::getdefaulttimeout;
 
@@ -45,4 +52,353 @@ pub fn socketpair_with(family: Family, kind: SockType) -> Result<(Socket, Socket
         Socket::from_new(a, family, kind, Protocol::DEFAULT, timeout)?,
         Socket::from_new(b, family, kind, Protocol::DEFAULT, timeout)?,
     ))
+}
+
+/// A socket for a descriptor that is already open: a duplicate of it
+/// (close-on-exec), with its family, type and protocol read from the OS:
+/// Python's `socket.fromfd(fd, family, type)`, which Python 3.7+ also does as
+/// `socket.socket(fileno=fd)` reading them itself.
+///
+/// `fd` stays open and usable; the two descriptors share one socket. The new
+/// socket starts with the [default timeout](crate::getdefaulttimeout), as in
+/// CPython, and sets the descriptor's mode to match: the mode is shared with
+/// `fd` (one open file description). Where CPython leaves the descriptor
+/// alone when there is no default timeout, this clears `O_NONBLOCK`, so that
+/// the socket's blocking mode is what the descriptor does. On Linux the
+/// protocol is the one the kernel chose (`6` for TCP even if the socket was
+/// made with protocol `0`). A descriptor that is no socket is an
+/// [`Error::Io`] with `ENOTSOCK`.
+///
+/// ```
+/// use std::net::TcpListener;
+/// use pysocket::{fromfd, AF_INET, SOCK_STREAM};
+///
+/// let listener = TcpListener::bind("127.0.0.1:0")?;
+/// let sock = fromfd(&listener)?;
+/// assert_eq!((sock.family(), sock.kind()), (AF_INET, SOCK_STREAM));
+/// assert_ne!(sock.fileno(), std::os::fd::AsRawFd::as_raw_fd(&listener));
+/// assert_eq!(sock.getsockname()?.as_socket_addr(), Some(listener.local_addr()?));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn fromfd(fd: impl AsFd) -> Result<Socket> {
+    let fd = fd.as_fd();
+    // Refuse what is no socket before making a descriptor for it.
+    SockRef::from(&fd).r#type()?;
+    let sock = Socket::from(fd.try_clone_to_owned()?);
+    sock.settimeout(getdefaulttimeout())?;
+    Ok(sock)
+}
+
+/// A TCP connection to `addr`: Python's
+/// `socket.create_connection(address, timeout)`.
+///
+/// `addr` is resolved ([`ToAddress::to_addresses`], any family) and each
+/// address is tried in the resolver's order with a new socket of its family,
+/// until one connects. `timeout` is set on each attempt's socket before it
+/// connects, so it bounds each attempt, and stays on the socket returned;
+/// `None` is blocking, as Python's explicit `timeout=None`. To keep the
+/// [default timeout](crate::getdefaulttimeout) or to bind a source address,
+/// use [`ConnectionBuilder`].
+///
+/// # Errors
+///
+/// A name that does not resolve is [`Error::Resolve`]. When no address
+/// connects: with one address tried, that attempt's error, as Python raises
+/// it; with several, [`Error::Connect`] carrying every attempt's error (as
+/// Python's `all_errors=True`), whose [`errno`](Error::errno),
+/// [`kind`](Error::kind) and [`is_timeout`](Error::is_timeout) are the
+/// last attempt's.
+///
+/// ```
+/// use std::time::Duration;
+/// use pysocket::{create_connection, create_server};
+///
+/// let server = create_server(("127.0.0.1", 0))?;
+/// let port = server.getsockname()?.port().unwrap();
+/// let client = create_connection(("localhost", port), Some(Duration::from_secs(5)))?;
+/// assert_eq!(client.gettimeout(), Some(Duration::from_secs(5)));
+/// let (conn, peer) = server.accept()?;
+/// assert_eq!(peer, client.getsockname()?);
+/// # drop(conn);
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+pub fn create_connection(addr: impl ToAddress, timeout: Option<Duration>) -> Result<Socket> {
+    ConnectionBuilder::new(addr).timeout(timeout).connect()
+}
+
+/// [`create_connection`] with Python's other arguments: the timeout left to
+/// the default, and a source address.
+///
+/// ```
+/// use std::time::Duration;
+/// use pysocket::{create_server, ConnectionBuilder};
+///
+/// let server = create_server(("127.0.0.1", 0))?;
+/// let port = server.getsockname()?.port().unwrap();
+/// // create_connection(('127.0.0.1', port), source_address=('127.0.0.1', 0))
+/// let client = ConnectionBuilder::new(("127.0.0.1", port))
+///     .source_address(("127.0.0.1", 0))
+///     .connect()?;
+/// assert_eq!(client.gettimeout(), pysocket::getdefaulttimeout());
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a builder does nothing until connect() is called"]
+pub struct ConnectionBuilder<A, S = Address> {
+    addr: A,
+    timeout: Option<Option<Duration>>,
+    source: Option<S>,
+}
+
+impl<A: ToAddress> ConnectionBuilder<A> {
+    /// A connection to `addr`, with the default timeout and no source address.
+    pub fn new(addr: A) -> ConnectionBuilder<A> {
+        ConnectionBuilder {
+            addr,
+            timeout: None,
+            source: None,
+        }
+    }
+}
+
+impl<A: ToAddress, S: ToAddress> ConnectionBuilder<A, S> {
+    /// The timeout of each attempt, kept by the socket returned: `None`
+    /// blocking, `Some(d)` timeout mode. Without this call, sockets start with
+    /// the [default timeout](crate::getdefaulttimeout) (Python's
+    /// `_GLOBAL_DEFAULT_TIMEOUT`).
+    pub fn timeout(mut self, timeout: Option<Duration>) -> ConnectionBuilder<A, S> {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Binds each attempt's socket to `source` before it connects (Python's
+    /// `source_address`), read against that attempt's family: `("", 0)` fits
+    /// any, `("127.0.0.1", 0)` only IPv4 targets (an attempt it does not fit
+    /// fails with that error).
+    pub fn source_address<T: ToAddress>(self, source: T) -> ConnectionBuilder<A, T> {
+        ConnectionBuilder {
+            addr: self.addr,
+            timeout: self.timeout,
+            source: Some(source),
+        }
+    }
+
+    /// Resolves the address and tries each in turn, as [`create_connection`]
+    /// describes (errors included).
+    pub fn connect(&self) -> Result<Socket> {
+        let addresses = self.addr.to_addresses(Family::UNSPEC)?;
+        let target = self.addr.describe().unwrap_or_else(|| {
+            let all: Vec<String> = addresses.iter().map(Address::to_string).collect();
+            all.join(", ")
+        });
+        if addresses.is_empty() {
+            return Err(resolve_empty(&target));
+        }
+        let mut attempts = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            match self.attempt(&address) {
+                Ok(sock) => return Ok(sock),
+                Err(err) => attempts.push((address, err)),
+            }
+        }
+        match <[_; 1]>::try_from(attempts) {
+            Ok([(_, only)]) => Err(only),
+            Err(attempts) => Err(Error::Connect { target, attempts }),
+        }
+    }
+
+    fn attempt(&self, address: &Address) -> Result<Socket> {
+        let sock = Socket::new(address.family(), SOCK_STREAM)?;
+        if let Some(timeout) = self.timeout {
+            sock.settimeout(timeout)?;
+        }
+        if let Some(source) = &self.source {
+            sock.bind(source)?;
+        }
+        sock.connect(address)?;
+        Ok(sock)
+    }
+}
+
+/// The backlog [`create_server`] listens with unless told: Python's
+/// `listen()` default, `min(SOMAXCONN, 128)`.
+const DEFAULT_BACKLOG: i32 = if SOMAXCONN < 128 { SOMAXCONN } else { 128 };
+
+/// A listening TCP socket bound to `addr`: Python's
+/// `socket.create_server(address)`.
+///
+/// The family is `AF_INET`, as Python's default, unless `addr` is an IPv6
+/// address (`("::1", 0)`, `"[::]:8001"`, a `SocketAddrV6`), which makes it
+/// `AF_INET6` (then `IPV6_V6ONLY` is set, as in Python). `SO_REUSEADDR` is
+/// set, so a restarted server can bind a port whose old connections linger in
+/// `TIME_WAIT`; the backlog is `min(SOMAXCONN, 128)`. [`ServerBuilder`] sets
+/// the family, backlog, `SO_REUSEPORT` and dual-stack IPv6.
+///
+/// # Errors
+///
+/// A bind failure is [`Error::Bind`], naming the address and keeping the
+/// errno (`EADDRINUSE`, `EACCES`, ...).
+///
+/// ```
+/// use pysocket::{create_server, Socket, AF_INET, AF_INET6, SOCK_STREAM};
+///
+/// let server = create_server(("127.0.0.1", 0))?;
+/// assert_eq!(server.family(), AF_INET);
+/// let client = Socket::new(AF_INET, SOCK_STREAM)?;
+/// client.connect(server.getsockname()?)?;
+/// let (_conn, peer) = server.accept()?;
+/// assert_eq!(peer, client.getsockname()?);
+///
+/// assert_eq!(create_server(("::1", 0))?.family(), AF_INET6);
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+pub fn create_server(addr: impl ToAddress) -> Result<Socket> {
+    ServerBuilder::new(addr).build()
+}
+
+/// [`create_server`] with Python's other arguments: `family`, `backlog`,
+/// `reuse_port` and `dualstack_ipv6`.
+///
+/// A dual-stack server is one `AF_INET6` socket with `IPV6_V6ONLY` cleared:
+/// it also accepts IPv4 clients, which it sees at IPv4-mapped addresses
+/// (`::ffff:127.0.0.1`).
+///
+/// ```
+/// use pysocket::{has_dualstack_ipv6, ServerBuilder, Socket, AF_INET, SOCK_STREAM};
+///
+/// if has_dualstack_ipv6() {
+///     let server = ServerBuilder::new(("", 0)).dualstack_ipv6(true).build()?;
+///     let port = server.getsockname()?.port().unwrap();
+///     let client = Socket::new(AF_INET, SOCK_STREAM)?;
+///     client.connect(("127.0.0.1", port))?;
+///     let (_conn, peer) = server.accept()?;
+///     assert_eq!(peer.ip().unwrap().to_string(), "::ffff:127.0.0.1");
+/// }
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a builder does nothing until build() is called"]
+pub struct ServerBuilder<A> {
+    addr: A,
+    family: Option<Family>,
+    backlog: Option<i32>,
+    reuse_port: bool,
+    dualstack_ipv6: bool,
+}
+
+impl<A: ToAddress> ServerBuilder<A> {
+    /// A server on `addr`, with [`create_server`]'s defaults.
+    pub fn new(addr: A) -> ServerBuilder<A> {
+        ServerBuilder {
+            addr,
+            family: None,
+            backlog: None,
+            reuse_port: false,
+            dualstack_ipv6: false,
+        }
+    }
+
+    /// The address family (`AF_INET`, `AF_INET6`, or `AF_UNIX` for a path).
+    /// Unset, it is `AF_INET` unless the address is an IPv6 one, or
+    /// `AF_INET6` for a dual-stack server.
+    pub fn family(mut self, family: Family) -> ServerBuilder<A> {
+        self.family = Some(family);
+        self
+    }
+
+    /// The `listen(2)` backlog; unset, `min(SOMAXCONN, 128)` as Python's
+    /// `listen()`.
+    pub fn backlog(mut self, backlog: i32) -> ServerBuilder<A> {
+        self.backlog = Some(backlog);
+        self
+    }
+
+    /// Sets `SO_REUSEPORT`, so that several sockets (each with it) may bind
+    /// the same address and port and share its connections.
+    pub fn reuse_port(mut self, reuse: bool) -> ServerBuilder<A> {
+        self.reuse_port = reuse;
+        self
+    }
+
+    /// One `AF_INET6` socket that accepts IPv4 clients too (`IPV6_V6ONLY`
+    /// cleared). It needs the `AF_INET6` family (the default once this is
+    /// set); another family, or a system without dual-stack sockets
+    /// ([`has_dualstack_ipv6`]), is [`Error::InvalidArgument`] from
+    /// [`build`](ServerBuilder::build), as Python's `ValueError`.
+    pub fn dualstack_ipv6(mut self, dualstack: bool) -> ServerBuilder<A> {
+        self.dualstack_ipv6 = dualstack;
+        self
+    }
+
+    /// Creates the socket, sets its options, binds and listens, as
+    /// [`create_server`] describes (errors included).
+    pub fn build(&self) -> Result<Socket> {
+        if self.dualstack_ipv6 {
+            if let Some(family) = self.family.filter(|family| *family != Family::INET6) {
+                return Err(Error::invalid(format!(
+                    "dualstack_ipv6 requires the AF_INET6 family, not {family}"
+                )));
+            }
+            if !has_dualstack_ipv6() {
+                return Err(Error::invalid(
+                    "dualstack_ipv6 is not supported on this system",
+                ));
+            }
+        }
+        let (family, address) = self.family_and_address()?;
+        let sock = Socket::new(family, SOCK_STREAM)?;
+        // As in Python, a socket that refuses SO_REUSEADDR is still served.
+        let _ = sock.setsockopt(SOL_SOCKET, SO_REUSEADDR, true);
+        if self.reuse_port {
+            sock.setsockopt(SOL_SOCKET, SO_REUSEPORT, true)?;
+        }
+        if family == Family::INET6 {
+            sock.as_socket2().set_only_v6(!self.dualstack_ipv6)?;
+        }
+        sock.bind(&address).map_err(|err| match err {
+            Error::Io(source) => Error::Bind {
+                address: address.clone(),
+                source,
+            },
+            other => other,
+        })?;
+        sock.listen(self.backlog.unwrap_or(DEFAULT_BACKLOG))?;
+        Ok(sock)
+    }
+
+    /// The family to use and the address to bind, read against it.
+    fn family_and_address(&self) -> Result<(Family, Address)> {
+        let family = match self.family {
+            Some(family) => family,
+            None if self.dualstack_ipv6 => Family::INET6,
+            None => {
+                return match self.addr.to_address(Family::INET) {
+                    Ok(address) => Ok((Family::INET, address)),
+                    // An IPv6 literal does not fit AF_INET: it asks for AF_INET6.
+                    Err(v4_error @ Error::InvalidArgument(_)) => {
+                        match self.addr.to_address(Family::INET6) {
+                            Ok(address) => Ok((Family::INET6, address)),
+                            Err(_) => Err(v4_error),
+                        }
+                    }
+                    Err(other) => Err(other),
+                };
+            }
+        };
+        Ok((family, self.addr.to_address(family)?))
+    }
+}
+
+/// Whether this system can make a dual-stack server: an `AF_INET6` TCP socket
+/// that takes IPv4 clients too ([`ServerBuilder::dualstack_ipv6`]). Python's
+/// `socket.has_dualstack_ipv6()`.
+///
+/// ```
+/// // True on Linux with IPv6 enabled.
+/// let _ = pysocket::has_dualstack_ipv6();
+/// ```
+pub fn has_dualstack_ipv6() -> bool {
+    socket2::Socket::new(Domain::IPV6, Type::STREAM, None)
+        .and_then(|sock| sock.set_only_v6(false))
+        .is_ok()
 }

@@ -52,11 +52,31 @@
 //! | `s.get_inheritable()`, `s.set_inheritable(True)` | [`Socket::get_inheritable`], [`Socket::set_inheritable`] |
 //! | `f = s.makefile('rwb')` | [`Socket::makefile`] ([`SocketFile`]: `Read + BufRead + Write`) |
 //! | `repr(s)` | `format!("{s}")` |
-//! | `socket.socketpair()` | [`socketpair`], [`socketpair_with`] |
+//! | `socket.socketpair()`, `socket.socketpair(AF_UNIX, SOCK_DGRAM)` | [`socketpair`], [`socketpair_with`]`(AF_UNIX, SOCK_DGRAM)` |
+//! | `socket.fromfd(fd, family, type)`, `socket.socket(fileno=fd)` | [`fromfd`]`(fd)` (family, type and protocol read from the OS) |
+//! | `socket.create_connection(('localhost', 8001), timeout=5)` | [`create_connection`]`(("localhost", 8001), Some(Duration::from_secs(5)))` |
+//! | `socket.create_connection(addr, source_address=src)` | [`ConnectionBuilder`]`::new(addr).source_address(src).connect()` |
+//! | `socket.create_server(('', 8001))` | [`create_server`]`(("", 8001))` |
+//! | `socket.create_server(addr, family=AF_INET6, backlog=5, reuse_port=True, dualstack_ipv6=True)` | [`ServerBuilder`]`::new(addr).family(AF_INET6).backlog(5).reuse_port(true).dualstack_ipv6(true).build()` |
+//! | `socket.has_dualstack_ipv6()` | [`has_dualstack_ipv6`] |
+//! | `socket.getaddrinfo('localhost', 80)` | [`getaddrinfo`]`("localhost", 80)` (a `Vec` of [`AddrInfo`]) |
+//! | `socket.getaddrinfo(None, 'http', AF_INET, SOCK_STREAM, 0, AI_PASSIVE)` | [`getaddrinfo_with`]`(None, Some("http"), &`[`AddrInfoHints`]` { family: AF_INET, kind: SOCK_STREAM, flags: `[`AddrInfoFlags::PASSIVE`]`, ..Default::default() })` |
+//! | `socket.getnameinfo(('127.0.0.1', 80), NI_NUMERICHOST)` | [`getnameinfo`]`(("127.0.0.1", 80), `[`NameInfoFlags::NUMERICHOST`]`)` |
+//! | `socket.gethostname()`, `socket.getfqdn(name)` | [`gethostname`], [`getfqdn`] |
+//! | `socket.gethostbyname(name)`, `socket.gethostbyname_ex(name)` | [`gethostbyname`], [`gethostbyname_ex`] |
+//! | `socket.gethostbyaddr(ip)` | [`gethostbyaddr`] |
+//! | `socket.getservbyname('http', 'tcp')`, `socket.getservbyport(80, 'tcp')` | [`getservbyname`]`("http", Some("tcp"))`, [`getservbyport`]`(80, Some("tcp"))` |
+//! | `socket.getprotobyname('tcp')` | [`getprotobyname`]`("tcp")` |
+//! | `socket.if_nameindex()`, `socket.if_nametoindex(name)`, `socket.if_indextoname(i)` | [`if_nameindex`], [`if_nametoindex`], [`if_indextoname`] |
+//! | `socket.inet_aton(text)`, `socket.inet_ntoa(packed)` | [`inet_aton`], [`inet_ntoa`] |
+//! | `socket.inet_pton(AF_INET6, text)`, `socket.inet_ntop(AF_INET6, packed)` | [`inet_pton`], [`inet_ntop`] |
+//! | `socket.htons(x)`, `socket.ntohs(x)`, `socket.htonl(x)`, `socket.ntohl(x)` | [`htons`], [`ntohs`], [`htonl`], [`ntohl`] |
 //! | `socket.getdefaulttimeout()`, `socket.setdefaulttimeout(t)` | [`getdefaulttimeout`], [`setdefaulttimeout`] |
 //! | `except socket.timeout` | [`Error::Timeout`] ([`Error::is_timeout`]) |
 //! | `except BlockingIOError` | [`Error::Io`] of kind `WouldBlock` |
-//! | `except socket.gaierror` | [`Error::Resolve`] |
+//! | `except socket.gaierror`, `except socket.herror` | [`Error::Resolve`] |
+//! | `except OSError` from `create_server` (the address it tried in the message) | [`Error::Bind`] |
+//! | `except* OSError` from `create_connection(..., all_errors=True)` | [`Error::Connect`] (every attempt) |
 //! | `except OSError as e: e.errno` | [`Error::errno`] |
 //!
 //! # The TCP lifecycle, call by call
@@ -103,6 +123,8 @@ mod error;
 mod file;
 mod flags;
 mod functions;
+mod inet;
+mod resolve;
 mod socket;
 #[cfg_attr(unix, path = "sys/unix.rs")]
 mod sys;
@@ -113,7 +135,16 @@ pub use crate::constants::*;
 pub use crate::error::{Error, Result};
 pub use crate::file::{SocketFile, DEFAULT_BUFFER_SIZE};
 pub use crate::flags::MsgFlags;
-pub use crate::functions::{socketpair, socketpair_with};
+pub use crate::functions::{
+    create_connection, create_server, fromfd, has_dualstack_ipv6, socketpair, socketpair_with,
+    ConnectionBuilder, ServerBuilder,
+};
+pub use crate::inet::{htonl, htons, inet_aton, inet_ntoa, inet_ntop, inet_pton, ntohl, ntohs};
+pub use crate::resolve::{
+    getaddrinfo, getaddrinfo_with, getfqdn, gethostbyaddr, gethostbyname, gethostbyname_ex,
+    gethostname, getnameinfo, getprotobyname, getservbyname, getservbyport, if_indextoname,
+    if_nameindex, if_nametoindex, AddrInfo, AddrInfoFlags, AddrInfoHints, NameInfoFlags,
+};
 pub use crate::socket::{OptValue, Socket};
 pub use crate::timeout::{getdefaulttimeout, setdefaulttimeout};
 pub use std::net::Shutdown;

@@ -1,11 +1,14 @@
 //! The few raw calls socket2 does not expose, for Unix.
 //!
 //! Everything OS-specific lives here: the flag that keeps sends from raising
-//! `SIGPIPE`, readiness waits, options by level and name, and `close` with its
-//! error reported.
+//! `SIGPIPE`, readiness waits, options by level and name, `close` with its
+//! error reported, and the netdb lookups no crate wraps (hosts with their
+//! aliases, services, protocols, network interfaces).
 
+use std::ffi::CStr;
 use std::io;
 use std::mem::{self, MaybeUninit};
+use std::net::IpAddr;
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::time::Duration;
 
@@ -97,11 +100,21 @@ pub(crate) fn poll(
         Interest::Read => libc::POLLIN,
         Interest::Write => libc::POLLOUT,
     };
-    let mut pollfd = libc::pollfd {
+    let mut pollfd = [libc::pollfd {
         fd: fd.as_raw_fd(),
         events,
         revents: 0,
-    };
+    }];
+    Ok(poll_fds(&mut pollfd, timeout)? > 0)
+}
+
+/// `poll(2)` over any number of descriptors (no `FD_SETSIZE` limit): waits
+/// until one of `fds` has an event or `timeout` passes (`None`: no limit), and
+/// returns how many entries have `revents` set (0 on timeout). `EINTR` is
+/// returned to the caller, which recomputes what is left of its deadline.
+pub(crate) fn poll_fds(fds: &mut [libc::pollfd], timeout: Option<Duration>) -> io::Result<usize> {
+    let count = libc::nfds_t::try_from(fds.len())
+        .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
     let millis = match timeout {
         None => -1,
         // Round up so that a wait never ends before the deadline it serves.
@@ -110,9 +123,10 @@ pub(crate) fn poll(
             libc::c_int::try_from(millis).unwrap_or(libc::c_int::MAX)
         }
     };
-    // SAFETY: `pollfd` is one valid, initialised `struct pollfd` and the count is 1.
-    let ready = cvt(unsafe { libc::poll(&mut pollfd, 1, millis) })?;
-    Ok(ready > 0)
+    // SAFETY: the pointer and count describe `fds`, a slice of valid,
+    // initialised `struct pollfd` that the kernel may write (`revents`).
+    let ready = cvt(unsafe { libc::poll(fds.as_mut_ptr(), count, millis) })?;
+    Ok(ready as usize)
 }
 
 /// `setsockopt(2)` with the option's bytes as given.
@@ -202,4 +216,539 @@ fn cvt(rc: libc::c_int) -> io::Result<libc::c_int> {
     } else {
         Ok(rc)
     }
+}
+
+// ---------------------------------------------------------------------------
+// The netdb lookups no crate wraps: hosts with their aliases, services,
+// protocols, and network interfaces.
+//
+// glibc has reentrant `_r` forms of the netdb calls, used there. Elsewhere the
+// plain forms return a pointer into static storage, so every such call (and
+// the copy of its answer) holds `NETDB`; that serialises this crate's calls,
+// not a C library call made elsewhere in the process.
+// ---------------------------------------------------------------------------
+
+/// `h_errno`: the name is not known.
+pub(crate) const HOST_NOT_FOUND: libc::c_int = 1;
+/// `h_errno`: an error that `errno` describes.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const NETDB_INTERNAL: libc::c_int = -1;
+
+/// A host entry (`struct hostent`), copied out of the C library.
+#[derive(Debug)]
+pub(crate) struct HostEntry {
+    pub(crate) name: String,
+    pub(crate) aliases: Vec<String>,
+    pub(crate) addrs: Vec<IpAddr>,
+}
+
+/// Why a `gethostby*` lookup failed.
+#[derive(Debug)]
+pub(crate) enum HostError {
+    /// The resolver's `h_errno` (`HOST_NOT_FOUND`, `TRY_AGAIN`, ...).
+    Resolver(libc::c_int),
+    /// A system error (told apart only where `h_errno` can be read).
+    #[cfg_attr(not(all(target_os = "linux", target_env = "gnu")), allow(dead_code))]
+    Os(io::Error),
+}
+
+/// The C library's message for an `h_errno` code.
+pub(crate) fn hstrerror(code: libc::c_int) -> String {
+    // SAFETY: hstrerror returns a pointer to a static, NUL-terminated string
+    // for any code, known or not.
+    let text = unsafe { CStr::from_ptr(libc::hstrerror(code)) };
+    text.to_string_lossy().into_owned()
+}
+
+/// The `netdb` calls with buffers the caller provides.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod reentrant {
+    use libc::{c_char, c_int, c_void, hostent, protoent, servent, size_t, socklen_t};
+
+    extern "C" {
+        pub(super) fn gethostbyname_r(
+            name: *const c_char,
+            ret: *mut hostent,
+            buf: *mut c_char,
+            buflen: size_t,
+            result: *mut *mut hostent,
+            h_errnop: *mut c_int,
+        ) -> c_int;
+        pub(super) fn gethostbyaddr_r(
+            addr: *const c_void,
+            len: socklen_t,
+            kind: c_int,
+            ret: *mut hostent,
+            buf: *mut c_char,
+            buflen: size_t,
+            result: *mut *mut hostent,
+            h_errnop: *mut c_int,
+        ) -> c_int;
+        pub(super) fn getservbyname_r(
+            name: *const c_char,
+            proto: *const c_char,
+            ret: *mut servent,
+            buf: *mut c_char,
+            buflen: size_t,
+            result: *mut *mut servent,
+        ) -> c_int;
+        pub(super) fn getservbyport_r(
+            port: c_int,
+            proto: *const c_char,
+            ret: *mut servent,
+            buf: *mut c_char,
+            buflen: size_t,
+            result: *mut *mut servent,
+        ) -> c_int;
+        pub(super) fn getprotobyname_r(
+            name: *const c_char,
+            ret: *mut protoent,
+            buf: *mut c_char,
+            buflen: size_t,
+            result: *mut *mut protoent,
+        ) -> c_int;
+    }
+}
+
+/// The plain `netdb` calls, which answer in static storage.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+mod plain {
+    use libc::{c_char, c_int, c_void, hostent, socklen_t};
+
+    /// Held across every plain netdb call and the copy of its answer.
+    pub(super) static NETDB: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    extern "C" {
+        pub(super) fn gethostbyname(name: *const c_char) -> *mut hostent;
+        pub(super) fn gethostbyaddr(
+            addr: *const c_void,
+            len: socklen_t,
+            kind: c_int,
+        ) -> *mut hostent;
+    }
+
+    pub(super) fn lock() -> std::sync::MutexGuard<'static, ()> {
+        NETDB
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The first buffer the `_r` calls get, and the largest they may grow to.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const NETDB_BUFFER: (usize, usize) = (4096, 1 << 20);
+
+/// Runs a reentrant netdb call with a buffer that doubles while the call says
+/// `ERANGE` (up to [`NETDB_BUFFER`]'s limit). `call` returns the C function's
+/// result code; `Ok(())` means the answer was written.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn with_netdb_buffer(mut call: impl FnMut(&mut [libc::c_char]) -> libc::c_int) -> io::Result<()> {
+    let (mut size, limit) = NETDB_BUFFER;
+    loop {
+        let mut buf: Vec<libc::c_char> = vec![0; size];
+        match call(&mut buf) {
+            0 => return Ok(()),
+            libc::ERANGE if size < limit => size *= 2,
+            code => return Err(io::Error::from_raw_os_error(code)),
+        }
+    }
+}
+
+/// `gethostbyname(3)`: the IPv4 entry of a host name, with its aliases.
+pub(crate) fn gethostbyname(name: &CStr) -> Result<HostEntry, HostError> {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        host_lookup_r(|ret, buf, result, h_errno| {
+            // SAFETY: `name` is NUL-terminated; `ret`, `result` and `h_errno`
+            // point to writable locals of the caller, and `buf` is a writable
+            // buffer of the length passed.
+            unsafe {
+                reentrant::gethostbyname_r(
+                    name.as_ptr(),
+                    ret,
+                    buf.as_mut_ptr(),
+                    buf.len(),
+                    result,
+                    h_errno,
+                )
+            }
+        })
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        let _guard = plain::lock();
+        // SAFETY: `name` is NUL-terminated; the answer lives in static storage
+        // that `NETDB` keeps from being overwritten until it is copied.
+        unsafe { host_answer(plain::gethostbyname(name.as_ptr())) }
+    }
+}
+
+/// `gethostbyaddr(3)`: the entry of an address, with its aliases.
+pub(crate) fn gethostbyaddr(ip: IpAddr) -> Result<HostEntry, HostError> {
+    let (bytes, family): (Vec<u8>, libc::c_int) = match ip {
+        IpAddr::V4(v4) => (v4.octets().to_vec(), libc::AF_INET),
+        IpAddr::V6(v6) => (v6.octets().to_vec(), libc::AF_INET6),
+    };
+    let len = bytes.len() as libc::socklen_t;
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        host_lookup_r(|ret, buf, result, h_errno| {
+            // SAFETY: `bytes` holds `len` bytes of an address of `family`;
+            // `ret`, `result` and `h_errno` point to writable locals of the
+            // caller, and `buf` is a writable buffer of the length passed.
+            unsafe {
+                reentrant::gethostbyaddr_r(
+                    bytes.as_ptr().cast(),
+                    len,
+                    family,
+                    ret,
+                    buf.as_mut_ptr(),
+                    buf.len(),
+                    result,
+                    h_errno,
+                )
+            }
+        })
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        let _guard = plain::lock();
+        // SAFETY: `bytes` holds `len` bytes of an address of `family`; the
+        // answer lives in static storage that `NETDB` keeps from being
+        // overwritten until it is copied.
+        unsafe { host_answer(plain::gethostbyaddr(bytes.as_ptr().cast(), len, family)) }
+    }
+}
+
+/// Runs `gethostbyname_r` or `gethostbyaddr_r` (passed as `call`) and copies
+/// its answer.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn host_lookup_r(
+    mut call: impl FnMut(
+        *mut libc::hostent,
+        &mut [libc::c_char],
+        *mut *mut libc::hostent,
+        *mut libc::c_int,
+    ) -> libc::c_int,
+) -> Result<HostEntry, HostError> {
+    let mut answer = None;
+    let mut h_errno: libc::c_int = 0;
+    let outcome = with_netdb_buffer(|buf| {
+        // SAFETY: `hostent` is plain old data; all-zero bytes are a valid value.
+        let mut ret: libc::hostent = unsafe { mem::zeroed() };
+        let mut result: *mut libc::hostent = std::ptr::null_mut();
+        let code = call(&mut ret, buf, &mut result, &mut h_errno);
+        if code == 0 && !result.is_null() {
+            // SAFETY: on success `result` points to `ret`, whose strings and
+            // lists point into `buf`, and both are alive here.
+            answer = Some(unsafe { copy_hostent(&*result) });
+        }
+        code
+    });
+    match (outcome, answer) {
+        (Ok(()), Some(entry)) => Ok(entry),
+        (Err(err), _) if h_errno == NETDB_INTERNAL || h_errno == 0 => Err(HostError::Os(err)),
+        (Ok(()), None) if h_errno == NETDB_INTERNAL => {
+            Err(HostError::Os(io::Error::last_os_error()))
+        }
+        (Ok(()), None) if h_errno == 0 => Err(HostError::Resolver(HOST_NOT_FOUND)),
+        _ => Err(HostError::Resolver(h_errno)),
+    }
+}
+
+/// Copies the answer of a plain `gethostby*` call. A null answer has no
+/// portable `h_errno` to read here, so it is reported as `HOST_NOT_FOUND`.
+///
+/// # Safety
+///
+/// `entry` is null or points to a valid `hostent` that stays alive and
+/// unchanged during the call.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+unsafe fn host_answer(entry: *const libc::hostent) -> Result<HostEntry, HostError> {
+    if entry.is_null() {
+        return Err(HostError::Resolver(HOST_NOT_FOUND));
+    }
+    // SAFETY: non-null, and valid by the caller's promise.
+    Ok(unsafe { copy_hostent(&*entry) })
+}
+
+/// Copies a `hostent` into owned Rust values.
+///
+/// # Safety
+///
+/// The strings and lists of `entry` are valid, NUL-terminated (the lists by a
+/// null pointer), and alive during the call; `h_length` is the size of each
+/// address in `h_addr_list`.
+unsafe fn copy_hostent(entry: &libc::hostent) -> HostEntry {
+    // SAFETY: as promised by the caller.
+    let name = unsafe { c_string(entry.h_name) }.unwrap_or_default();
+    // SAFETY: as promised by the caller.
+    let aliases = unsafe { c_string_list(entry.h_aliases) };
+    let mut addrs = Vec::new();
+    let mut cursor = entry.h_addr_list;
+    while !cursor.is_null() {
+        // SAFETY: `cursor` walks a null-terminated list the caller vouches for.
+        let item = unsafe { *cursor };
+        if item.is_null() {
+            break;
+        }
+        let addr = match (entry.h_addrtype, entry.h_length) {
+            (libc::AF_INET, 4) => {
+                let mut octets = [0u8; 4];
+                // SAFETY: each address of an AF_INET entry is `h_length` (4) bytes.
+                unsafe { std::ptr::copy_nonoverlapping(item.cast::<u8>(), octets.as_mut_ptr(), 4) };
+                Some(IpAddr::from(octets))
+            }
+            (libc::AF_INET6, 16) => {
+                let mut octets = [0u8; 16];
+                // SAFETY: each address of an AF_INET6 entry is `h_length` (16) bytes.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(item.cast::<u8>(), octets.as_mut_ptr(), 16)
+                };
+                Some(IpAddr::from(octets))
+            }
+            _ => None,
+        };
+        addrs.extend(addr);
+        // SAFETY: the list goes on until its null terminator, not yet reached.
+        cursor = unsafe { cursor.add(1) };
+    }
+    HostEntry {
+        name,
+        aliases,
+        addrs,
+    }
+}
+
+/// A C string as an owned `String` (invalid UTF-8 replaced), `None` if null.
+///
+/// # Safety
+///
+/// `text` is null or a valid NUL-terminated string, alive during the call.
+unsafe fn c_string(text: *const libc::c_char) -> Option<String> {
+    if text.is_null() {
+        return None;
+    }
+    // SAFETY: non-null, and valid by the caller's promise.
+    Some(
+        unsafe { CStr::from_ptr(text) }
+            .to_string_lossy()
+            .into_owned(),
+    )
+}
+
+/// A null-terminated list of C strings as owned `String`s.
+///
+/// # Safety
+///
+/// `list` is null or a valid null-terminated array of valid NUL-terminated
+/// strings, all alive during the call.
+unsafe fn c_string_list(list: *mut *mut libc::c_char) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut cursor = list;
+    while !cursor.is_null() {
+        // SAFETY: `cursor` walks a null-terminated list the caller vouches for.
+        let item = unsafe { *cursor };
+        // SAFETY: each item is null (the end) or a valid string.
+        match unsafe { c_string(item) } {
+            Some(text) => items.push(text),
+            None => break,
+        }
+        // SAFETY: the terminator was not reached, so the next slot exists.
+        cursor = unsafe { cursor.add(1) };
+    }
+    items
+}
+
+/// `getservbyname(3)`: the port of a service, in host byte order; `None` when
+/// the services database has no such service for `proto`.
+pub(crate) fn getservbyname(name: &CStr, proto: Option<&CStr>) -> io::Result<Option<u16>> {
+    let proto = proto.map_or(std::ptr::null(), CStr::as_ptr);
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let mut port = None;
+        with_netdb_buffer(|buf| {
+            // SAFETY: `servent` is plain old data; all-zero bytes are a valid value.
+            let mut ret: libc::servent = unsafe { mem::zeroed() };
+            let mut result: *mut libc::servent = std::ptr::null_mut();
+            // SAFETY: `name` and `proto` are NUL-terminated (or null for any
+            // protocol); `ret` and `result` are writable locals, and `buf` is
+            // a writable buffer of the length passed.
+            let code = unsafe {
+                reentrant::getservbyname_r(
+                    name.as_ptr(),
+                    proto,
+                    &mut ret,
+                    buf.as_mut_ptr(),
+                    buf.len(),
+                    &mut result,
+                )
+            };
+            if code == 0 && !result.is_null() {
+                port = Some(ret.s_port);
+            }
+            code
+        })?;
+        Ok(port.map(network_port))
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        let _guard = plain::lock();
+        // SAFETY: `name` and `proto` are NUL-terminated (or null for any protocol).
+        let entry = unsafe { libc::getservbyname(name.as_ptr(), proto) };
+        // SAFETY: a non-null answer is a valid `servent` in static storage
+        // that `NETDB` keeps from being overwritten.
+        Ok(unsafe { entry.as_ref() }.map(|entry| network_port(entry.s_port)))
+    }
+}
+
+/// `getservbyport(3)`: the name of the service on `port` (host byte order);
+/// `None` when the services database has none for `proto`.
+pub(crate) fn getservbyport(port: u16, proto: Option<&CStr>) -> io::Result<Option<String>> {
+    let proto = proto.map_or(std::ptr::null(), CStr::as_ptr);
+    let port = libc::c_int::from(port.to_be());
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let mut name = None;
+        with_netdb_buffer(|buf| {
+            // SAFETY: `servent` is plain old data; all-zero bytes are a valid value.
+            let mut ret: libc::servent = unsafe { mem::zeroed() };
+            let mut result: *mut libc::servent = std::ptr::null_mut();
+            // SAFETY: `proto` is NUL-terminated or null; `ret` and `result`
+            // are writable locals, and `buf` is a writable buffer of the
+            // length passed.
+            let code = unsafe {
+                reentrant::getservbyport_r(
+                    port,
+                    proto,
+                    &mut ret,
+                    buf.as_mut_ptr(),
+                    buf.len(),
+                    &mut result,
+                )
+            };
+            if code == 0 && !result.is_null() {
+                // SAFETY: on success `s_name` points into `buf`, alive here.
+                name = unsafe { c_string(ret.s_name) };
+            }
+            code
+        })?;
+        Ok(name)
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        let _guard = plain::lock();
+        // SAFETY: `proto` is NUL-terminated or null.
+        let entry = unsafe { libc::getservbyport(port, proto) };
+        if entry.is_null() {
+            return Ok(None);
+        }
+        // SAFETY: a non-null answer is a valid `servent` in static storage
+        // that `NETDB` keeps from being overwritten, its name a valid string.
+        Ok(unsafe { c_string((*entry).s_name) })
+    }
+}
+
+/// A `servent`'s port (a network-order `u16` in an `int`), in host order.
+fn network_port(raw: libc::c_int) -> u16 {
+    u16::from_be(raw as u16)
+}
+
+/// `getprotobyname(3)`: the number of a protocol; `None` when the protocols
+/// database has no such name.
+pub(crate) fn getprotobyname(name: &CStr) -> io::Result<Option<i32>> {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let mut number = None;
+        with_netdb_buffer(|buf| {
+            // SAFETY: `protoent` is plain old data; all-zero bytes are a valid value.
+            let mut ret: libc::protoent = unsafe { mem::zeroed() };
+            let mut result: *mut libc::protoent = std::ptr::null_mut();
+            // SAFETY: `name` is NUL-terminated; `ret` and `result` are
+            // writable locals, and `buf` is a writable buffer of the length passed.
+            let code = unsafe {
+                reentrant::getprotobyname_r(
+                    name.as_ptr(),
+                    &mut ret,
+                    buf.as_mut_ptr(),
+                    buf.len(),
+                    &mut result,
+                )
+            };
+            if code == 0 && !result.is_null() {
+                number = Some(ret.p_proto);
+            }
+            code
+        })?;
+        Ok(number)
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        let _guard = plain::lock();
+        // SAFETY: `name` is NUL-terminated.
+        let entry = unsafe { libc::getprotobyname(name.as_ptr()) };
+        // SAFETY: a non-null answer is a valid `protoent` in static storage
+        // that `NETDB` keeps from being overwritten.
+        Ok(unsafe { entry.as_ref() }.map(|entry| entry.p_proto))
+    }
+}
+
+/// `if_nameindex(3)`: every network interface, as (index, name).
+pub(crate) fn if_nameindex() -> io::Result<Vec<(u32, String)>> {
+    // SAFETY: if_nameindex takes no argument; it returns null or an array
+    // the caller frees with if_freenameindex.
+    let list = unsafe { libc::if_nameindex() };
+    if list.is_null() {
+        return Err(io::Error::last_os_error());
+    }
+    let mut interfaces = Vec::new();
+    let mut cursor = list;
+    loop {
+        // SAFETY: `cursor` walks the array if_nameindex returned, which ends
+        // with an entry of index 0 and a null name.
+        let entry = unsafe { &*cursor };
+        if entry.if_index == 0 && entry.if_name.is_null() {
+            break;
+        }
+        // SAFETY: the names of the array are NUL-terminated strings.
+        if let Some(name) = unsafe { c_string(entry.if_name) } {
+            interfaces.push((entry.if_index, name));
+        }
+        // SAFETY: the terminating entry was not reached, so the next exists.
+        cursor = unsafe { cursor.add(1) };
+    }
+    // SAFETY: `list` came from if_nameindex and is freed once, after its last use.
+    unsafe { libc::if_freenameindex(list) };
+    Ok(interfaces)
+}
+
+/// `if_nametoindex(3)`: the index of an interface; `Ok(None)` for no such
+/// interface.
+pub(crate) fn if_nametoindex(name: &CStr) -> io::Result<Option<u32>> {
+    // SAFETY: `name` is NUL-terminated.
+    let index = unsafe { libc::if_nametoindex(name.as_ptr()) };
+    if index != 0 {
+        return Ok(Some(index));
+    }
+    let err = io::Error::last_os_error();
+    match err.raw_os_error() {
+        Some(libc::ENODEV | libc::ENXIO | 0) | None => Ok(None),
+        _ => Err(err),
+    }
+}
+
+/// `if_indextoname(3)`: the name of an interface; `Ok(None)` for no such index.
+pub(crate) fn if_indextoname(index: u32) -> io::Result<Option<String>> {
+    let mut name = [0 as libc::c_char; libc::IF_NAMESIZE];
+    // SAFETY: `name` has room for IF_NAMESIZE bytes, as the call requires.
+    let answer = unsafe { libc::if_indextoname(index, name.as_mut_ptr()) };
+    if answer.is_null() {
+        let err = io::Error::last_os_error();
+        return match err.raw_os_error() {
+            Some(libc::ENXIO | libc::ENODEV) => Ok(None),
+            _ => Err(err),
+        };
+    }
+    // SAFETY: on success the call wrote a NUL-terminated name into `name`.
+    Ok(unsafe { c_string(name.as_ptr()) })
 }

@@ -1,0 +1,550 @@
+//! Name lookups, as Python's module functions: hosts and addresses
+//! (`getaddrinfo`, `getnameinfo`, `gethostname`, `gethostby*`, `getfqdn`),
+//! services and protocols (`getservby*`, `getprotobyname`), and network
+//! interfaces (`if_*`).
+//!
+//! `getaddrinfo`, `getnameinfo` and `gethostname` go through the
+//! [`dns_lookup`] crate; the lookups it does not cover call the C library
+//! through the `sys` module.
+
+use std::ffi::CString;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr};
+
+use crate::address::{gai_strerror, resolve_error, Address, ToAddress};
+use crate::constants::{Family, Protocol, SockType};
+use crate::error::{Error, Result};
+use crate::sys;
+
+/// One answer of [`getaddrinfo`]: Python's `(family, type, proto, canonname,
+/// sockaddr)` tuple.
+///
+/// ```
+/// use pysocket::{getaddrinfo, Address, AF_INET, SOCK_STREAM};
+///
+/// let answers = getaddrinfo("127.0.0.1", 80)?;
+/// let stream = answers.iter().find(|info| info.kind == SOCK_STREAM).unwrap();
+/// assert_eq!(stream.family, AF_INET);
+/// assert_eq!(stream.address.to_string(), "127.0.0.1:80");
+/// assert_eq!(stream.canonname, None); // only asked for with AddrInfoFlags::CANONNAME
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct AddrInfo {
+    /// The address family (`AF_INET`, `AF_INET6`).
+    pub family: Family,
+    /// The socket type (`SOCK_STREAM`, `SOCK_DGRAM`, `SOCK_RAW`).
+    pub kind: SockType,
+    /// The protocol (`6` for TCP, `17` for UDP).
+    pub proto: Protocol,
+    /// The host's canonical name: in the first answer, when
+    /// [`AddrInfoFlags::CANONNAME`] asked for it (Python gives `''` otherwise).
+    pub canonname: Option<String>,
+    /// The address to `connect` or `bind` to.
+    pub address: Address,
+}
+
+bitflags::bitflags! {
+    /// The flags of `getaddrinfo(3)` (Python's `AI_*` constants), prefix dropped.
+    ///
+    /// ```
+    /// use pysocket::{getaddrinfo_with, AddrInfoFlags, AddrInfoHints, AF_INET, SOCK_STREAM};
+    ///
+    /// // Python: getaddrinfo(None, 8001, AF_INET, SOCK_STREAM, 0, AI_PASSIVE)
+    /// let hints = AddrInfoHints {
+    ///     family: AF_INET,
+    ///     kind: SOCK_STREAM,
+    ///     flags: AddrInfoFlags::PASSIVE,
+    ///     ..AddrInfoHints::default()
+    /// };
+    /// let answers = getaddrinfo_with(None, Some("8001"), &hints)?;
+    /// assert_eq!(answers[0].address.to_string(), "0.0.0.0:8001"); // the wildcard, to bind
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct AddrInfoFlags: i32 {
+        /// `AI_PASSIVE`: with no host, the wildcard address (to bind) rather
+        /// than the loopback address (to connect).
+        const PASSIVE = libc::AI_PASSIVE;
+        /// `AI_CANONNAME`: fill in [`AddrInfo::canonname`] of the first answer.
+        const CANONNAME = libc::AI_CANONNAME;
+        /// `AI_NUMERICHOST`: the host must be a numeric address; no lookup.
+        const NUMERICHOST = libc::AI_NUMERICHOST;
+        /// `AI_NUMERICSERV`: the service must be a port number; no lookup.
+        const NUMERICSERV = libc::AI_NUMERICSERV;
+        /// `AI_V4MAPPED`: for `AF_INET6` with no IPv6 answer, IPv4-mapped addresses.
+        const V4MAPPED = libc::AI_V4MAPPED;
+        /// `AI_ALL`: with `V4MAPPED`, IPv6 and IPv4-mapped answers both.
+        const ALL = libc::AI_ALL;
+        /// `AI_ADDRCONFIG`: only families the machine has an address of.
+        const ADDRCONFIG = libc::AI_ADDRCONFIG;
+    }
+}
+
+bitflags::bitflags! {
+    /// The flags of `getnameinfo(3)` (Python's `NI_*` constants), prefix dropped.
+    ///
+    /// ```
+    /// use pysocket::{getnameinfo, NameInfoFlags};
+    ///
+    /// let numeric = NameInfoFlags::NUMERICHOST | NameInfoFlags::NUMERICSERV;
+    /// let (host, port) = getnameinfo(("127.0.0.1", 80), numeric)?;
+    /// assert_eq!((host.as_str(), port.as_str()), ("127.0.0.1", "80"));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct NameInfoFlags: i32 {
+        /// `NI_NUMERICHOST`: the host as a numeric address, no lookup.
+        const NUMERICHOST = libc::NI_NUMERICHOST;
+        /// `NI_NUMERICSERV`: the service as a port number, no lookup.
+        const NUMERICSERV = libc::NI_NUMERICSERV;
+        /// `NI_NAMEREQD`: fail rather than give a numeric host.
+        const NAMEREQD = libc::NI_NAMEREQD;
+        /// `NI_NOFQDN`: only the host part of local names.
+        const NOFQDN = libc::NI_NOFQDN;
+        /// `NI_DGRAM`: the service is a datagram one (some ports differ for UDP).
+        const DGRAM = libc::NI_DGRAM;
+    }
+}
+
+/// What [`getaddrinfo_with`] asks for: Python's `family`, `type`, `proto` and
+/// `flags` arguments. The default asks for everything (`0` in each).
+///
+/// ```
+/// use pysocket::{AddrInfoHints, AF_UNSPEC};
+/// let hints = AddrInfoHints::default();
+/// assert_eq!(hints.family, AF_UNSPEC);
+/// assert_eq!(hints.kind.as_raw(), 0);
+/// assert!(hints.flags.is_empty());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AddrInfoHints {
+    /// Only this family; `AF_UNSPEC` for any.
+    pub family: Family,
+    /// Only this socket type; `SockType::from(0)` for any.
+    pub kind: SockType,
+    /// Only this protocol; `Protocol::DEFAULT` for any.
+    pub proto: Protocol,
+    /// `AI_*` flags.
+    pub flags: AddrInfoFlags,
+}
+
+impl Default for AddrInfoHints {
+    fn default() -> AddrInfoHints {
+        AddrInfoHints {
+            family: Family::UNSPEC,
+            kind: SockType::from_raw(0),
+            proto: Protocol::DEFAULT,
+            flags: AddrInfoFlags::empty(),
+        }
+    }
+}
+
+/// The addresses of a host and port: `getaddrinfo(3)`, Python's
+/// `socket.getaddrinfo(host, port)`, every family, type and protocol, in the
+/// resolver's order.
+///
+/// A host that does not resolve is [`Error::Resolve`] with the resolver's
+/// code and message (Python's `gaierror`).
+///
+/// ```
+/// use pysocket::{getaddrinfo, Error, SOCK_STREAM};
+///
+/// let answers = getaddrinfo("localhost", 8001)?;
+/// assert!(answers.iter().any(|info| info.kind == SOCK_STREAM
+///     && info.address.ip().is_some_and(|ip| ip.is_loopback())));
+///
+/// let err = getaddrinfo("no-such-host.invalid", 80).unwrap_err();
+/// assert!(matches!(err, Error::Resolve { ref host, .. } if host == "no-such-host.invalid"));
+/// # Ok::<(), Error>(())
+/// ```
+pub fn getaddrinfo(host: &str, port: u16) -> Result<Vec<AddrInfo>> {
+    let service = port.to_string();
+    lookup(Some(host), Some(&service), &AddrInfoHints::default(), host)
+}
+
+/// `getaddrinfo(3)` with every argument of Python's
+/// `socket.getaddrinfo(host, port, family, type, proto, flags)`: `host` may
+/// be `None` (the loopback address, or the wildcard with
+/// [`AddrInfoFlags::PASSIVE`]) and `service` a port number or a service name
+/// from the services database (`"http"`).
+///
+/// A failure is [`Error::Resolve`] whose `host` names what was looked up
+/// (`host:service`).
+///
+/// ```
+/// use pysocket::{getaddrinfo_with, AddrInfoFlags, AddrInfoHints, Error, AF_INET, SOCK_STREAM};
+///
+/// let hints = AddrInfoHints {
+///     family: AF_INET,
+///     kind: SOCK_STREAM,
+///     flags: AddrInfoFlags::CANONNAME,
+///     ..AddrInfoHints::default()
+/// };
+/// let answers = getaddrinfo_with(Some("127.0.0.1"), Some("http"), &hints)?;
+/// assert_eq!(answers.len(), 1);
+/// assert_eq!(answers[0].address.to_string(), "127.0.0.1:80");
+/// assert_eq!(answers[0].proto.as_raw(), libc::IPPROTO_TCP);
+/// assert_eq!(answers[0].canonname.as_deref(), Some("127.0.0.1"));
+///
+/// let err = getaddrinfo_with(Some("localhost"), Some("no-such-service"), &hints).unwrap_err();
+/// assert!(err.to_string().contains("localhost:no-such-service"));
+/// # Ok::<(), Error>(())
+/// ```
+pub fn getaddrinfo_with(
+    host: Option<&str>,
+    service: Option<&str>,
+    hints: &AddrInfoHints,
+) -> Result<Vec<AddrInfo>> {
+    let what = match (host, service) {
+        (Some(host), Some(service)) if host.contains(':') => format!("[{host}]:{service}"),
+        (Some(host), Some(service)) => format!("{host}:{service}"),
+        (Some(host), None) => host.to_owned(),
+        (None, Some(service)) => format!(":{service}"),
+        (None, None) => {
+            return Err(Error::Resolve {
+                host: String::new(),
+                code: libc::EAI_NONAME,
+                message: gai_strerror(libc::EAI_NONAME),
+            })
+        }
+    };
+    lookup(host, service, hints, &what)
+}
+
+/// `getaddrinfo(3)`; a failure names `what`.
+fn lookup(
+    host: Option<&str>,
+    service: Option<&str>,
+    hints: &AddrInfoHints,
+    what: &str,
+) -> Result<Vec<AddrInfo>> {
+    for (role, text) in [("host", host), ("service", service)] {
+        if let Some(text) = text {
+            no_nul(role, text)?;
+        }
+    }
+    let c_hints = dns_lookup::AddrInfoHints {
+        flags: hints.flags.bits(),
+        address: hints.family.as_raw(),
+        socktype: hints.kind.as_raw(),
+        protocol: hints.proto.as_raw(),
+    };
+    let entries = dns_lookup::getaddrinfo(host, service, Some(c_hints))
+        .map_err(|err| resolve_error(what, &err))?;
+    entries
+        .map(|entry| {
+            let entry = entry?;
+            Ok(AddrInfo {
+                family: Family::from(entry.address),
+                kind: SockType::from(entry.socktype),
+                proto: Protocol::from(entry.protocol),
+                canonname: entry.canonname,
+                address: Address::from(entry.sockaddr),
+            })
+        })
+        .collect()
+}
+
+/// The host and service names of an address: `getnameinfo(3)`, Python's
+/// `socket.getnameinfo(sockaddr, flags)`.
+///
+/// The address is an IP address and port in any form [`ToAddress`] takes
+/// (an IPv6 one keeps its scope id). Python only takes numeric hosts here;
+/// this also takes a name, and looks up its first address. Each name the
+/// databases lack comes back numeric, unless [`NameInfoFlags::NAMEREQD`]
+/// makes that an [`Error::Resolve`].
+///
+/// ```
+/// use pysocket::{getnameinfo, NameInfoFlags};
+///
+/// let (host, service) = getnameinfo(("127.0.0.1", 80), NameInfoFlags::empty())?;
+/// assert!(host.starts_with("localhost")); // from /etc/hosts
+/// assert_eq!(service, "http");            // from /etc/services
+/// let (host, _) = getnameinfo("[::1]:80", NameInfoFlags::NUMERICHOST)?;
+/// assert_eq!(host, "::1");
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+pub fn getnameinfo(addr: impl ToAddress, flags: NameInfoFlags) -> Result<(String, String)> {
+    let address = addr.to_address(Family::UNSPEC)?;
+    let Some(sockaddr) = address.as_socket_addr() else {
+        return Err(Error::invalid(format!(
+            "getnameinfo takes an IP address and port, not the AF_UNIX address {address:?}"
+        )));
+    };
+    dns_lookup::getnameinfo(&sockaddr, flags.bits())
+        .map_err(|err| resolve_error(&address.to_string(), &err))
+}
+
+/// The machine's host name: `gethostname(2)`, Python's `socket.gethostname()`.
+///
+/// ```
+/// let name = pysocket::gethostname()?;
+/// assert!(!name.is_empty());
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+pub fn gethostname() -> Result<String> {
+    Ok(dns_lookup::get_hostname()?)
+}
+
+/// The IPv4 address of a host: Python's `socket.gethostbyname(name)`.
+///
+/// A numeric address is returned as is, `""` is `0.0.0.0` and `"<broadcast>"`
+/// is `255.255.255.255`, as in Python; any other name is looked up
+/// (`getaddrinfo(3)`, IPv4 only). An IPv6 literal is
+/// [`Error::InvalidArgument`]; a name without an IPv4 address is
+/// [`Error::Resolve`].
+///
+/// ```
+/// use std::net::Ipv4Addr;
+/// use pysocket::gethostbyname;
+///
+/// assert_eq!(gethostbyname("localhost")?, Ipv4Addr::LOCALHOST);
+/// assert_eq!(gethostbyname("10.1.2.3")?, Ipv4Addr::new(10, 1, 2, 3));
+/// assert!(gethostbyname("no-such-host.invalid").is_err());
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+pub fn gethostbyname(name: &str) -> Result<Ipv4Addr> {
+    if name.parse::<std::net::Ipv6Addr>().is_ok() {
+        return Err(Error::invalid(format!(
+            "{name:?} is an IPv6 address: gethostbyname only answers IPv4 (use getaddrinfo)"
+        )));
+    }
+    match (name, 0).to_address(Family::INET)? {
+        Address::Inet(addr) => Ok(*addr.ip()),
+        other => Err(Error::invalid(format!(
+            "{name:?} resolved to {other}, not an IPv4 address"
+        ))),
+    }
+}
+
+/// A host's name, aliases and IPv4 addresses: `gethostbyname(3)`, Python's
+/// `socket.gethostbyname_ex(name)`.
+///
+/// As in CPython the name is first resolved as [`gethostbyname`] does (a
+/// failure there is `getaddrinfo`'s [`Error::Resolve`]), then looked up in
+/// the hosts database; a failure there is an [`Error::Resolve`] with the
+/// `h_errno` code (`HOST_NOT_FOUND` is 1) and its `hstrerror` message:
+/// Python's `herror`.
+///
+/// # Platform-specific behavior
+///
+/// With glibc this calls the reentrant `gethostbyname_r`. Elsewhere it calls
+/// `gethostbyname`, whose answer lives in static storage, holding a lock that
+/// serialises this crate's host, service and protocol lookups (not those
+/// other code in the process makes); there every failure is reported as
+/// `HOST_NOT_FOUND`. [`gethostbyaddr`], [`getservbyname`], [`getservbyport`]
+/// and [`getprotobyname`] do the same with their own calls.
+///
+/// ```
+/// use std::net::Ipv4Addr;
+/// use pysocket::gethostbyname_ex;
+///
+/// let (name, _aliases, addrs) = gethostbyname_ex("localhost")?;
+/// assert!(name.starts_with("localhost"));
+/// assert!(addrs.contains(&Ipv4Addr::LOCALHOST));
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+pub fn gethostbyname_ex(name: &str) -> Result<(String, Vec<String>, Vec<Ipv4Addr>)> {
+    gethostbyname(name)?;
+    let c_name = no_nul("host name", name)?;
+    let entry = sys::gethostbyname(&c_name).map_err(|err| host_error(name, err))?;
+    let addrs = entry
+        .addrs
+        .into_iter()
+        .filter_map(|ip| match ip {
+            IpAddr::V4(v4) => Some(v4),
+            IpAddr::V6(_) => None,
+        })
+        .collect();
+    Ok((entry.name, entry.aliases, addrs))
+}
+
+/// The name, aliases and addresses of a host given by address:
+/// `gethostbyaddr(3)`, Python's `socket.gethostbyaddr(ip_address)`.
+///
+/// `ip` is an IPv4 or IPv6 address, or (as in Python) a host name, which is
+/// resolved first. An address the hosts database (and DNS) does not know is
+/// [`Error::Resolve`] with the `h_errno` code and message (Python's `herror`).
+///
+/// ```
+/// use std::net::{IpAddr, Ipv4Addr};
+/// use pysocket::gethostbyaddr;
+///
+/// let (name, _aliases, addrs) = gethostbyaddr("127.0.0.1")?;
+/// assert!(name.starts_with("localhost")); // from /etc/hosts
+/// assert!(addrs.contains(&IpAddr::V4(Ipv4Addr::LOCALHOST)));
+/// // An IpAddr goes in as text:
+/// let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+/// assert_eq!(gethostbyaddr(&ip.to_string())?.0, name);
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+pub fn gethostbyaddr(ip: &str) -> Result<(String, Vec<String>, Vec<IpAddr>)> {
+    let address = (ip, 0).to_address(Family::UNSPEC)?;
+    let Some(addr) = address.ip() else {
+        return Err(Error::invalid(format!("{ip:?} is not an IP address")));
+    };
+    let entry = sys::gethostbyaddr(addr).map_err(|err| host_error(ip, err))?;
+    Ok((entry.name, entry.aliases, entry.addrs))
+}
+
+/// A fully qualified name for `name`: Python's `socket.getfqdn(name)`.
+///
+/// An empty name (or `0.0.0.0`, `::`) means this machine
+/// ([`gethostname`]). The answer is the first of the name and aliases that
+/// [`gethostbyaddr`] gives which contains a dot, else its name; when the
+/// lookup fails, `name` itself. Never fails, as in Python.
+///
+/// ```
+/// use pysocket::getfqdn;
+/// assert!(getfqdn("localhost").starts_with("localhost"));
+/// assert_eq!(getfqdn("no-such-host.invalid"), "no-such-host.invalid");
+/// ```
+pub fn getfqdn(name: &str) -> String {
+    let mut name = name.trim().to_owned();
+    if name.is_empty() || name == "0.0.0.0" || name == "::" {
+        if let Ok(own) = gethostname() {
+            name = own;
+        }
+    }
+    match gethostbyaddr(&name) {
+        Ok((hostname, aliases, _)) => std::iter::once(&hostname)
+            .chain(&aliases)
+            .find(|candidate| candidate.contains('.'))
+            .unwrap_or(&hostname)
+            .clone(),
+        Err(_) => name,
+    }
+}
+
+/// The port of a service: `getservbyname(3)`, Python's
+/// `socket.getservbyname(name, proto)`. `proto` (`"tcp"`, `"udp"`) narrows
+/// the search; `None` takes any.
+///
+/// A name the services database lacks is an [`Error::Io`] of kind
+/// `NotFound` naming it (Python's `OSError: service/proto not found`).
+///
+/// ```
+/// use pysocket::getservbyname;
+/// assert_eq!(getservbyname("http", Some("tcp"))?, 80);
+/// assert_eq!(getservbyname("ssh", None)?, 22);
+/// let err = getservbyname("no-such-service", None).unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+/// assert!(err.to_string().contains("no-such-service"));
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+pub fn getservbyname(name: &str, proto: Option<&str>) -> Result<u16> {
+    let c_name = no_nul("service name", name)?;
+    let c_proto = proto
+        .map(|proto| no_nul("protocol name", proto))
+        .transpose()?;
+    sys::getservbyname(&c_name, c_proto.as_deref())?
+        .ok_or_else(|| not_found(format!("service {name:?} not found{}", for_proto(proto))))
+}
+
+/// The name of the service on a port: `getservbyport(3)`, Python's
+/// `socket.getservbyport(port, proto)`.
+///
+/// A port the services database lacks is an [`Error::Io`] of kind
+/// `NotFound` naming it (Python's `OSError: port/proto not found`).
+///
+/// ```
+/// use pysocket::getservbyport;
+/// assert_eq!(getservbyport(80, Some("tcp"))?, "http");
+/// assert_eq!(getservbyport(22, None)?, "ssh");
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+pub fn getservbyport(port: u16, proto: Option<&str>) -> Result<String> {
+    let c_proto = proto
+        .map(|proto| no_nul("protocol name", proto))
+        .transpose()?;
+    sys::getservbyport(port, c_proto.as_deref())?
+        .ok_or_else(|| not_found(format!("no service on port {port}{}", for_proto(proto))))
+}
+
+/// The number of a protocol: `getprotobyname(3)`, Python's
+/// `socket.getprotobyname(name)`.
+///
+/// A name the protocols database lacks is an [`Error::Io`] of kind
+/// `NotFound` naming it (Python's `OSError: protocol not found`).
+///
+/// ```
+/// use pysocket::{getprotobyname, Protocol};
+/// assert_eq!(getprotobyname("tcp")?, 6);
+/// assert_eq!(Protocol::from(getprotobyname("udp")?), Protocol::UDP);
+/// assert!(getprotobyname("no-such-protocol").is_err());
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+pub fn getprotobyname(name: &str) -> Result<i32> {
+    let c_name = no_nul("protocol name", name)?;
+    sys::getprotobyname(&c_name)?.ok_or_else(|| not_found(format!("protocol {name:?} not found")))
+}
+
+/// Every network interface as `(index, name)`: `if_nameindex(3)`, Python's
+/// `socket.if_nameindex()`.
+///
+/// ```
+/// let interfaces = pysocket::if_nameindex()?;
+/// assert!(interfaces.iter().all(|(index, name)| *index > 0 && !name.is_empty()));
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+pub fn if_nameindex() -> Result<Vec<(u32, String)>> {
+    Ok(sys::if_nameindex()?)
+}
+
+/// The index of a network interface: `if_nametoindex(3)`, Python's
+/// `socket.if_nametoindex(name)`. An unknown name is an [`Error::Io`] of kind
+/// `NotFound` naming it.
+///
+/// ```
+/// use pysocket::{if_indextoname, if_nameindex, if_nametoindex};
+/// for (index, name) in if_nameindex()? {
+///     assert_eq!(if_nametoindex(&name)?, index);
+///     assert_eq!(if_indextoname(index)?, name);
+/// }
+/// assert!(if_nametoindex("no-such-if0").is_err());
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+pub fn if_nametoindex(name: &str) -> Result<u32> {
+    let c_name = no_nul("interface name", name)?;
+    sys::if_nametoindex(&c_name)?.ok_or_else(|| not_found(format!("no interface named {name:?}")))
+}
+
+/// The name of a network interface: `if_indextoname(3)`, Python's
+/// `socket.if_indextoname(index)`. An unknown index is an [`Error::Io`] of
+/// kind `NotFound` naming it (Python keeps `ENXIO`'s errno instead).
+///
+/// ```
+/// use pysocket::if_indextoname;
+/// assert!(if_indextoname(0).is_err()); // indices start at 1
+/// ```
+pub fn if_indextoname(index: u32) -> Result<String> {
+    sys::if_indextoname(index)?.ok_or_else(|| not_found(format!("no interface with index {index}")))
+}
+
+/// Python's errno-less `OSError` for a name or number a database lacks.
+fn not_found(message: String) -> Error {
+    Error::Io(io::Error::new(io::ErrorKind::NotFound, message))
+}
+
+/// ` for protocol "tcp"`, or nothing.
+fn for_proto(proto: Option<&str>) -> String {
+    proto.map_or_else(String::new, |proto| format!(" for protocol {proto:?}"))
+}
+
+/// `text` as a C string, or an error naming it (as `role`) if it holds a NUL.
+fn no_nul(role: &str, text: &str) -> Result<CString> {
+    CString::new(text).map_err(|_| Error::invalid(format!("{role} {text:?} contains a NUL byte")))
+}
+
+/// Python's `herror` for a failed `gethostby*` lookup of `name`.
+fn host_error(name: &str, err: sys::HostError) -> Error {
+    match err {
+        sys::HostError::Resolver(code) => Error::Resolve {
+            host: name.to_owned(),
+            code,
+            message: sys::hstrerror(code),
+        },
+        sys::HostError::Os(err) => Error::Io(err),
+    }
+}
