@@ -125,6 +125,8 @@ mod flags;
 mod functions;
 mod inet;
 mod resolve;
+mod select;
+pub mod server;
 mod socket;
 #[cfg_attr(unix, path = "sys/unix.rs")]
 mod sys;
@@ -144,6 +146,10 @@ pub use crate::resolve::{
     getaddrinfo, getaddrinfo_with, getfqdn, gethostbyaddr, gethostbyname, gethostbyname_ex,
     gethostname, getnameinfo, getprotobyname, getservbyname, getservbyport, if_indextoname,
     if_nameindex, if_nametoindex, AddrInfo, AddrInfoFlags, AddrInfoHints, NameInfoFlags,
+};
+pub use crate::select::{
+    select, EventMask, Ready, Selector, SelectorIter, SelectorKey, SelectorWaker, EVENT_READ,
+    EVENT_WRITE,
 };
 pub use crate::socket::{OptValue, Socket};
 pub use crate::timeout::{getdefaulttimeout, setdefaulttimeout};

@@ -1,0 +1,576 @@
+//! I/O multiplexing: Python's `select.select` ([`select`]) and
+//! `selectors.DefaultSelector` ([`Selector`]), so one thread can serve many
+//! sockets.
+//!
+//! [`select`] is `poll(2)` underneath, so it has no `FD_SETSIZE` limit; a
+//! [`Selector`] is epoll on Linux and kqueue on the BSDs and macOS, through
+//! the `polling` crate. Both wait against one deadline and retry waits
+//! interrupted by signals with what is left of it (PEP 475), like every
+//! blocking call of this crate.
+
+use std::collections::hash_map::{self, Entry};
+use std::collections::HashMap;
+use std::fmt;
+use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use polling::{Event, Events, PollMode, Poller};
+
+use crate::error::{Error, Result};
+use crate::sys;
+use crate::timeout::{deadline_after, wait_until};
+
+/// What [`select`] returns: the ready items of each list, in the order given
+/// (Python's `(rlist, wlist, xlist)`).
+pub type Ready<S> = (Vec<S>, Vec<S>, Vec<S>);
+
+/// Waits until some of the given sockets are ready: Python's
+/// `select.select(rlist, wlist, xlist, timeout)`.
+///
+/// - `read`: wait until these can be read without blocking (data, a pending
+///   connection on a listener, or the end of the stream);
+/// - `write`: wait until these can be written without blocking;
+/// - `except`: wait for an exceptional condition (TCP out-of-band data).
+///
+/// Returns the ready items of each list, in the order given, as Python
+/// returns the ready objects: copies of the items, so pass references
+/// (`&Socket`), [`BorrowedFd`](std::os::fd::BorrowedFd)s or `Arc`s, which
+/// are cheap to copy. `timeout` is `None` to wait as long
+/// as it takes, `Some(Duration::ZERO)` to look without waiting, `Some(d)` to
+/// wait at most `d`; when it passes, the three lists are empty (no error).
+///
+/// Any [`AsFd`] works (`&Socket`, `Socket`, `Arc<Socket>`, std's sockets,
+/// pipes); the three lists share one item type, so mix kinds of descriptors
+/// as `&dyn AsFd` or `BorrowedFd`. To tell which item is ready, compare
+/// references with [`std::ptr::eq`], or descriptors with
+/// [`fileno`](crate::Socket::fileno).
+///
+/// This is `poll(2)` underneath: any number of descriptors, of any value (no
+/// `FD_SETSIZE` limit). A descriptor with an error or a hang-up counts as
+/// ready in whichever list it is in, so the call that follows reports the
+/// problem; a descriptor that is not open is an [`Error::Io`] with `EBADF`.
+/// A wait interrupted by a signal is retried with the time that remains.
+///
+/// ```
+/// use std::time::Duration;
+/// use pysocket::{select, socketpair};
+///
+/// let (a, b) = socketpair()?;
+/// // Nothing to read yet, but room to write: a zero timeout only looks.
+/// let (r, w, _) = select(&[&a, &b], &[&a], &[], Some(Duration::ZERO))?;
+/// assert!(r.is_empty());
+/// assert_eq!(w.len(), 1);
+///
+/// a.sendall(b"ping")?;
+/// let (r, _, _) = select(&[&a, &b], &[], &[], Some(Duration::from_secs(5)))?;
+/// assert_eq!(r.len(), 1);
+/// assert!(std::ptr::eq(r[0], &b)); // b is the one with data
+/// assert_eq!(r[0].recv(16)?, b"ping");
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+pub fn select<S: AsFd + Clone>(
+    read: &[S],
+    write: &[S],
+    except: &[S],
+    timeout: Option<Duration>,
+) -> Result<Ready<S>> {
+    let lists = [
+        (read, libc::POLLIN),
+        (write, libc::POLLOUT),
+        (except, libc::POLLPRI),
+    ];
+    let mut fds: Vec<libc::pollfd> = Vec::new();
+    fds.try_reserve_exact(read.len() + write.len() + except.len())
+        .map_err(|_| Error::invalid("select: too many descriptors"))?;
+    for (list, events) in lists {
+        fds.extend(list.iter().map(|item| libc::pollfd {
+            fd: item.as_fd().as_raw_fd(),
+            events,
+            revents: 0,
+        }));
+    }
+    let waited = wait_until(deadline_after(timeout), |remaining| {
+        Ok((sys::poll_fds(&mut fds, remaining)? > 0).then_some(()))
+    });
+    match waited {
+        Ok(()) => {}
+        Err(Error::Timeout) => return Ok((Vec::new(), Vec::new(), Vec::new())),
+        Err(err) => return Err(err),
+    }
+    if fds.iter().any(|fd| fd.revents & libc::POLLNVAL != 0) {
+        return Err(Error::from_errno(libc::EBADF));
+    }
+    let mut ready = fds.iter().map(|fd| fd.revents != 0);
+    let mut pick = |list: &[S]| -> Vec<S> {
+        list.iter()
+            .zip(ready.by_ref())
+            .filter(|(_, is_ready)| *is_ready)
+            .map(|(item, _)| item.clone())
+            .collect()
+    };
+    let readable = pick(read);
+    let writable = pick(write);
+    let exceptional = pick(except);
+    Ok((readable, writable, exceptional))
+}
+
+bitflags::bitflags! {
+    /// The events a [`Selector`] waits for and reports: Python's
+    /// `selectors.EVENT_READ` and `EVENT_WRITE` (also exported as
+    /// [`EVENT_READ`] and [`EVENT_WRITE`]).
+    ///
+    /// ```
+    /// use pysocket::EventMask;
+    /// let both = EventMask::READ | EventMask::WRITE;
+    /// assert!(both.contains(EventMask::WRITE));
+    /// assert_eq!(EventMask::READ.bits(), 1); // as in Python
+    /// ```
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct EventMask: u8 {
+        /// Readable: data, a connection to accept, or the end of the stream.
+        const READ = 1;
+        /// Writable: room in the send buffer, or a connect that finished.
+        const WRITE = 2;
+    }
+}
+
+/// Python's `selectors.EVENT_READ`.
+pub const EVENT_READ: EventMask = EventMask::READ;
+/// Python's `selectors.EVENT_WRITE`.
+pub const EVENT_WRITE: EventMask = EventMask::WRITE;
+
+/// A registration of a [`Selector`]: Python's `SelectorKey`, without
+/// `fileobj` (the selector does not hold the socket; see [`Selector`]'s
+/// ownership rule).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct SelectorKey<T> {
+    /// The registered descriptor.
+    pub fd: RawFd,
+    /// The events it is registered for.
+    pub events: EventMask,
+    /// The data given to [`register`](Selector::register) or
+    /// [`modify`](Selector::modify).
+    pub data: T,
+}
+
+/// The state a [`Selector`] shares with its [`SelectorWaker`]s.
+struct Shared {
+    poller: Poller,
+    woken: AtomicBool,
+}
+
+/// Waits for I/O events on many sockets at once: Python's
+/// `selectors.DefaultSelector`, generic over the data kept with each
+/// registration (`T`, Python's `key.data`).
+///
+/// epoll on Linux, kqueue on the BSDs and macOS (through the `polling`
+/// crate), in level-triggered mode as in Python: a socket stays ready, and is
+/// reported by every [`select`](Selector::select), until it has been read or
+/// written enough to stop being ready.
+///
+/// ```
+/// use std::time::Duration;
+/// use pysocket::{socketpair, EventMask, Selector};
+///
+/// let (a, b) = socketpair()?;
+/// let mut sel = Selector::new()?;
+/// sel.register(&b, EventMask::READ, "b")?;
+/// assert!(sel.select(Some(Duration::ZERO))?.is_empty());
+///
+/// a.sendall(b"hello")?;
+/// let ready = sel.select(Some(Duration::from_secs(5)))?;
+/// assert_eq!(ready.len(), 1);
+/// let (key, events) = &ready[0];
+/// assert_eq!((key.fd, key.data, *events), (b.fileno(), "b", EventMask::READ));
+/// sel.unregister(&b)?;
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+///
+/// # Ownership of registered sockets
+///
+/// As in Python, the selector does not own what it watches: it keeps each
+/// descriptor's number, not the socket. **Unregister a socket before closing
+/// it.** A socket closed while registered leaves a stale key behind: the
+/// kernel forgets the registration (epoll once no duplicate of the
+/// descriptor is left), the key stays in the map, and a new socket that gets
+/// the same number cannot be registered until that key is
+/// [`unregister`](Selector::unregister)ed (with the new socket; the OS's
+/// answer for the stale registration is ignored there, as Python does).
+/// Nothing unsafe follows from breaking this rule, only such stale keys.
+/// Taking sockets by value instead would make the selector own your
+/// connections; borrowing them for the selector's lifetime would keep a
+/// server from registering the connections it accepts.
+///
+/// # Errors
+///
+/// Registering an empty or unknown event mask, registering a descriptor
+/// twice, and modifying or unregistering one that is not registered are
+/// [`Error::InvalidArgument`] naming the descriptor; what the OS refuses is
+/// [`Error::Io`] with its errno (`EPERM` for a regular file on Linux, which
+/// epoll cannot watch; `EBADF` for a descriptor that is not open). Pipes and
+/// other pollable non-sockets work, as in Python.
+///
+/// # Threads
+///
+/// A selector is `Send` (when `T` is) but waits in one thread at a time:
+/// [`select`](Selector::select) takes `&mut self`. Another thread stops a wait
+/// early with a [`SelectorWaker`].
+pub struct Selector<T = ()> {
+    shared: Arc<Shared>,
+    keys: HashMap<RawFd, SelectorKey<T>>,
+    events: Events,
+}
+
+impl<T> Selector<T> {
+    /// A new, empty selector: epoll on Linux, kqueue elsewhere.
+    pub fn new() -> Result<Selector<T>> {
+        let poller = Poller::new()?;
+        Ok(Selector {
+            shared: Arc::new(Shared {
+                poller,
+                woken: AtomicBool::new(false),
+            }),
+            keys: HashMap::new(),
+            events: Events::new(),
+        })
+    }
+
+    /// Watches `fileobj` for `events`, keeping `data` with it: Python's
+    /// `selector.register(fileobj, events, data)`. Returns the new key.
+    ///
+    /// See [`Selector`]'s rule: unregister the socket before closing it.
+    ///
+    /// ```
+    /// use pysocket::{socketpair, Error, EventMask, Selector};
+    ///
+    /// let (a, _b) = socketpair()?;
+    /// let mut sel = Selector::new()?;
+    /// let key = sel.register(&a, EventMask::READ | EventMask::WRITE, 7)?;
+    /// assert_eq!((key.fd, key.data), (a.fileno(), 7));
+    ///
+    /// let twice = sel.register(&a, EventMask::READ, 8).unwrap_err();
+    /// assert!(matches!(twice, Error::InvalidArgument(_)));
+    /// assert!(twice.to_string().contains("already registered"));
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn register(
+        &mut self,
+        fileobj: impl AsFd,
+        events: EventMask,
+        data: T,
+    ) -> Result<&SelectorKey<T>> {
+        let source = fileobj.as_fd();
+        let fd = source.as_raw_fd();
+        check_events(fd, events)?;
+        let Entry::Vacant(slot) = self.keys.entry(fd) else {
+            return Err(Error::invalid(format!(
+                "descriptor {fd} is already registered with this selector"
+            )));
+        };
+        // SAFETY: polling asks that a source be deleted from the poller before
+        // it is closed. `source` is open for this call (it is borrowed), and the
+        // selector deletes it in `unregister`; closing it first is the user's
+        // breach of the documented rule (Python's too), and on the Unix
+        // backends this crate builds (epoll, kqueue, poll) it cannot cause
+        // memory unsafety: the kernel drops the registration of a closed
+        // descriptor and polling keeps only its number, so the worst outcome
+        // is a stale key (see `Selector`'s docs).
+        unsafe {
+            self.shared
+                .poller
+                .add_with_mode(fd, interest(fd, events), PollMode::Level)?
+        };
+        Ok(slot.insert(SelectorKey { fd, events, data }))
+    }
+
+    /// Changes the events and the data of a registered socket: Python's
+    /// `selector.modify(fileobj, events, data)`. Returns the updated key.
+    /// [`modify_events`](Selector::modify_events) keeps the data.
+    pub fn modify(
+        &mut self,
+        fileobj: impl AsFd,
+        events: EventMask,
+        data: T,
+    ) -> Result<&SelectorKey<T>> {
+        let key = self.modify_key(fileobj, events)?;
+        key.data = data;
+        Ok(key)
+    }
+
+    /// Changes the events a registered socket is watched for, keeping its
+    /// data (for example, adding [`EventMask::WRITE`] while there is output
+    /// waiting to be sent).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::{socketpair, EventMask, Selector};
+    ///
+    /// let (a, _b) = socketpair()?;
+    /// let mut sel = Selector::new()?;
+    /// sel.register(&a, EventMask::READ, "a")?;
+    /// assert!(sel.select(Some(Duration::ZERO))?.is_empty()); // nothing to read
+    ///
+    /// sel.modify_events(&a, EventMask::READ | EventMask::WRITE)?;
+    /// let ready = sel.select(Some(Duration::from_secs(5)))?;
+    /// assert_eq!(ready[0].1, EventMask::WRITE); // room to write
+    /// assert_eq!(ready[0].0.data, "a");
+    /// sel.unregister(&a)?;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn modify_events(
+        &mut self,
+        fileobj: impl AsFd,
+        events: EventMask,
+    ) -> Result<&SelectorKey<T>> {
+        self.modify_key(fileobj, events).map(|key| &*key)
+    }
+
+    /// Watches a registered socket for `events`; returns its key.
+    fn modify_key(&mut self, fileobj: impl AsFd, events: EventMask) -> Result<&mut SelectorKey<T>> {
+        let source = fileobj.as_fd();
+        let fd = source.as_raw_fd();
+        check_events(fd, events)?;
+        let Some(key) = self.keys.get_mut(&fd) else {
+            return Err(not_registered(fd));
+        };
+        if key.events != events {
+            self.shared
+                .poller
+                .modify_with_mode(source, interest(fd, events), PollMode::Level)?;
+            key.events = events;
+        }
+        Ok(key)
+    }
+
+    /// Stops watching a socket: Python's `selector.unregister(fileobj)`.
+    /// Returns its key (with the data).
+    ///
+    /// The OS's answer is ignored, as in Python, so that a stale registration
+    /// (its socket closed while registered) can still be removed.
+    pub fn unregister(&mut self, fileobj: impl AsFd) -> Result<SelectorKey<T>> {
+        let source = fileobj.as_fd();
+        let fd = source.as_raw_fd();
+        let key = self.keys.remove(&fd).ok_or_else(|| not_registered(fd))?;
+        let _ = self.shared.poller.delete(source);
+        Ok(key)
+    }
+
+    /// The key of a registered descriptor: Python's `selector.get_key(fileobj)`,
+    /// `None` where Python raises `KeyError`.
+    ///
+    /// ```
+    /// use pysocket::{socketpair, EventMask, Selector};
+    /// let (a, b) = socketpair()?;
+    /// let mut sel = Selector::new()?;
+    /// sel.register(&a, EventMask::READ, "a")?;
+    /// assert_eq!(sel.get_key(a.fileno()).map(|key| key.data), Some("a"));
+    /// assert!(sel.get_key(b.fileno()).is_none());
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn get_key(&self, fd: RawFd) -> Option<&SelectorKey<T>> {
+        self.keys.get(&fd)
+    }
+
+    /// How many descriptors are registered (Python's `len(selector.get_map())`).
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether no descriptor is registered.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Every key, in no particular order (Python's `selector.get_map().values()`).
+    pub fn iter(&self) -> SelectorIter<'_, T> {
+        SelectorIter(self.keys.values())
+    }
+
+    /// A handle another thread uses to end a [`select`](Selector::select)
+    /// early.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::Selector;
+    ///
+    /// let mut sel: Selector = Selector::new()?;
+    /// let waker = sel.waker();
+    /// let wake = std::thread::spawn(move || waker.wake());
+    /// // Returns once woken, long before the hour is up.
+    /// assert!(sel.select(Some(Duration::from_secs(3600)))?.is_empty());
+    /// wake.join().unwrap()?;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn waker(&self) -> SelectorWaker {
+        SelectorWaker {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// Closes the selector: Python's `selector.close()`. Every registration
+    /// ends with it; the sockets themselves stay open. Dropping the selector
+    /// does the same.
+    pub fn close(self) {}
+
+    /// Waits until some registered socket is ready, or `timeout` passes:
+    /// Python's `selector.select(timeout)`.
+    ///
+    /// Returns each ready socket's key (a clone, so the selector can be
+    /// changed while going through the list) with the events it is ready
+    /// for, a subset of those registered. `timeout` is `None` to wait as long
+    /// as it takes, `Some(Duration::ZERO)` to look without waiting, `Some(d)`
+    /// to wait at most `d`; when it passes, or a [`SelectorWaker`] wakes the
+    /// call, the list is empty. Interrupted waits are retried with the time
+    /// that remains.
+    ///
+    /// Keep `T` cheap to clone (an index, an enum, an `Rc`/`Arc`), and keep
+    /// large per-socket state beside the selector, keyed by
+    /// [`fd`](SelectorKey::fd).
+    pub fn select(&mut self, timeout: Option<Duration>) -> Result<Vec<(SelectorKey<T>, EventMask)>>
+    where
+        T: Clone,
+    {
+        let shared = &self.shared;
+        let events = &mut self.events;
+        let waited = wait_until(deadline_after(timeout), |remaining| {
+            events.clear();
+            shared.poller.wait(events, remaining)?;
+            // polling may return with no event (a notification, or spuriously):
+            // only a wake ends the wait then.
+            let woken = shared.woken.swap(false, Ordering::AcqRel);
+            Ok((!events.is_empty() || woken).then_some(()))
+        });
+        match waited {
+            Ok(()) => {}
+            Err(Error::Timeout) => return Ok(Vec::new()),
+            Err(err) => return Err(err),
+        }
+        let mut ready: Vec<(SelectorKey<T>, EventMask)> = Vec::with_capacity(self.events.len());
+        // kqueue reports reading and writing as two events: merge them.
+        let mut slots: HashMap<RawFd, usize> = HashMap::new();
+        for event in self.events.iter() {
+            let Ok(fd) = RawFd::try_from(event.key) else {
+                continue;
+            };
+            let Some(key) = self.keys.get(&fd) else {
+                continue;
+            };
+            let mut mask = EventMask::empty();
+            mask.set(EventMask::READ, event.readable);
+            mask.set(EventMask::WRITE, event.writable);
+            let mask = mask & key.events;
+            if mask.is_empty() {
+                continue;
+            }
+            match slots.entry(fd) {
+                Entry::Occupied(slot) => ready[*slot.get()].1 |= mask,
+                Entry::Vacant(slot) => {
+                    slot.insert(ready.len());
+                    ready.push((key.clone(), mask));
+                }
+            }
+        }
+        Ok(ready)
+    }
+}
+
+/// The `polling` interest for `events` on `fd`.
+fn interest(fd: RawFd, events: EventMask) -> Event {
+    // A registered descriptor is open, so not negative.
+    let key = usize::try_from(fd).unwrap_or_default();
+    Event::new(
+        key,
+        events.contains(EventMask::READ),
+        events.contains(EventMask::WRITE),
+    )
+}
+
+fn check_events(fd: RawFd, events: EventMask) -> Result<()> {
+    if events.is_empty() {
+        return Err(Error::invalid(format!(
+            "cannot watch descriptor {fd} for no event: give EventMask::READ, WRITE or both"
+        )));
+    }
+    if !EventMask::all().contains(events) {
+        return Err(Error::invalid(format!(
+            "invalid events {:#x} for descriptor {fd}: only EventMask::READ and WRITE exist",
+            events.bits()
+        )));
+    }
+    Ok(())
+}
+
+fn not_registered(fd: RawFd) -> Error {
+    Error::invalid(format!(
+        "descriptor {fd} is not registered with this selector"
+    ))
+}
+
+impl<T> fmt::Debug for Selector<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut fds: Vec<RawFd> = self.keys.keys().copied().collect();
+        fds.sort_unstable();
+        f.debug_struct("Selector").field("fds", &fds).finish()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Selector<T> {
+    type Item = &'a SelectorKey<T>;
+    type IntoIter = SelectorIter<'a, T>;
+
+    fn into_iter(self) -> SelectorIter<'a, T> {
+        self.iter()
+    }
+}
+
+/// The keys of a [`Selector`], from [`Selector::iter`].
+pub struct SelectorIter<'a, T>(hash_map::Values<'a, RawFd, SelectorKey<T>>);
+
+impl<'a, T> Iterator for SelectorIter<'a, T> {
+    type Item = &'a SelectorKey<T>;
+
+    fn next(&mut self) -> Option<&'a SelectorKey<T>> {
+        self.0.next()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl<T> ExactSizeIterator for SelectorIter<'_, T> {}
+
+impl<T> fmt::Debug for SelectorIter<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SelectorIter")
+            .field("remaining", &self.0.len())
+            .finish()
+    }
+}
+
+/// Ends a [`Selector::select`] early, from any thread (from
+/// [`Selector::waker`]).
+///
+/// A wake while no `select` is waiting makes the next one return at once.
+#[derive(Clone)]
+pub struct SelectorWaker {
+    shared: Arc<Shared>,
+}
+
+impl SelectorWaker {
+    /// Wakes the selector's current or next [`select`](Selector::select),
+    /// which returns an empty list (or the events already there).
+    pub fn wake(&self) -> Result<()> {
+        self.shared.woken.store(true, Ordering::Release);
+        self.shared.poller.notify().map_err(Error::Io)
+    }
+}
+
+impl fmt::Debug for SelectorWaker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SelectorWaker").finish_non_exhaustive()
+    }
+}

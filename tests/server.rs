@@ -1,0 +1,826 @@
+//! The `server` module: every server kind under a hundred concurrent clients,
+//! shutdown from another thread with clients connected, handlers that fail
+//! or panic, silent clients, the thread bound, and the options.
+
+mod common;
+
+use std::io::{BufRead, Read, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::PROMPT;
+use pysocket::server::{
+    Connection, ConnectionHandler, DatagramRequest, DatagramRequestHandler, HandlerResult,
+    RequestError, RequestHandler, SelectorTcpServer, ServerOptions, StreamRequest, TcpServer,
+    ThreadingTcpServer, UdpServer,
+};
+use pysocket::{
+    create_connection, Address, Error, Socket, AF_INET, AF_UNIX, SHUT_WR, SOCK_DGRAM, SOL_SOCKET,
+    SO_REUSEADDR,
+};
+
+/// What `serve_forever` is given: short, so a lost wake-up would show as a
+/// delay rather than a hang.
+const POLL: Duration = Duration::from_millis(200);
+const CLIENTS: usize = 100;
+
+// ---------------------------------------------------------------------------
+// Handlers
+
+/// Echoes chunks through `rfile`/`wfile`; `panic` and `error` misbehave.
+struct Echo;
+
+impl RequestHandler for Echo {
+    fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+        loop {
+            let chunk = request.rfile.fill_buf()?;
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            match chunk {
+                b"panic" => panic!("asked to panic"),
+                b"error" => return Err("asked to fail".into()),
+                _ => {}
+            }
+            let len = chunk.len();
+            request.wfile.write_all(chunk)?;
+            request.wfile.flush()?;
+            request.rfile.consume(len);
+        }
+    }
+}
+
+/// The selector server's echo, misbehaving the same way.
+struct SelectorEcho;
+
+impl ConnectionHandler for SelectorEcho {
+    fn data_received(&mut self, data: &[u8], conn: &mut Connection<'_>) -> HandlerResult {
+        match data {
+            b"panic" => panic!("asked to panic"),
+            b"error" => Err("asked to fail".into()),
+            _ => {
+                conn.write(data);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The UDP echo, misbehaving the same way.
+struct DatagramEcho;
+
+impl DatagramRequestHandler for DatagramEcho {
+    fn handle(&mut self, request: &mut DatagramRequest<'_>) -> HandlerResult {
+        match request.packet {
+            b"panic" => panic!("asked to panic"),
+            b"error" => Err("asked to fail".into()),
+            packet => {
+                request.wfile.write_all(packet)?;
+                Ok(())
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Running a server for the length of a test
+
+/// What the tests need of every server kind.
+trait Serve: Sync {
+    fn serve(&self) -> pysocket::Result<()>;
+    fn stop(&self);
+    fn address(&self) -> Address;
+}
+
+macro_rules! impl_serve {
+    ($server:ident, $bound:path) => {
+        impl<H: $bound + 'static> Serve for $server<H> {
+            fn serve(&self) -> pysocket::Result<()> {
+                self.serve_forever(POLL)
+            }
+            fn stop(&self) {
+                self.shutdown()
+            }
+            fn address(&self) -> Address {
+                self.server_address().clone()
+            }
+        }
+    };
+}
+
+impl_serve!(TcpServer, RequestHandler);
+impl_serve!(ThreadingTcpServer, RequestHandler);
+impl_serve!(SelectorTcpServer, ConnectionHandler);
+impl_serve!(UdpServer, DatagramRequestHandler);
+
+/// Runs `server` in a thread while `body` runs, then shuts it down and
+/// checks that the shutdown returned promptly and `serve_forever` returned `Ok`.
+fn serving<S: Serve, T>(server: &S, body: impl FnOnce(&Address) -> T) -> T {
+    thread::scope(|scope| {
+        let serving = scope.spawn(|| server.serve());
+        let stopper = StopOnDrop(server);
+        let result = body(&server.address());
+        let started = Instant::now();
+        drop(stopper);
+        let took = started.elapsed();
+        assert!(took < PROMPT, "shutdown took {took:?}");
+        serving
+            .join()
+            .expect("serve_forever panicked")
+            .expect("serve_forever failed");
+        result
+    })
+}
+
+/// Shuts the server down even when the test body panics, so the scope ends.
+struct StopOnDrop<'a, S: Serve>(&'a S);
+
+impl<S: Serve> Drop for StopOnDrop<'_, S> {
+    fn drop(&mut self) {
+        self.0.stop();
+    }
+}
+
+fn client(addr: &Address) -> Socket {
+    let sock = create_connection(addr, Some(PROMPT)).expect("connect");
+    sock.settimeout(Some(PROMPT * 3)).expect("settimeout");
+    sock
+}
+
+/// Reads exactly `len` bytes (less if the stream ends).
+fn read_exact(sock: &Socket, len: usize) -> Vec<u8> {
+    let mut got = Vec::with_capacity(len);
+    while got.len() < len {
+        let chunk = sock.recv(len - got.len()).expect("recv");
+        if chunk.is_empty() {
+            break;
+        }
+        got.extend_from_slice(&chunk);
+    }
+    got
+}
+
+/// A message unique to this client and round, of a length that varies.
+fn message(client: usize, round: usize) -> Vec<u8> {
+    let len = 1 + (client * 131 + round * 977) % 3000;
+    (0..len)
+        .map(|i| b"abcdefghijklmnopqrstuvwxyz0123456789"[(client + round + i) % 36])
+        .collect()
+}
+
+/// A hundred clients at once, each checking its own echoes byte for byte.
+fn hundred_clients(addr: &Address) {
+    let barrier = Barrier::new(CLIENTS);
+    thread::scope(|scope| {
+        let clients: Vec<_> = (0..CLIENTS)
+            .map(|id| {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    let sock = client(addr);
+                    barrier.wait(); // all connected at once
+                    for round in 0..10 {
+                        let sent = message(id, round);
+                        sock.sendall(&sent).expect("sendall");
+                        let echoed = read_exact(&sock, sent.len());
+                        assert!(echoed == sent, "client {id} round {round}: wrong echo");
+                    }
+                    sock.shutdown(pysocket::Shutdown::Write).expect("shutdown");
+                    assert!(sock.recv(16).expect("recv").is_empty(), "no end of stream");
+                })
+            })
+            .collect();
+        for handle in clients {
+            handle.join().expect("client failed");
+        }
+    });
+}
+
+fn options() -> ServerOptions {
+    ServerOptions::new().request_queue_size(256)
+}
+
+// ---------------------------------------------------------------------------
+// A hundred concurrent clients against each kind
+
+#[test]
+fn tcp_server_serves_a_hundred_concurrent_clients() {
+    let server = TcpServer::with_options(("127.0.0.1", 0), || Echo, options()).unwrap();
+    serving(&server, hundred_clients);
+    server.server_close();
+}
+
+#[test]
+fn threading_tcp_server_serves_a_hundred_concurrent_clients() {
+    let server = ThreadingTcpServer::with_options(("127.0.0.1", 0), || Echo, options()).unwrap();
+    serving(&server, hundred_clients);
+    server.server_close();
+}
+
+#[test]
+fn threading_tcp_server_serves_a_hundred_clients_with_fewer_threads() {
+    let options = options().max_threads(8);
+    let server = ThreadingTcpServer::with_options(("127.0.0.1", 0), || Echo, options).unwrap();
+    serving(&server, hundred_clients);
+    assert!(server.active_threads() <= 8);
+    server.server_close();
+}
+
+#[test]
+fn selector_tcp_server_serves_a_hundred_concurrent_clients() {
+    let server =
+        SelectorTcpServer::with_options(("127.0.0.1", 0), || SelectorEcho, options()).unwrap();
+    serving(&server, hundred_clients);
+    server.server_close();
+}
+
+#[test]
+fn udp_server_echoes_a_hundred_concurrent_clients() {
+    let server = UdpServer::new(("127.0.0.1", 0), || DatagramEcho).unwrap();
+    serving(&server, |addr| {
+        thread::scope(|scope| {
+            for id in 0..CLIENTS {
+                scope.spawn(move || {
+                    let sock = Socket::new(AF_INET, SOCK_DGRAM).unwrap();
+                    sock.bind(("127.0.0.1", 0)).unwrap();
+                    for round in 0..10 {
+                        let sent = message(id, round);
+                        assert!(
+                            udp_exchange(&sock, addr, &sent),
+                            "client {id} round {round}: no echo"
+                        );
+                    }
+                });
+            }
+        });
+    });
+    server.server_close();
+}
+
+/// Sends `sent` until its exact echo comes back from `addr`. UDP may drop
+/// datagrams (a hundred clients at once overflow the server's receive
+/// buffer), so a datagram with no answer is sent again; echoes of earlier
+/// copies are skipped. False if no echo came within `PROMPT`.
+fn udp_exchange(sock: &Socket, addr: &Address, sent: &[u8]) -> bool {
+    sock.settimeout(Some(Duration::from_millis(200))).unwrap();
+    let deadline = Instant::now() + PROMPT;
+    while Instant::now() < deadline {
+        sock.sendto(sent, addr).unwrap();
+        loop {
+            match sock.recvfrom(8192) {
+                Ok((echoed, from)) if echoed == sent && &from == addr => return true,
+                Ok(_) => continue, // a late echo of an earlier message
+                Err(err) if err.is_timeout() => break,
+                Err(err) => panic!("recvfrom: {err}"),
+            }
+        }
+    }
+    false
+}
+
+#[test]
+fn udp_server_cuts_datagrams_at_max_packet_size() {
+    let options = ServerOptions::new().max_packet_size(4);
+    let server = UdpServer::with_options(("127.0.0.1", 0), || DatagramEcho, options).unwrap();
+    serving(&server, |addr| {
+        let sock = Socket::new(AF_INET, SOCK_DGRAM).unwrap();
+        sock.settimeout(Some(PROMPT)).unwrap();
+        sock.sendto(b"abcdefgh", addr).unwrap();
+        assert_eq!(sock.recvfrom(64).unwrap().0, b"abcd");
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Failing handlers
+
+/// Collects what `handle_error` reports.
+fn recording() -> (ServerOptions, Arc<Mutex<Vec<String>>>) {
+    let reports = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&reports);
+    let options = options().handle_error(move |err, client| {
+        let kind = match err {
+            RequestError::Handler(_) => "handler",
+            RequestError::Panic(_) => "panic",
+            RequestError::Server(_) => "server",
+            _ => "other",
+        };
+        let from = client.map_or("nobody".to_string(), |c| c.ip().unwrap().to_string());
+        sink.lock()
+            .unwrap()
+            .push(format!("{kind} from {from}: {err}"));
+    });
+    (options, reports)
+}
+
+/// Waits until `reports` holds `count` entries (the report runs after the
+/// client sees its connection close).
+fn reported(reports: &Mutex<Vec<String>>, count: usize) -> Vec<String> {
+    let deadline = Instant::now() + PROMPT;
+    loop {
+        let seen = reports.lock().unwrap().clone();
+        if seen.len() >= count || Instant::now() > deadline {
+            return seen;
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn check_failures_are_reported_and_survived(addr: &Address, reports: &Mutex<Vec<String>>) {
+    for (round, word) in ["panic", "error", "panic"].iter().enumerate() {
+        let sock = client(addr);
+        sock.sendall(word.as_bytes()).unwrap();
+        // The server closes a connection whose handler failed.
+        match sock.recv(16) {
+            Ok(data) => assert!(data.is_empty(), "round {round}: got {data:?}"),
+            Err(err) => assert_eq!(err.errno(), Some(libc::ECONNRESET), "{err}"),
+        }
+        let good = client(addr);
+        good.sendall(b"still here").unwrap();
+        assert_eq!(read_exact(&good, 10), b"still here", "round {round}");
+    }
+    let seen = reported(reports, 3);
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert!(seen[0].starts_with("panic from 127.0.0.1"), "{seen:?}");
+    assert!(seen[0].contains("asked to panic"), "{seen:?}");
+    assert!(seen[1].starts_with("handler from 127.0.0.1"), "{seen:?}");
+    assert!(seen[1].contains("asked to fail"), "{seen:?}");
+}
+
+#[test]
+fn tcp_server_reports_failing_handlers_and_goes_on() {
+    let (options, reports) = recording();
+    let server = TcpServer::with_options(("127.0.0.1", 0), || Echo, options).unwrap();
+    serving(&server, |addr| {
+        check_failures_are_reported_and_survived(addr, &reports)
+    });
+}
+
+#[test]
+fn threading_tcp_server_reports_failing_handlers_and_goes_on() {
+    let (options, reports) = recording();
+    let server = ThreadingTcpServer::with_options(("127.0.0.1", 0), || Echo, options).unwrap();
+    serving(&server, |addr| {
+        check_failures_are_reported_and_survived(addr, &reports)
+    });
+    server.server_close();
+}
+
+#[test]
+fn selector_tcp_server_reports_failing_handlers_and_goes_on() {
+    let (options, reports) = recording();
+    let server =
+        SelectorTcpServer::with_options(("127.0.0.1", 0), || SelectorEcho, options).unwrap();
+    serving(&server, |addr| {
+        check_failures_are_reported_and_survived(addr, &reports)
+    });
+}
+
+#[test]
+fn udp_server_reports_failing_handlers_and_goes_on() {
+    let (options, reports) = recording();
+    let server = UdpServer::with_options(("127.0.0.1", 0), || DatagramEcho, options).unwrap();
+    serving(&server, |addr| {
+        let sock = Socket::new(AF_INET, SOCK_DGRAM).unwrap();
+        sock.settimeout(Some(PROMPT)).unwrap();
+        for word in ["panic", "error"] {
+            sock.sendto(word.as_bytes(), addr).unwrap();
+            sock.sendto(b"next", addr).unwrap();
+            assert_eq!(sock.recvfrom(64).unwrap().0, b"next");
+        }
+        let seen = reported(&reports, 2);
+        assert!(seen[0].starts_with("panic from 127.0.0.1"), "{seen:?}");
+        assert!(seen[1].starts_with("handler from 127.0.0.1"), "{seen:?}");
+    });
+}
+
+#[test]
+fn a_panicking_handler_factory_is_reported_too() {
+    let (options, reports) = recording();
+    let made = AtomicUsize::new(0);
+    let made = Arc::new(made);
+    let count = Arc::clone(&made);
+    let factory = move || {
+        if count.fetch_add(1, Ordering::SeqCst) == 0 {
+            panic!("no handler for the first client");
+        }
+        Echo
+    };
+    let server = ThreadingTcpServer::with_options(("127.0.0.1", 0), factory, options).unwrap();
+    serving(&server, |addr| {
+        let first = client(addr);
+        assert!(first.recv(16).map_or(true, |data| data.is_empty()));
+        let second = client(addr);
+        second.sendall(b"ok").unwrap();
+        assert_eq!(read_exact(&second, 2), b"ok");
+        let seen = reported(&reports, 1);
+        assert!(
+            seen[0].contains("no handler for the first client"),
+            "{seen:?}"
+        );
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Silent clients, shutdown and threads
+
+#[test]
+fn a_silent_client_does_not_hold_up_the_threading_server() {
+    let server = ThreadingTcpServer::new(("127.0.0.1", 0), || Echo).unwrap();
+    serving(&server, |addr| {
+        let _silent = client(addr);
+        let talker = client(addr);
+        talker.sendall(b"hello").unwrap();
+        assert_eq!(read_exact(&talker, 5), b"hello");
+    });
+    let started = Instant::now();
+    server.server_close(); // cuts the silent connection, joins its thread
+    assert!(
+        started.elapsed() < PROMPT,
+        "server_close took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_silent_client_does_not_hold_up_the_selector_server() {
+    let server = SelectorTcpServer::new(("127.0.0.1", 0), || SelectorEcho).unwrap();
+    let silent = serving(&server, |addr| {
+        let silent = client(addr);
+        let talker = client(addr);
+        talker.sendall(b"hello").unwrap();
+        assert_eq!(read_exact(&talker, 5), b"hello");
+        silent
+    });
+    // serve_forever closed the silent connection when it returned.
+    assert!(silent.recv(16).unwrap().is_empty());
+}
+
+#[test]
+fn shutdown_cuts_the_tcp_servers_silent_connection() {
+    let server = TcpServer::new(("127.0.0.1", 0), || Echo).unwrap();
+    let silent = serving(&server, |addr| {
+        let silent = client(addr);
+        // Make sure the handler is waiting on it before shutting down.
+        silent.sendall(b"hi").unwrap();
+        assert_eq!(read_exact(&silent, 2), b"hi");
+        silent
+    });
+    assert!(silent.recv(16).unwrap().is_empty(), "the handler ended");
+}
+
+#[test]
+fn shutdown_with_a_handler_stuck_writing_gives_up_after_the_grace() {
+    /// Writes for ever to a client that never reads.
+    struct Flood;
+    impl RequestHandler for Flood {
+        fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+            let chunk = vec![0u8; 64 * 1024];
+            loop {
+                request.connection.sendall(&chunk)?;
+            }
+        }
+    }
+    let options = ServerOptions::new().close_grace(Duration::from_millis(200));
+    let server = TcpServer::with_options(("127.0.0.1", 0), || Flood, options).unwrap();
+    serving(&server, |addr| {
+        let reader = client(addr);
+        // The handler is flooding once the first bytes arrive.
+        assert!(!reader.recv(16).unwrap().is_empty());
+        thread::sleep(Duration::from_millis(100));
+    });
+}
+
+#[test]
+fn shutdown_before_serve_forever_makes_it_return_at_once() {
+    let server = ThreadingTcpServer::new(("127.0.0.1", 0), || Echo).unwrap();
+    let started = Instant::now();
+    server.shutdown();
+    server.serve_forever(Duration::from_secs(3600)).unwrap();
+    assert!(started.elapsed() < PROMPT);
+    assert!(!server.handle().is_serving());
+}
+
+#[test]
+fn shutdown_from_a_handler_of_the_tcp_server_does_not_deadlock() {
+    struct Stop;
+    impl RequestHandler for Stop {
+        fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+            request.server.shutdown();
+            request.wfile.write_all(b"bye")?;
+            Ok(())
+        }
+    }
+    let server = TcpServer::new(("127.0.0.1", 0), || Stop).unwrap();
+    let addr = server.server_address().clone();
+    thread::scope(|scope| {
+        let serving = scope.spawn(|| server.serve_forever(Duration::from_secs(3600)));
+        let sock = client(&addr);
+        assert_eq!(read_exact(&sock, 3), b"bye");
+        let deadline = Instant::now() + PROMPT;
+        while !serving.is_finished() {
+            assert!(Instant::now() < deadline, "serve_forever did not stop");
+            thread::sleep(Duration::from_millis(5));
+        }
+        serving.join().unwrap().unwrap();
+    });
+}
+
+#[test]
+fn serve_forever_runs_once_at_a_time() {
+    let server = UdpServer::new(("127.0.0.1", 0), || DatagramEcho).unwrap();
+    serving(&server, |_| {
+        let deadline = Instant::now() + PROMPT;
+        while !server.handle().is_serving() {
+            assert!(Instant::now() < deadline);
+            thread::sleep(Duration::from_millis(5));
+        }
+        let err = server.serve_forever(POLL).unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
+        assert!(err.to_string().contains("already running"), "{err}");
+    });
+}
+
+#[test]
+fn the_thread_bound_makes_accept_wait() {
+    let options = options().max_threads(2);
+    let server = ThreadingTcpServer::with_options(("127.0.0.1", 0), || Echo, options).unwrap();
+    serving(&server, |addr| {
+        let first = client(addr);
+        let second = client(addr);
+        for sock in [&first, &second] {
+            sock.sendall(b"in").unwrap();
+            assert_eq!(read_exact(sock, 2), b"in");
+        }
+        assert_eq!(server.active_threads(), 2);
+        let third = client(addr); // the kernel takes it; the server does not yet
+        third.sendall(b"wait").unwrap();
+        third.settimeout(Some(Duration::from_millis(300))).unwrap();
+        assert!(
+            third.recv(16).unwrap_err().is_timeout(),
+            "served past the bound"
+        );
+        drop(first);
+        third.settimeout(Some(PROMPT)).unwrap();
+        assert_eq!(read_exact(&third, 4), b"wait");
+        assert!(server.active_threads() <= 2);
+    });
+}
+
+/// The number of threads of this process.
+fn thread_count() -> usize {
+    std::fs::read_dir("/proc/self/task").unwrap().count()
+}
+
+#[test]
+fn no_thread_is_left_behind() {
+    // Counting threads needs a process of its own: other tests run threads.
+    if !common::is_child("no_thread_is_left_behind") {
+        let out = common::run_child("no_thread_is_left_behind");
+        assert!(
+            out.status.success(),
+            "child failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return;
+    }
+    let before = thread_count();
+    let server = ThreadingTcpServer::with_options(("127.0.0.1", 0), || Echo, options()).unwrap();
+    let addr = server.server_address().clone();
+    let handle = server.handle();
+    let serving = thread::spawn(move || {
+        server.serve_forever(POLL).unwrap();
+        server // closed below, after the shutdown
+    });
+    let silent: Vec<Socket> = (0..20).map(|_| client(&addr)).collect();
+    let talker = client(&addr);
+    talker.sendall(b"hello").unwrap();
+    assert_eq!(read_exact(&talker, 5), b"hello");
+    // 21 handler threads and the serving thread are running.
+    let deadline = Instant::now() + PROMPT;
+    while thread_count() < before + 22 && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(5));
+    }
+    assert!(thread_count() >= before + 22, "handlers did not start");
+
+    let started = Instant::now();
+    handle.shutdown();
+    assert!(
+        started.elapsed() < PROMPT,
+        "shutdown took {:?}",
+        started.elapsed()
+    );
+    let server = serving.join().unwrap();
+    server.server_close();
+    assert!(
+        started.elapsed() < PROMPT,
+        "closing took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(thread_count(), before, "threads left behind");
+    for sock in silent {
+        assert!(
+            sock.recv(16).unwrap().is_empty(),
+            "the connection was closed"
+        );
+    }
+}
+
+#[test]
+fn dropping_a_threading_server_joins_its_threads() {
+    let live = Arc::new(AtomicUsize::new(0));
+    /// Counts live handlers; waits for data that never comes.
+    struct Counted(Arc<AtomicUsize>);
+    impl RequestHandler for Counted {
+        fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+            let mut line = String::new();
+            request.rfile.read_line(&mut line)?;
+            Ok(())
+        }
+    }
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    let counter = Arc::clone(&live);
+    let factory = move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Counted(Arc::clone(&counter))
+    };
+    let server = ThreadingTcpServer::with_options(("127.0.0.1", 0), factory, options()).unwrap();
+    let _clients = serving(&server, |addr| {
+        let clients: Vec<Socket> = (0..10).map(|_| client(addr)).collect();
+        let deadline = Instant::now() + PROMPT;
+        while live.load(Ordering::SeqCst) < 10 {
+            assert!(Instant::now() < deadline, "handlers did not start");
+            thread::sleep(Duration::from_millis(5));
+        }
+        clients
+    });
+    assert_eq!(
+        live.load(Ordering::SeqCst),
+        10,
+        "handlers go on after shutdown"
+    );
+    drop(server);
+    assert_eq!(live.load(Ordering::SeqCst), 0, "drop joined every handler");
+}
+
+// ---------------------------------------------------------------------------
+// Stream details
+
+#[test]
+fn the_selector_server_flushes_before_closing_on_end_of_stream() {
+    let server = SelectorTcpServer::new(("127.0.0.1", 0), || SelectorEcho).unwrap();
+    serving(&server, |addr| {
+        let sock = client(addr);
+        sock.sendall(b"last words").unwrap();
+        sock.shutdown(SHUT_WR).unwrap();
+        let mut all = Vec::new();
+        (&sock).read_to_end(&mut all).unwrap();
+        assert_eq!(all, b"last words");
+    });
+}
+
+#[test]
+fn the_selector_server_echoes_megabytes_to_a_slow_reader() {
+    const TOTAL: usize = 8 * 1024 * 1024;
+    let server = SelectorTcpServer::new(("127.0.0.1", 0), || SelectorEcho).unwrap();
+    serving(&server, |addr| {
+        let sock = client(addr);
+        let data: Vec<u8> = (0..TOTAL).map(|i| (i % 251) as u8).collect();
+        thread::scope(|scope| {
+            scope.spawn(|| sock.sendall(&data).unwrap());
+            // Read late and slowly, so the server must hold back.
+            thread::sleep(Duration::from_millis(200));
+            let echoed = read_exact(&sock, TOTAL);
+            assert!(echoed == data, "the echo differs");
+        });
+    });
+}
+
+#[test]
+fn stream_requests_give_buffered_lines_and_the_client_address() {
+    struct Lines;
+    impl RequestHandler for Lines {
+        fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+            let peer = request.client_address.clone();
+            writeln!(request.wfile, "hello {}", peer.ip().unwrap())?;
+            request.wfile.flush()?;
+            let mut line = String::new();
+            while request.rfile.read_line(&mut line)? > 0 {
+                write!(request.wfile, "{}", line.to_uppercase())?;
+                line.clear();
+            }
+            Ok(()) // wfile is flushed after finish
+        }
+    }
+    let server = TcpServer::new(("127.0.0.1", 0), || Lines).unwrap();
+    serving(&server, |addr| {
+        let sock = client(addr);
+        sock.sendall(b"one\ntwo\n").unwrap();
+        sock.shutdown(SHUT_WR).unwrap();
+        let mut all = String::new();
+        (&sock).read_to_string(&mut all).unwrap();
+        assert_eq!(all, "hello 127.0.0.1\nONE\nTWO\n");
+    });
+}
+
+#[test]
+fn the_timeout_option_ends_a_silent_connection() {
+    let (options, reports) = recording();
+    let options = options.timeout(Some(Duration::from_millis(100)));
+    let server = ThreadingTcpServer::with_options(("127.0.0.1", 0), || Echo, options).unwrap();
+    serving(&server, |addr| {
+        let silent = client(addr);
+        assert!(
+            silent.recv(16).unwrap().is_empty(),
+            "closed after the timeout"
+        );
+        let seen = reported(&reports, 1);
+        assert!(seen[0].starts_with("handler"), "{seen:?}");
+        assert!(seen[0].contains("timed out"), "{seen:?}");
+    });
+}
+
+#[test]
+fn options_reach_the_socket() {
+    let server = TcpServer::new(("127.0.0.1", 0), || Echo).unwrap();
+    assert_eq!(
+        server
+            .socket()
+            .getsockopt(SOL_SOCKET, SO_REUSEADDR)
+            .unwrap(),
+        0
+    );
+    assert_eq!(server.fileno(), server.socket().fileno());
+    let options = ServerOptions::new().allow_reuse_address(true);
+    let server = TcpServer::with_options(("127.0.0.1", 0), || Echo, options).unwrap();
+    assert_ne!(
+        server
+            .socket()
+            .getsockopt(SOL_SOCKET, SO_REUSEADDR)
+            .unwrap(),
+        0
+    );
+    assert_ne!(server.server_address().port(), Some(0));
+}
+
+#[test]
+fn binding_a_taken_address_names_it() {
+    let first = TcpServer::new(("127.0.0.1", 0), || Echo).unwrap();
+    let taken = first.server_address().clone();
+    let err = TcpServer::new(&taken, || Echo).unwrap_err();
+    assert_eq!(err.errno(), Some(libc::EADDRINUSE));
+    assert!(err.to_string().contains(&taken.to_string()), "{err}");
+    let err = TcpServer::new(("::1", 0), || Echo).unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidArgument(_)),
+        "AF_INET by default: {err:?}"
+    );
+}
+
+#[test]
+fn a_unix_stream_server_works_through_address_family() {
+    let dir = common::temp_dir();
+    let path = dir.path().join("echo.sock");
+    let options = ServerOptions::new().address_family(AF_UNIX);
+    let server = ThreadingTcpServer::with_options(path.as_path(), || Echo, options).unwrap();
+    serving(&server, |addr| {
+        let sock = Socket::new(AF_UNIX, pysocket::SOCK_STREAM).unwrap();
+        sock.connect(addr).unwrap();
+        sock.sendall(b"local").unwrap();
+        assert_eq!(read_exact(&sock, 5), b"local");
+    });
+    server.server_close();
+}
+
+#[test]
+fn servers_work_under_a_default_timeout() {
+    // The default timeout is process-wide: run in a process of its own.
+    if !common::is_child("servers_work_under_a_default_timeout") {
+        let out = common::run_child("servers_work_under_a_default_timeout");
+        assert!(
+            out.status.success(),
+            "child failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return;
+    }
+    pysocket::setdefaulttimeout(Some(PROMPT * 6));
+    let udp = UdpServer::new(("127.0.0.1", 0), || DatagramEcho).unwrap();
+    serving(&udp, |addr| {
+        let sock = Socket::new(AF_INET, SOCK_DGRAM).unwrap();
+        sock.sendto(b"ping", addr).unwrap();
+        assert_eq!(sock.recvfrom(64).unwrap().0, b"ping");
+    });
+    let selector = SelectorTcpServer::new(("127.0.0.1", 0), || SelectorEcho).unwrap();
+    serving(&selector, |addr| {
+        let sock = client(addr);
+        sock.sendall(b"pong").unwrap();
+        assert_eq!(read_exact(&sock, 4), b"pong");
+    });
+}
