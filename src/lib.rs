@@ -71,6 +71,9 @@
 //! | `socket.inet_aton(text)`, `socket.inet_ntoa(packed)` | [`inet_aton`], [`inet_ntoa`] |
 //! | `socket.inet_pton(AF_INET6, text)`, `socket.inet_ntop(AF_INET6, packed)` | [`inet_pton`], [`inet_ntop`] |
 //! | `socket.htons(x)`, `socket.ntohs(x)`, `socket.htonl(x)`, `socket.ntohl(x)` | [`htons`], [`ntohs`], [`htonl`], [`ntohl`] |
+//! | `select.select(r, w, x, timeout)` | [`select`]`(&r, &w, &x, timeout)` (poll(2): no `FD_SETSIZE` limit) |
+//! | `selectors.DefaultSelector()` | [`Selector::new`] (epoll / kqueue), [`EventMask`] |
+//! | `socketserver.TCPServer`, `ThreadingTCPServer`, `UDPServer` | [`server::TcpServer`], [`server::ThreadingTcpServer`], [`server::UdpServer`] (and [`server::SelectorTcpServer`]) |
 //! | `socket.getdefaulttimeout()`, `socket.setdefaulttimeout(t)` | [`getdefaulttimeout`], [`setdefaulttimeout`] |
 //! | `except socket.timeout` | [`Error::Timeout`] ([`Error::is_timeout`]) |
 //! | `except BlockingIOError` | [`Error::Io`] of kind `WouldBlock` |
