@@ -100,8 +100,10 @@ pub fn setdefaulttimeout(timeout: Option<Duration>) {
 /// When a call must give up.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Deadline {
-    /// Blocking or non-blocking mode: the kernel decides, and `WouldBlock` is
-    /// the caller's answer.
+    /// Blocking mode: the call sleeps in the kernel for as long as it must.
+    Blocking,
+    /// Non-blocking mode (or a call given `MSG_DONTWAIT`): `WouldBlock` is the
+    /// caller's answer.
     Kernel,
     /// Timeout mode: wait for readiness until this instant.
     At(Instant),
@@ -113,7 +115,7 @@ pub(crate) enum Deadline {
 impl Deadline {
     pub(crate) fn for_timeout(timeout: Option<Duration>) -> Deadline {
         match timeout {
-            None => Deadline::Kernel,
+            None => Deadline::Blocking,
             Some(d) if d.is_zero() => Deadline::Kernel,
             Some(d) => Instant::now()
                 .checked_add(d)
@@ -123,7 +125,21 @@ impl Deadline {
 
     /// Whether this call waits in user space (timeout mode).
     pub(crate) fn waits(self) -> bool {
-        !matches!(self, Deadline::Kernel)
+        !matches!(self, Deadline::Blocking | Deadline::Kernel)
+    }
+
+    /// The deadline of a call given the `MSG_*` `flags`: one that asks for
+    /// `MSG_DONTWAIT` in blocking mode is a non-blocking call.
+    pub(crate) fn with_flags(self, flags: libc::c_int) -> Deadline {
+        match self {
+            Deadline::Blocking if flags & libc::MSG_DONTWAIT != 0 => Deadline::Kernel,
+            other => other,
+        }
+    }
+
+    /// Whether the deadline is behind us.
+    fn has_passed(self) -> bool {
+        matches!(self, Deadline::At(at) if Instant::now() >= at)
     }
 }
 
@@ -134,6 +150,21 @@ impl Deadline {
 /// has no per-call non-blocking flag). It is retried when interrupted by a
 /// signal (PEP 475), and, when the deadline waits, after each `EWOULDBLOCK`
 /// once the descriptor is ready, until the deadline passes.
+///
+/// A readiness that the call then denies (`EWOULDBLOCK` after the wait) is
+/// waited out again, as in CPython, but never past the deadline: a descriptor
+/// that stays ready while the call keeps saying `EWOULDBLOCK` times out on
+/// time instead of spinning. When the wait saw a hang-up or an error, which no
+/// wait clears, the call's `EWOULDBLOCK` is returned at once, as in blocking
+/// mode (a UDP socket shut down for reading by another thread wakes its
+/// reader so).
+///
+/// A call started in blocking mode that gets `EWOULDBLOCK` although the
+/// kernel has no timeout of its own for it (`SO_RCVTIMEO`, `SO_SNDTIMEO`)
+/// found the descriptor made non-blocking under it, by another thread's
+/// `settimeout` or a `dup`'s: it waits for readiness as the blocking call it
+/// is, and retries, rather than fail (which, in `sendall`, would lose count of
+/// what was sent).
 ///
 /// `op` receives the flags a send or receive must add: `MSG_DONTWAIT` when the
 /// deadline waits. The descriptor is already non-blocking then, but its
@@ -151,15 +182,27 @@ pub(crate) fn sock_call<T>(
     } else {
         0
     };
+    let mut hung_up = false;
     if poll_first {
-        wait(fd, interest, deadline)?;
+        hung_up = wait(fd, interest, deadline)?;
     }
     loop {
         match op(call_flags) {
             Ok(value) => return Ok(value),
             Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock && deadline.waits() => {
-                wait(fd, interest, deadline)?
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock && deadline.waits() && !hung_up => {
+                if deadline.has_passed() {
+                    return Err(Error::Timeout);
+                }
+                hung_up = wait(fd, interest, deadline)?;
+            }
+            Err(err)
+                if err.kind() == io::ErrorKind::WouldBlock
+                    && matches!(deadline, Deadline::Blocking)
+                    && !hung_up
+                    && sys::no_kernel_timeout(fd, interest) =>
+            {
+                hung_up = wait(fd, interest, Deadline::Unbounded)?;
             }
             Err(err) => return Err(Error::Io(err)),
         }
@@ -167,16 +210,15 @@ pub(crate) fn sock_call<T>(
 }
 
 /// Waits for readiness against `deadline`, retrying interrupted waits with
-/// what is left of it.
-fn wait(fd: BorrowedFd<'_>, interest: Interest, deadline: Deadline) -> Result<()> {
+/// what is left of it. Returns whether the descriptor reported a hang-up or
+/// an error (see `sys::poll`).
+fn wait(fd: BorrowedFd<'_>, interest: Interest, deadline: Deadline) -> Result<bool> {
     let limit = match deadline {
-        Deadline::Kernel => return Ok(()),
+        Deadline::Blocking | Deadline::Kernel => return Ok(false),
         Deadline::Unbounded => None,
         Deadline::At(at) => Some(at),
     };
-    wait_until(limit, |remaining| {
-        Ok(sys::poll(fd, interest, remaining)?.then_some(()))
-    })
+    wait_until(limit, |remaining| sys::poll(fd, interest, remaining))
 }
 
 /// The instant a wait of `timeout` that starts now ends; `None` for no limit

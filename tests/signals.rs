@@ -125,10 +125,26 @@ fn timed_recv_keeps_its_deadline_under_a_signal_storm() {
     assert!(sent >= ENOUGH_SIGNALS, "only {sent} signals were sent");
 }
 
-/// `accept` under a signal storm, blocking or timed, gets its connection or times out on time.
+/// `accept` as a server loop does it in `timeout`'s mode: a non-blocking
+/// listener waits in `select` (which retries its own interrupted waits)
+/// between `WouldBlock`s.
+fn accept_in_mode(server: &Socket) -> pysocket::Result<(Socket, pysocket::Address)> {
+    let limit = Instant::now() + PROMPT;
+    loop {
+        match server.accept() {
+            Err(err) if !server.getblocking() && err.is_would_block() && Instant::now() < limit => {
+                pysocket::select(&[server], &[], &[], Some(Duration::from_millis(100)))?;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// `accept` under a signal storm, blocking, timed or non-blocking, gets its
+/// connection or times out on time.
 #[test]
 fn accept_survives_a_signal_storm() {
-    for timeout in [None, Some(Duration::from_secs(2))] {
+    for timeout in [None, Some(Duration::from_secs(2)), Some(Duration::ZERO)] {
         let (server, addr) = listener(AF_INET);
         server.settimeout(timeout).unwrap();
         let storm = SignalStorm::start(this_thread(), EVERY);
@@ -138,7 +154,7 @@ fn accept_survives_a_signal_storm() {
             client
         });
         let start = Instant::now();
-        let result = server.accept();
+        let result = accept_in_mode(&server);
         let elapsed = start.elapsed();
         let sent = storm.stop();
         let client = connector.join().unwrap();
@@ -284,7 +300,7 @@ fn write_to_closed_peers() {
     );
     let big = vec![1u8; 1 << 20];
     type Writer = fn(&mut Socket, &[u8]) -> std::io::Result<()>;
-    let writers: [(&str, Writer); 6] = [
+    let writers: [(&str, Writer); 8] = [
         ("send", |s, data| s.send(data).map(drop).map_err(Into::into)),
         ("sendall", |s, data| s.sendall(data).map_err(Into::into)),
         ("<&Socket as Write>::write", |s, data| {
@@ -297,6 +313,16 @@ fn write_to_closed_peers() {
             s.write(data).map(drop)
         }),
         ("<Socket as Write>::write_all", |s, data| s.write_all(data)),
+        ("send_with_flags", |s, data| {
+            s.send_with_flags(data, pysocket::MsgFlags::empty())
+                .map(drop)
+                .map_err(Into::into)
+        }),
+        ("makefile write and flush", |s, data| {
+            let mut file = s.makefile();
+            file.write_all(data)?;
+            file.flush()
+        }),
     ];
     for (name, writer) in writers {
         for transport in ["tcp", "unix"] {

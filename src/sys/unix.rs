@@ -87,25 +87,40 @@ pub(crate) enum Interest {
     Write,
 }
 
+/// `POLLRDHUP`: the reading side is shut down (Linux only).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const POLL_READ_HANGUP: libc::c_short = libc::POLLRDHUP;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+const POLL_READ_HANGUP: libc::c_short = 0;
+
 /// Waits until `fd` is ready for `interest`, or `timeout` passes (`None`: no
-/// limit). Returns `Ok(false)` on timeout. Errors and hang-ups count as ready:
-/// the call that follows reports them. `EINTR` is returned to the caller, which
-/// recomputes what is left of its deadline.
+/// limit). Returns `Ok(None)` on timeout, else `Ok(Some(hung_up))`. Errors and
+/// hang-ups count as ready: the call that follows reports them. `hung_up`
+/// says the descriptor reported one (`POLLERR`, `POLLHUP`, or for reading
+/// `POLLRDHUP`): a state no wait clears, so a call that still would block
+/// then (a UDP socket shut down for reading) will block for ever. `EINTR` is
+/// returned to the caller, which recomputes what is left of its deadline.
 pub(crate) fn poll(
     fd: BorrowedFd<'_>,
     interest: Interest,
     timeout: Option<Duration>,
-) -> io::Result<bool> {
-    let events = match interest {
-        Interest::Read => libc::POLLIN,
-        Interest::Write => libc::POLLOUT,
+) -> io::Result<Option<bool>> {
+    let (events, hangups) = match interest {
+        Interest::Read => (
+            libc::POLLIN | POLL_READ_HANGUP,
+            libc::POLLERR | libc::POLLHUP | POLL_READ_HANGUP,
+        ),
+        Interest::Write => (libc::POLLOUT, libc::POLLERR | libc::POLLHUP),
     };
     let mut pollfd = [libc::pollfd {
         fd: fd.as_raw_fd(),
         events,
         revents: 0,
     }];
-    Ok(poll_fds(&mut pollfd, timeout)? > 0)
+    if poll_fds(&mut pollfd, timeout)? == 0 {
+        return Ok(None);
+    }
+    Ok(Some(pollfd[0].revents & hangups != 0))
 }
 
 /// `poll(2)` over any number of descriptors (no `FD_SETSIZE` limit): waits
@@ -127,6 +142,18 @@ pub(crate) fn poll_fds(fds: &mut [libc::pollfd], timeout: Option<Duration>) -> i
     // initialised `struct pollfd` that the kernel may write (`revents`).
     let ready = cvt(unsafe { libc::poll(fds.as_mut_ptr(), count, millis) })?;
     Ok(ready as usize)
+}
+
+/// Whether the kernel has no timeout of its own (`SO_RCVTIMEO` for reading,
+/// `SO_SNDTIMEO` for writing) on `fd`: then a call on a blocking descriptor
+/// cannot end in `EWOULDBLOCK` (nor a `connect` in `EINPROGRESS`).
+pub(crate) fn no_kernel_timeout(fd: BorrowedFd<'_>, interest: Interest) -> bool {
+    let sock = socket2::SockRef::from(&fd);
+    let timeout = match interest {
+        Interest::Read => sock.read_timeout(),
+        Interest::Write => sock.write_timeout(),
+    };
+    matches!(timeout, Ok(None))
 }
 
 /// `setsockopt(2)` with the option's bytes as given.

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::os::fd::AsRawFd;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -96,14 +96,7 @@ pub fn is_child(test: &str) -> bool {
 /// checks [`is_child`] to know which side it is on. The child is killed if it
 /// runs past [`PROMPT`] times three.
 pub fn run_child(test: &str) -> Output {
-    let exe = std::env::current_exe().expect("current_exe");
-    let mut child = Command::new(exe)
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, test)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn child");
+    let mut child = spawn_child(test);
     let limit = Instant::now() + PROMPT * 3;
     loop {
         if child.try_wait().expect("try_wait").is_some() {
@@ -119,6 +112,20 @@ pub fn run_child(test: &str) -> Output {
         }
         thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// Starts the test named `test` of this test binary in a child process, as
+/// [`run_child`] does, and returns it running, with its standard output and
+/// error piped: for a test that talks to the child, or kills it, while it runs.
+pub fn spawn_child(test: &str) -> Child {
+    let exe = std::env::current_exe().expect("current_exe");
+    Command::new(exe)
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, test)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn child")
 }
 
 extern "C" fn do_nothing(_: libc::c_int) {}
