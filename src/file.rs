@@ -16,7 +16,8 @@ pub const DEFAULT_BUFFER_SIZE: usize = 64 * 1024;
 ///
 /// - Reading ([`Read`], [`BufRead`]) fills a buffer with one `recv` at a time;
 ///   [`read_line`](BufRead::read_line) and [`read_until`](BufRead::read_until)
-///   search it with `memchr` and allocate nothing per line.
+///   search it with SIMD compares (then `memchr`) and allocate nothing
+///   per line.
 /// - Writing ([`Write`]) collects data and sends it with one deadline per
 ///   [`flush`](Write::flush); a full buffer is sent on the next write, and
 ///   dropping the file flushes it (ignoring errors, like `BufWriter`).
@@ -131,10 +132,11 @@ impl<'a> SocketFile<'a> {
     /// Makes sure the buffer holds a whole line ending in `delim`, or all that is
     /// left of the stream, at `rbuf[rpos..end]`, and returns `end`. Nothing is
     /// consumed, so an error (a timeout) loses nothing.
+    #[inline]
     fn fill_line(&mut self, delim: u8) -> io::Result<usize> {
         let mut scanned = self.rpos;
         loop {
-            if let Some(i) = memchr::memchr(delim, &self.rbuf[scanned..self.rend]) {
+            if let Some(i) = find_byte(delim, &self.rbuf[scanned..self.rend]) {
                 return Ok(scanned + i + 1);
             }
             let searched = self.rend - self.rpos;
@@ -161,6 +163,27 @@ impl<'a> SocketFile<'a> {
         self.wbuf.drain(..sent);
         Ok(result?)
     }
+}
+
+/// The position of the first `delim` in `haystack`.
+///
+/// Lines are short, and on a 40-byte line memchr's dispatch and set-up cost
+/// more than the search, so the first 64 bytes are compared 16 at a time with
+/// a branch-free mask (which the compiler turns into SIMD compares, in safe
+/// code); memchr takes over for longer lines.
+fn find_byte(delim: u8, haystack: &[u8]) -> Option<usize> {
+    const INLINE_CHUNKS: usize = 4;
+    let mut offset = 0;
+    for chunk in haystack.chunks_exact(16).take(INLINE_CHUNKS) {
+        let mask = chunk.iter().enumerate().fold(0u32, |mask, (i, &byte)| {
+            mask | (u32::from(byte == delim) << i)
+        });
+        if mask != 0 {
+            return Some(offset + mask.trailing_zeros() as usize);
+        }
+        offset += 16;
+    }
+    memchr::memchr(delim, &haystack[offset..]).map(|i| offset + i)
 }
 
 impl Read for SocketFile<'_> {

@@ -411,6 +411,8 @@ impl Socket {
         flags: MsgFlags,
         deadline: Deadline,
     ) -> Result<()> {
+        // One deadline for every send, from the start, as CPython's sendall.
+        let deadline = deadline.started();
         let flags = flags.bits() | sys::SEND_FLAGS;
         // A stream has no message to keep whole, so a large buffer goes out
         // in sends of SENDALL_CHUNK; datagrams and records go in one.

@@ -43,7 +43,8 @@ impl TimeoutCell {
         self.0.store(encode(timeout), Ordering::Relaxed);
     }
 
-    /// The deadline of a call that starts now.
+    /// The deadline of a call that starts now (in timeout mode its clock
+    /// starts at the call's first wait: see [`Deadline::After`]).
     pub(crate) fn deadline(&self) -> Deadline {
         Deadline::for_timeout(self.get())
     }
@@ -105,6 +106,10 @@ pub(crate) enum Deadline {
     /// Non-blocking mode (or a call given `MSG_DONTWAIT`): `WouldBlock` is the
     /// caller's answer.
     Kernel,
+    /// Timeout mode, the clock not started yet: it starts at the call's
+    /// first wait, as CPython's `sock_call_ex` starts it, so that a call that
+    /// never has to wait never reads the clock.
+    After(Duration),
     /// Timeout mode: wait for readiness until this instant.
     At(Instant),
     /// Wait for readiness with no limit (a blocking `connect` interrupted by a
@@ -117,9 +122,17 @@ impl Deadline {
         match timeout {
             None => Deadline::Blocking,
             Some(d) if d.is_zero() => Deadline::Kernel,
-            Some(d) => Instant::now()
+            Some(d) => Deadline::After(d),
+        }
+    }
+
+    /// The deadline with its clock started: from now on every wait counts.
+    pub(crate) fn started(self) -> Deadline {
+        match self {
+            Deadline::After(d) => Instant::now()
                 .checked_add(d)
                 .map_or(Deadline::Unbounded, Deadline::At),
+            other => other,
         }
     }
 
@@ -182,9 +195,10 @@ pub(crate) fn sock_call<T>(
     } else {
         0
     };
+    let mut deadline = deadline;
     let mut hung_up = false;
     if poll_first {
-        hung_up = wait(fd, interest, deadline)?;
+        hung_up = wait(fd, interest, &mut deadline)?;
     }
     loop {
         match op(call_flags) {
@@ -194,7 +208,7 @@ pub(crate) fn sock_call<T>(
                 if deadline.has_passed() {
                     return Err(Error::Timeout);
                 }
-                hung_up = wait(fd, interest, deadline)?;
+                hung_up = wait(fd, interest, &mut deadline)?;
             }
             Err(err)
                 if err.kind() == io::ErrorKind::WouldBlock
@@ -202,7 +216,7 @@ pub(crate) fn sock_call<T>(
                     && !hung_up
                     && sys::no_kernel_timeout(fd, interest) =>
             {
-                hung_up = wait(fd, interest, Deadline::Unbounded)?;
+                hung_up = wait(fd, interest, &mut Deadline::Unbounded)?;
             }
             Err(err) => return Err(Error::Io(err)),
         }
@@ -210,15 +224,24 @@ pub(crate) fn sock_call<T>(
 }
 
 /// Waits for readiness against `deadline`, retrying interrupted waits with
-/// what is left of it. Returns whether the descriptor reported a hang-up or
-/// an error (see `sys::poll`).
-fn wait(fd: BorrowedFd<'_>, interest: Interest, deadline: Deadline) -> Result<bool> {
-    let limit = match deadline {
+/// what is left of it, and starts its clock if this is the call's first wait.
+/// Returns whether the descriptor reported a hang-up or an error (see
+/// `sys::poll`).
+fn wait(fd: BorrowedFd<'_>, interest: Interest, deadline: &mut Deadline) -> Result<bool> {
+    let (limit, left) = match *deadline {
         Deadline::Blocking | Deadline::Kernel => return Ok(false),
-        Deadline::Unbounded => None,
-        Deadline::At(at) => Some(at),
+        Deadline::Unbounded => (None, None),
+        Deadline::At(at) => (Some(at), None),
+        Deadline::After(timeout) => {
+            *deadline = deadline.started();
+            match *deadline {
+                // All of the timeout is left: no second reading of the clock.
+                Deadline::At(at) => (Some(at), Some(timeout)),
+                _ => (None, None),
+            }
+        }
     };
-    wait_until(limit, |remaining| sys::poll(fd, interest, remaining))
+    wait_from(limit, left, |remaining| sys::poll(fd, interest, remaining))
 }
 
 /// The instant a wait of `timeout` that starts now ends; `None` for no limit
@@ -238,10 +261,22 @@ pub(crate) fn deadline_after(timeout: Option<Duration>) -> Option<Instant> {
 /// with the time that remains (PEP 475).
 pub(crate) fn wait_until<T>(
     deadline: Option<Instant>,
+    poll: impl FnMut(Option<Duration>) -> io::Result<Option<T>>,
+) -> Result<T> {
+    wait_from(deadline, None, poll)
+}
+
+/// [`wait_until`], told what is left of `deadline` when its caller has just
+/// read the clock (`None`: read it here).
+fn wait_from<T>(
+    deadline: Option<Instant>,
+    mut left: Option<Duration>,
     mut poll: impl FnMut(Option<Duration>) -> io::Result<Option<T>>,
 ) -> Result<T> {
     loop {
-        let remaining = deadline.map(|at| at.saturating_duration_since(Instant::now()));
+        let remaining = left
+            .take()
+            .or_else(|| deadline.map(|at| at.saturating_duration_since(Instant::now())));
         match poll(remaining) {
             Ok(Some(ready)) => return Ok(ready),
             Ok(None) => {}

@@ -1,0 +1,480 @@
+//! pysocket against raw socket2 and std::net doing the same work, in one run
+//! and one table.
+//!
+//! Each scenario runs its variants interleaved (A B C, A B C, ...) for a
+//! number of rounds, so that drift on a noisy machine hits them alike, and
+//! reports the median, min and max per variant and the median of the
+//! per-round ratios against socket2 and std.
+//!
+//! - `cargo bench`: the full suite (under five minutes on a two-core box);
+//! - `cargo bench --bench compare -- designs`: the timeout-engine designs
+//!   measured against each other, a table of its own (see `designs.rs`);
+//! - `cargo test --benches`: every scenario once on tiny inputs, to prove
+//!   they work (the timings mean nothing).
+//!
+//! Everything runs on loopback; every loop is bounded in count, and a
+//! watchdog ends the process should a scenario outlive its time limit.
+
+mod bulk;
+mod designs;
+mod idle;
+mod lifecycle;
+mod loopback;
+mod makefile;
+mod pingpong;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::time::{Duration, Instant};
+
+use pingpong::Wait;
+
+/// Counts the heap bytes in use, so the idle-connection scenario can tell
+/// what each connection costs (see `idle.rs`). Two relaxed atomic adds per
+/// allocation; the paths measured for speed do not allocate.
+struct CountingAllocator;
+
+static HEAP_IN_USE: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: every call is forwarded to the system allocator unchanged; the
+// counter has no effect on the memory returned.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller upholds `alloc`'s contract, passed on as is.
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            HEAP_IN_USE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from this allocator, that is from `System`.
+        unsafe { System.dealloc(ptr, layout) };
+        HEAP_IN_USE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: the caller upholds `realloc`'s contract, passed on as is.
+        let new = unsafe { System.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            HEAP_IN_USE.fetch_add(
+                new_size as isize - layout.size() as isize,
+                Ordering::Relaxed,
+            );
+        }
+        new
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+/// Heap bytes in use by the whole process.
+pub fn heap_in_use() -> isize {
+    HEAP_IN_USE.load(Ordering::Relaxed)
+}
+
+/// Sizes and counts of one run: full for `cargo bench`, tiny for `cargo test`.
+#[derive(Clone, Copy, Debug)]
+pub struct Plan {
+    /// Measured rounds of each scenario, after one warm-up round.
+    pub rounds: usize,
+    /// Measured rounds of the idle-connection scenario (no warm-up round).
+    pub idle_rounds: usize,
+    pub pingpongs: usize,
+    pub bulk_bytes: usize,
+    pub lines: usize,
+    pub churns: usize,
+    pub creations: usize,
+    pub option_calls: usize,
+    pub idle_connections: usize,
+    /// Round trips per design in the `designs` table.
+    pub design_pingpongs: usize,
+}
+
+const FULL: Plan = Plan {
+    rounds: 11,
+    idle_rounds: 7,
+    pingpongs: 20_000,
+    bulk_bytes: 256 << 20,
+    lines: 1_000_000,
+    churns: 1_000,
+    creations: 20_000,
+    option_calls: 100_000,
+    idle_connections: 10_000,
+    design_pingpongs: 20_000,
+};
+
+const SMOKE: Plan = Plan {
+    rounds: 1,
+    idle_rounds: 1,
+    pingpongs: 10,
+    bulk_bytes: 1 << 20,
+    lines: 1_000,
+    churns: 10,
+    creations: 10,
+    option_calls: 10,
+    idle_connections: 20,
+    design_pingpongs: 10,
+};
+
+/// The bytes of each ping-pong message and datagram.
+pub const MSG: usize = 64;
+
+fn main() {
+    // The idle-connection scenario runs its servers and clients in processes
+    // of their own.
+    if idle::run_child_if_asked() {
+        return;
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let plan = if args.iter().any(|arg| arg == "--bench") {
+        FULL
+    } else {
+        println!("smoke run (not `cargo bench`): every scenario once on tiny inputs; the timings mean nothing");
+        SMOKE
+    };
+    // `cargo bench -- WORD...` runs the scenarios whose names contain a WORD;
+    // `cargo bench -- designs [WORD...]` the table of timeout-engine designs.
+    let mut words: Vec<String> = args
+        .into_iter()
+        .filter(|arg| !arg.starts_with("--"))
+        .map(|arg| arg.to_lowercase())
+        .collect();
+    watchdog::start();
+    let smoke = plan.rounds == SMOKE.rounds;
+    let designs_only = words.first().is_some_and(|word| word == "designs");
+    if designs_only {
+        words.remove(0);
+    }
+    if smoke || designs_only {
+        designs::run(plan, if designs_only { &words } else { &[] });
+    }
+    if !designs_only {
+        let mut suite = Suite {
+            plan,
+            filters: words,
+            table: Table::default(),
+        };
+        run_all(&mut suite);
+    }
+}
+
+/// The scenarios to run and the table they fill.
+pub struct Suite {
+    pub plan: Plan,
+    filters: Vec<String>,
+    pub table: Table,
+}
+
+impl Suite {
+    /// Whether the command line asks for the scenario `name`.
+    pub fn wants(&self, name: &str) -> bool {
+        let name = name.to_lowercase();
+        self.filters.is_empty() || self.filters.iter().any(|word| name.contains(word.as_str()))
+    }
+
+    /// Runs the three variants interleaved for `plan.rounds` rounds (after
+    /// one warm-up round), keeping each round's time per unit of work, and
+    /// adds the row.
+    pub fn compare(
+        &mut self,
+        name: &'static str,
+        note: Option<&'static str>,
+        units: usize,
+        mut variants: [Variant<'_>; 3],
+    ) {
+        if !self.wants(name) {
+            return;
+        }
+        watchdog::arm(name, Duration::from_secs(120));
+        for variant in variants.iter_mut().flatten() {
+            black_box(variant());
+        }
+        let mut samples: [Option<Vec<f64>>; 3] = Default::default();
+        for _ in 0..self.plan.rounds {
+            for (variant, samples) in variants.iter_mut().zip(samples.iter_mut()) {
+                if let Some(variant) = variant {
+                    let nanos = variant().as_nanos() as f64 / units.max(1) as f64;
+                    samples.get_or_insert_with(Vec::new).push(nanos);
+                }
+            }
+        }
+        self.table.add(Row {
+            name,
+            note: note.map(str::to_string),
+            unit: Unit::Time,
+            samples,
+        });
+    }
+}
+
+fn run_all(suite: &mut Suite) {
+    let plan = suite.plan;
+    let started = Instant::now();
+
+    suite.compare(
+        "TCP ping-pong 64 B, blocking (round trip)",
+        None,
+        plan.pingpongs,
+        [
+            Some(&mut || pingpong::tcp_pysocket(plan.pingpongs, Wait::Blocking)),
+            Some(&mut || pingpong::tcp_socket2(plan.pingpongs, Wait::Blocking)),
+            Some(&mut || pingpong::tcp_std(plan.pingpongs, Wait::Blocking)),
+        ],
+    );
+    suite.compare(
+        "TCP ping-pong 64 B, timeout mode (round trip)",
+        Some("pysocket in timeout mode (settimeout(10 s)); socket2: raw blocking, the target's baseline; std: set_read_timeout/set_write_timeout (kernel SO_RCVTIMEO/SO_SNDTIMEO)"),
+        plan.pingpongs,
+        [
+            Some(&mut || pingpong::tcp_pysocket(plan.pingpongs, Wait::Timeout)),
+            Some(&mut || pingpong::tcp_socket2(plan.pingpongs, Wait::Blocking)),
+            Some(&mut || pingpong::tcp_std(plan.pingpongs, Wait::Timeout)),
+        ],
+    );
+    suite.compare(
+        "TCP ping-pong 64 B, non-blocking + select()",
+        Some("all non-blocking, waiting before each recv: pysocket::select; socket2 and std: poll(2) on one descriptor"),
+        plan.pingpongs,
+        [
+            Some(&mut || pingpong::tcp_pysocket(plan.pingpongs, Wait::Select)),
+            Some(&mut || pingpong::tcp_socket2(plan.pingpongs, Wait::Select)),
+            Some(&mut || pingpong::tcp_std(plan.pingpongs, Wait::Select)),
+        ],
+    );
+    suite.compare(
+        "TCP ping-pong 64 B, non-blocking + Selector",
+        Some("all non-blocking, waiting before each recv: pysocket::Selector; socket2: epoll_wait(2) directly; std: the polling crate, which Selector wraps"),
+        plan.pingpongs,
+        [
+            Some(&mut || pingpong::tcp_pysocket(plan.pingpongs, Wait::Selector)),
+            Some(&mut || pingpong::tcp_socket2(plan.pingpongs, Wait::Selector)),
+            Some(&mut || pingpong::tcp_std(plan.pingpongs, Wait::Selector)),
+        ],
+    );
+    suite.compare(
+        "UDP ping-pong 64 B, sendto/recvfrom (round trip)",
+        Some("pysocket: sendto + recvfrom_into on both sides (recvfrom(n), which allocates its bytes, is the same plus one allocation)"),
+        plan.pingpongs,
+        [
+            Some(&mut || pingpong::udp_pysocket(plan.pingpongs)),
+            Some(&mut || pingpong::udp_socket2(plan.pingpongs)),
+            Some(&mut || pingpong::udp_std(plan.pingpongs)),
+        ],
+    );
+    if suite.wants("bulk") {
+        let data = vec![0x5au8; plan.bulk_bytes];
+        let chunk = 64 << 10;
+        suite.compare(
+            "bulk 256 MiB, sendall of 64 KiB slices (MiB)",
+            Some("bulk rows: one 256 MiB buffer sent in 64 KiB slices or in one call, received with recv_into into 64 KiB"),
+            plan.bulk_bytes >> 20,
+            [
+                Some(&mut || bulk::pysocket(&data, chunk)),
+                Some(&mut || bulk::socket2(&data, chunk)),
+                Some(&mut || bulk::std(&data, chunk)),
+            ],
+        );
+        suite.compare(
+            "bulk 256 MiB, sendall in one call (MiB)",
+            None,
+            plan.bulk_bytes >> 20,
+            [
+                Some(&mut || bulk::pysocket(&data, data.len())),
+                Some(&mut || bulk::socket2(&data, data.len())),
+                Some(&mut || bulk::std(&data, data.len())),
+            ],
+        );
+    }
+    if suite.wants("makefile") {
+        let text = makefile::lines(plan.lines);
+        suite.compare(
+            "makefile read_line, 40 B lines (line)",
+            Some("pysocket: makefile().read_line; socket2: BufReader::with_capacity(64 KiB).read_line; std: BufReader::new(TcpStream).read_line (8 KiB); all into one reused String"),
+            plan.lines,
+            [
+                Some(&mut || makefile::pysocket(&text, plan.lines)),
+                Some(&mut || makefile::socket2(&text, plan.lines)),
+                Some(&mut || makefile::std(&text, plan.lines)),
+            ],
+        );
+    }
+    suite.compare(
+        "connect + accept + close (connection)",
+        None,
+        plan.churns,
+        [
+            Some(&mut || lifecycle::churn_pysocket(plan.churns)),
+            Some(&mut || lifecycle::churn_socket2(plan.churns)),
+            Some(&mut || lifecycle::churn_std(plan.churns)),
+        ],
+    );
+    suite.compare(
+        "Socket::new + close (socket)",
+        Some("std has no unconnected socket"),
+        plan.creations,
+        [
+            Some(&mut || lifecycle::create_pysocket(plan.creations)),
+            Some(&mut || lifecycle::create_socket2(plan.creations)),
+            None,
+        ],
+    );
+    suite.compare(
+        "setsockopt + getsockopt TCP_NODELAY (pair)",
+        None,
+        plan.option_calls,
+        [
+            Some(&mut || lifecycle::options_pysocket(plan.option_calls)),
+            Some(&mut || lifecycle::options_socket2(plan.option_calls)),
+            Some(&mut || lifecycle::options_std(plan.option_calls)),
+        ],
+    );
+    idle::run(suite);
+    suite.table.print();
+    println!(
+        "{} rounds per scenario after one warm-up round ({} for idle connections, no warm-up); total {:.0} s",
+        plan.rounds,
+        plan.idle_rounds,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// What a row measures.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Nanoseconds per unit of work.
+    Time,
+    /// Bytes per unit (per connection).
+    Bytes,
+}
+
+/// The samples of one scenario: per variant (pysocket, socket2, std), one
+/// value per round, or `None` where the library has no equivalent.
+pub struct Row {
+    pub name: &'static str,
+    pub note: Option<String>,
+    pub unit: Unit,
+    pub samples: [Option<Vec<f64>>; 3],
+}
+
+#[derive(Default)]
+pub struct Table {
+    rows: Vec<Row>,
+}
+
+impl Table {
+    pub fn add(&mut self, row: Row) {
+        self.rows.push(row);
+    }
+
+    pub fn print(&self) {
+        println!(
+            "{:<54} {:>27} {:>27} {:>27} {:>7} {:>7}",
+            "scenario (per unit): median [min..max]",
+            "pysocket",
+            "socket2",
+            "std",
+            "py/s2",
+            "py/std"
+        );
+        let mut notes = Vec::new();
+        for row in &self.rows {
+            let cell = |samples: &Option<Vec<f64>>| match samples {
+                Some(samples) => {
+                    let (med, min, max) = stats(samples);
+                    let show = |v| show(row.unit, v);
+                    format!("{} [{}..{}]", show(med), show(min), show(max))
+                }
+                None => "-".to_string(),
+            };
+            let ratio = |other: &Option<Vec<f64>>| match (&row.samples[0], other) {
+                (Some(ours), Some(theirs)) => format!("{:.3}", ratio_median(ours, theirs)),
+                _ => "-".to_string(),
+            };
+            let mut name = row.name.to_string();
+            if let Some(note) = &row.note {
+                notes.push(note);
+                name = format!("{name} [{}]", notes.len());
+            }
+            println!(
+                "{:<54} {:>27} {:>27} {:>27} {:>7} {:>7}",
+                name,
+                cell(&row.samples[0]),
+                cell(&row.samples[1]),
+                cell(&row.samples[2]),
+                ratio(&row.samples[1]),
+                ratio(&row.samples[2]),
+            );
+        }
+        for (i, note) in notes.iter().enumerate() {
+            println!("[{}] {note}", i + 1);
+        }
+    }
+}
+
+/// A variant of a scenario: one run, returning its total time.
+pub type Variant<'a> = Option<&'a mut dyn FnMut() -> Duration>;
+
+/// Median, min and max.
+pub fn stats(samples: &[f64]) -> (f64, f64, f64) {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    (
+        sorted[sorted.len() / 2],
+        sorted[0],
+        sorted[sorted.len() - 1],
+    )
+}
+
+/// The median of the per-round ratios `a[i] / b[i]`.
+pub fn ratio_median(a: &[f64], b: &[f64]) -> f64 {
+    let ratios: Vec<f64> = a.iter().zip(b).map(|(a, b)| a / b).collect();
+    stats(&ratios).0
+}
+
+fn show(unit: Unit, value: f64) -> String {
+    match unit {
+        Unit::Time if value >= 10_000_000.0 => format!("{:.1}ms", value / 1e6),
+        Unit::Time if value >= 10_000.0 => format!("{:.2}µs", value / 1e3),
+        Unit::Time if value >= 100.0 => format!("{value:.0}ns"),
+        Unit::Time => format!("{value:.1}ns"),
+        Unit::Bytes if value.abs() >= 10_240.0 => format!("{:.1}KiB", value / 1024.0),
+        Unit::Bytes => format!("{value:.0}B"),
+    }
+}
+
+/// Ends the process if a scenario outlives its limit, so that a bug in a
+/// bench (a lost message, a peer that never answers) cannot hang `cargo bench`.
+pub mod watchdog {
+    use std::io::Write;
+    use std::sync::Mutex;
+    use std::thread;
+    use std::time::{Duration, Instant};
+
+    static ARMED: Mutex<Option<(&'static str, Instant)>> = Mutex::new(None);
+
+    pub fn start() {
+        thread::spawn(|| loop {
+            thread::sleep(Duration::from_millis(200));
+            let armed = *ARMED.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((name, deadline)) = armed {
+                if Instant::now() > deadline {
+                    // Exit even if stderr is gone.
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "watchdog: \"{name}\" ran past its time limit; giving up"
+                    );
+                    std::process::exit(2);
+                }
+            }
+        });
+    }
+
+    /// Gives the scenario `name` until `limit` from now.
+    pub fn arm(name: &'static str, limit: Duration) {
+        *ARMED.lock().unwrap_or_else(|e| e.into_inner()) = Some((name, Instant::now() + limit));
+    }
+}
