@@ -16,7 +16,7 @@ pub const DEFAULT_BUFFER_SIZE: usize = 64 * 1024;
 ///
 /// - Reading ([`Read`], [`BufRead`]) fills a buffer with one `recv` at a time;
 ///   [`read_line`](BufRead::read_line) and [`read_until`](BufRead::read_until)
-///   search it with SIMD compares (then `memchr`) and allocate nothing
+///   search it a word at a time (then with `memchr`) and allocate nothing
 ///   per line.
 /// - Writing ([`Write`]) collects data and sends it with one deadline per
 ///   [`flush`](Write::flush); a full buffer is sent on the next write, and
@@ -168,18 +168,29 @@ impl<'a> SocketFile<'a> {
 /// The position of the first `delim` in `haystack`.
 ///
 /// Lines are short, and on a 40-byte line memchr's dispatch and set-up cost
-/// more than the search, so the first 64 bytes are compared 16 at a time with
-/// a branch-free mask (which the compiler turns into SIMD compares, in safe
-/// code); memchr takes over for longer lines.
+/// more than the search, so the first 64 bytes are searched 16 at a time,
+/// in two 8-byte words, with the classic zero-byte bit trick (safe code, no
+/// SIMD intrinsics); memchr takes over for longer lines.
 fn find_byte(delim: u8, haystack: &[u8]) -> Option<usize> {
-    const INLINE_CHUNKS: usize = 4;
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let pattern = ONES * u64::from(delim);
+    // The high bit of each byte equal to `delim` is set, and the lowest set
+    // bit is the first match (bits above it may be false positives).
+    let matches = |bytes: &[u8]| {
+        let word = u64::from_le_bytes(bytes.try_into().expect("8 bytes")) ^ pattern;
+        word.wrapping_sub(ONES) & !word & HIGHS
+    };
     let mut offset = 0;
-    for chunk in haystack.chunks_exact(16).take(INLINE_CHUNKS) {
-        let mask = chunk.iter().enumerate().fold(0u32, |mask, (i, &byte)| {
-            mask | (u32::from(byte == delim) << i)
-        });
-        if mask != 0 {
-            return Some(offset + mask.trailing_zeros() as usize);
+    for chunk in haystack.chunks_exact(16).take(4) {
+        let (low, high) = (matches(&chunk[..8]), matches(&chunk[8..]));
+        if low | high != 0 {
+            let bit = if low != 0 {
+                low.trailing_zeros()
+            } else {
+                64 + high.trailing_zeros()
+            };
+            return Some(offset + bit as usize / 8);
         }
         offset += 16;
     }

@@ -309,6 +309,36 @@ proptest! {
             prop_assert_eq!(&got, &expected, "{}", name);
         }
     }
+
+    /// read_until splits any bytes at any delimiter as `split_inclusive`
+    /// does: the makefile's word-at-a-time search finds the first match.
+    #[test]
+    fn read_until_splits_at_any_delimiter(
+        data in prop::collection::vec(any::<u8>(), 0..600),
+        pick in any::<Option<prop::sample::Index>>(),
+        other in any::<u8>(),
+    ) {
+        // Often a byte of the data (so there are matches), else any byte.
+        let delim = match pick {
+            Some(index) if !data.is_empty() => data[index.index(data.len())],
+            _ => other,
+        };
+        let (writer, reader) = socketpair().expect("socketpair");
+        reader.settimeout(Some(PROMPT)).expect("settimeout");
+        writer.sendall(&data).expect("sendall");
+        writer.shutdown(Shutdown::Write).expect("shutdown");
+        let expected: Vec<&[u8]> = data.split_inclusive(|&byte| byte == delim).collect();
+        let mut file = reader.makefile();
+        let mut got = Vec::new();
+        for _ in 0..=expected.len() {
+            let mut piece = Vec::new();
+            if file.read_until(delim, &mut piece).expect("read_until") == 0 {
+                break;
+            }
+            got.push(piece);
+        }
+        prop_assert_eq!(got, expected);
+    }
 }
 
 proptest! {
