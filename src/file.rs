@@ -17,7 +17,8 @@ pub const DEFAULT_BUFFER_SIZE: usize = 64 * 1024;
 /// - Reading ([`Read`], [`BufRead`]) fills a buffer with one `recv` at a time;
 ///   [`read_line`](BufRead::read_line) and [`read_until`](BufRead::read_until)
 ///   search it a word at a time (then with `memchr`) and allocate nothing
-///   per line.
+///   per line. `read_line` checks the buffer for UTF-8 once per `recv`, not
+///   once per line, and slices its lines out of text already checked.
 /// - Writing ([`Write`]) collects data and sends it with one deadline per
 ///   [`flush`](Write::flush); a full buffer is sent on the next write, and
 ///   dropping the file flushes it (ignoring errors, like `BufWriter`).
@@ -46,14 +47,81 @@ pub const DEFAULT_BUFFER_SIZE: usize = 64 * 1024;
 /// ```
 pub struct SocketFile<'a> {
     sock: &'a Socket,
-    /// Allocated on first use (so no size given can abort the process), then
-    /// grown by doubling when a line does not fit.
-    rbuf: Vec<u8>,
+    /// The bytes received, those from `rpos` on not yet read. Allocated on
+    /// first use (so no size given can abort the process), then grown by
+    /// doubling when a line does not fit.
+    rbuf: ReadBuf,
     rcap: usize,
     rpos: usize,
-    rend: usize,
     wbuf: Vec<u8>,
     wcap: usize,
+}
+
+/// The read buffer, its length the bytes received. The first `read_line`
+/// after a `recv` checks the whole buffer for UTF-8 once; if it is valid, it
+/// becomes text, and `read_line` slices its lines out of it as `&str`
+/// without checking each one again. Other reads never pay for the check.
+///
+/// `String::from_utf8` and `String::into_bytes` move the buffer from one
+/// variant to another without copying it.
+enum ReadBuf {
+    /// Valid UTF-8 throughout (though `rpos` may fall inside a character after
+    /// a `read` or `consume` of any byte count).
+    Text(String),
+    /// Not checked since the last `recv`.
+    Unchecked(Vec<u8>),
+    /// Not valid UTF-8 as a whole (a bad byte, or a character cut at the
+    /// end): lines are checked one at a time until the next `recv`.
+    Bytes(Vec<u8>),
+}
+
+impl ReadBuf {
+    #[inline]
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            ReadBuf::Text(text) => text.as_bytes(),
+            ReadBuf::Unchecked(bytes) | ReadBuf::Bytes(bytes) => bytes,
+        }
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        self.as_bytes().len()
+    }
+
+    fn capacity(&self) -> usize {
+        match self {
+            ReadBuf::Text(text) => text.capacity(),
+            ReadBuf::Unchecked(bytes) | ReadBuf::Bytes(bytes) => bytes.capacity(),
+        }
+    }
+
+    /// Takes the buffer out as bytes, leaving an empty, unallocated one.
+    fn take_bytes(&mut self) -> Vec<u8> {
+        match std::mem::replace(self, ReadBuf::Bytes(Vec::new())) {
+            ReadBuf::Text(text) => text.into_bytes(),
+            ReadBuf::Unchecked(bytes) | ReadBuf::Bytes(bytes) => bytes,
+        }
+    }
+
+    /// Checks an unchecked buffer: text if it is valid UTF-8, else bytes.
+    ///
+    /// This runs at most once per `recv`, over at most the bytes kept from
+    /// before it plus the new ones; bytes are kept across receives only
+    /// while one `read_line` or `read_until` waits for the rest of its line,
+    /// which checks nothing until the line is complete. So a long line
+    /// trickling in is checked once, not once per `recv`.
+    #[cold]
+    #[inline(never)]
+    fn check_utf8(&mut self) {
+        if let ReadBuf::Unchecked(bytes) = self {
+            let bytes = std::mem::take(bytes);
+            *self = match String::from_utf8(bytes) {
+                Ok(text) => ReadBuf::Text(text),
+                Err(err) => ReadBuf::Bytes(err.into_bytes()),
+            };
+        }
+    }
 }
 
 impl<'a> SocketFile<'a> {
@@ -73,10 +141,9 @@ impl<'a> SocketFile<'a> {
     ) -> SocketFile<'a> {
         SocketFile {
             sock,
-            rbuf: Vec::new(),
+            rbuf: ReadBuf::Unchecked(Vec::new()),
             rcap: read_capacity.max(1),
             rpos: 0,
-            rend: 0,
             wbuf: Vec::new(),
             wcap: write_capacity.max(1),
         }
@@ -89,7 +156,7 @@ impl<'a> SocketFile<'a> {
 
     /// The data received but not yet read.
     pub fn buffer(&self) -> &[u8] {
-        &self.rbuf[self.rpos..self.rend]
+        &self.rbuf.as_bytes()[self.rpos..]
     }
 
     /// The data written but not yet sent.
@@ -97,51 +164,56 @@ impl<'a> SocketFile<'a> {
         &self.wbuf
     }
 
-    /// Receives into the free end of the read buffer, growing it when full.
-    /// Returns the byte count, 0 at the end of the stream.
+    /// Receives at the end of the read buffer, after moving the unread bytes
+    /// to its start, growing it when full. Returns the byte count, 0 at the end
+    /// of the stream. The buffer is left unchecked for UTF-8, even on an error.
+    #[inline(never)]
     fn receive_more(&mut self) -> io::Result<usize> {
-        if self.rpos == self.rend {
-            self.rpos = 0;
-            self.rend = 0;
+        let mut buf = self.rbuf.take_bytes();
+        if self.rpos == buf.len() {
+            buf.clear();
         } else if self.rpos > 0 {
-            self.rbuf.copy_within(self.rpos..self.rend, 0);
-            self.rend -= self.rpos;
-            self.rpos = 0;
+            buf.copy_within(self.rpos.., 0);
+            buf.truncate(buf.len() - self.rpos);
         }
-        if self.rend == self.rbuf.len() {
-            let grown = if self.rbuf.is_empty() {
+        self.rpos = 0;
+        let result = self.receive_into(&mut buf);
+        self.rbuf = ReadBuf::Unchecked(buf);
+        result
+    }
+
+    /// Appends one `recv` to `buf`, first growing it if it is full.
+    fn receive_into(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        if buf.len() == buf.capacity() {
+            let grown = if buf.capacity() == 0 {
                 self.rcap
             } else {
-                self.rbuf.len().saturating_mul(2)
+                buf.capacity().saturating_mul(2)
             };
-            self.rbuf
-                .try_reserve_exact(grown - self.rbuf.len())
-                .map_err(|_| {
-                    io::Error::new(
-                        io::ErrorKind::OutOfMemory,
-                        format!("a read buffer of {grown} bytes cannot be allocated"),
-                    )
-                })?;
-            self.rbuf.resize(grown, 0);
+            buf.try_reserve_exact(grown - buf.len()).map_err(|_| {
+                io::Error::new(
+                    io::ErrorKind::OutOfMemory,
+                    format!("a read buffer of {grown} bytes cannot be allocated"),
+                )
+            })?;
         }
-        let n = self.sock.recv_into(&mut self.rbuf[self.rend..])?;
-        self.rend += n;
-        Ok(n)
+        Ok(self.sock.recv_append(buf)?)
     }
 
     /// Makes sure the buffer holds a whole line ending in `delim`, or all that is
     /// left of the stream, at `rbuf[rpos..end]`, and returns `end`. Nothing is
     /// consumed, so an error (a timeout) loses nothing.
-    #[inline]
+    #[inline(always)]
     fn fill_line(&mut self, delim: u8) -> io::Result<usize> {
         let mut scanned = self.rpos;
         loop {
-            if let Some(i) = find_byte(delim, &self.rbuf[scanned..self.rend]) {
+            let bytes = self.rbuf.as_bytes();
+            if let Some(i) = find_byte(delim, &bytes[scanned..]) {
                 return Ok(scanned + i + 1);
             }
-            let searched = self.rend - self.rpos;
+            let searched = bytes.len() - self.rpos;
             if self.receive_more()? == 0 {
-                return Ok(self.rend);
+                return Ok(self.rbuf.len());
             }
             scanned = self.rpos + searched;
         }
@@ -171,6 +243,7 @@ impl<'a> SocketFile<'a> {
 /// more than the search, so the first 64 bytes are searched 16 at a time,
 /// in two 8-byte words, with the classic zero-byte bit trick (safe code, no
 /// SIMD intrinsics); memchr takes over for longer lines.
+#[inline(always)]
 fn find_byte(delim: u8, haystack: &[u8]) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
@@ -197,6 +270,16 @@ fn find_byte(delim: u8, haystack: &[u8]) -> Option<usize> {
     memchr::memchr(delim, &haystack[offset..]).map(|i| offset + i)
 }
 
+/// `line` as text, or the `InvalidData` error `read_line` returns.
+fn line_as_str(line: &[u8]) -> io::Result<&str> {
+    std::str::from_utf8(line).map_err(|err| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("line is not valid UTF-8: {err}"),
+        )
+    })
+}
+
 impl Read for SocketFile<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         // Python's read(0): nothing asked, nothing waited for.
@@ -204,7 +287,7 @@ impl Read for SocketFile<'_> {
             return Ok(0);
         }
         // Large reads with nothing buffered go straight to the socket.
-        if self.rpos == self.rend && buf.len() >= self.rcap.max(self.rbuf.len()) {
+        if self.rpos == self.rbuf.len() && buf.len() >= self.rcap.max(self.rbuf.capacity()) {
             return Ok(self.sock.recv_into(buf)?);
         }
         let available = self.fill_buf()?;
@@ -217,21 +300,21 @@ impl Read for SocketFile<'_> {
 
 impl BufRead for SocketFile<'_> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if self.rpos == self.rend {
+        if self.rpos == self.rbuf.len() {
             self.receive_more()?;
         }
-        Ok(&self.rbuf[self.rpos..self.rend])
+        Ok(&self.rbuf.as_bytes()[self.rpos..])
     }
 
     fn consume(&mut self, amt: usize) {
-        self.rpos = (self.rpos + amt).min(self.rend);
+        self.rpos = (self.rpos + amt).min(self.rbuf.len());
     }
 
     /// Reads through `delim` (included) or to the end of the stream. On error
     /// nothing is consumed: the partial line is still there for the next call.
     fn read_until(&mut self, delim: u8, buf: &mut Vec<u8>) -> io::Result<usize> {
         let end = self.fill_line(delim)?;
-        buf.extend_from_slice(&self.rbuf[self.rpos..end]);
+        buf.extend_from_slice(&self.rbuf.as_bytes()[self.rpos..end]);
         let n = end - self.rpos;
         self.rpos = end;
         Ok(n)
@@ -240,18 +323,26 @@ impl BufRead for SocketFile<'_> {
     /// Reads one line (with its `\n`) into `buf`. On a timeout nothing is
     /// consumed. A line that is not UTF-8 is consumed and reported as
     /// `InvalidData`, leaving `buf` as it was, as std's `read_line` does.
+    ///
+    /// The buffer is checked for UTF-8 as a whole once per `recv`, so a line
+    /// is usually sliced out of it as text without a check of its own.
     fn read_line(&mut self, buf: &mut String) -> io::Result<usize> {
         let end = self.fill_line(b'\n')?;
-        let line = &self.rbuf[self.rpos..end];
-        self.rpos = end;
-        let text = std::str::from_utf8(line).map_err(|err| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("line is not valid UTF-8: {err}"),
-            )
-        })?;
-        buf.push_str(text);
-        Ok(text.len())
+        if let ReadBuf::Unchecked(_) = self.rbuf {
+            self.rbuf.check_utf8();
+        }
+        let start = std::mem::replace(&mut self.rpos, end);
+        let line = match &self.rbuf {
+            // `get` fails only if `start` is inside a character (after a
+            // `read` or `consume`): a line that is not UTF-8.
+            ReadBuf::Text(text) => match text.get(start..end) {
+                Some(line) => line,
+                None => line_as_str(&text.as_bytes()[start..end])?,
+            },
+            ReadBuf::Unchecked(bytes) | ReadBuf::Bytes(bytes) => line_as_str(&bytes[start..end])?,
+        };
+        buf.push_str(line);
+        Ok(line.len())
     }
 }
 
@@ -298,7 +389,7 @@ impl fmt::Debug for SocketFile<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SocketFile")
             .field("socket", &self.sock)
-            .field("buffered_read", &(self.rend - self.rpos))
+            .field("buffered_read", &(self.rbuf.len() - self.rpos))
             .field("buffered_write", &self.wbuf.len())
             .finish()
     }

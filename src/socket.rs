@@ -16,7 +16,10 @@ use crate::error::{Error, Result};
 use crate::file::SocketFile;
 use crate::flags::MsgFlags;
 use crate::sys::{self, Interest};
-use crate::timeout::{getdefaulttimeout, sock_call, Deadline, TimeoutCell};
+use crate::timeout::{
+    backstop, blocking_call_waits, getdefaulttimeout, sock_call, Deadline, KernelTimeouts,
+    TimeoutCell,
+};
 
 /// A socket with the calls and semantics of Python's `socket.socket`.
 ///
@@ -46,6 +49,41 @@ use crate::timeout::{getdefaulttimeout, sock_call, Deadline, TimeoutCell};
 /// waiting in blocking mode goes on waiting. [`shutdown`](Socket::shutdown)
 /// from another thread wakes the calls waiting on the socket.
 ///
+/// ## How timeout mode waits
+///
+/// The semantics are CPython's; the mechanism is cheaper. On Linux a timeout
+/// of 50 ms or more keeps the descriptor blocking and sets the kernel's
+/// `SO_RCVTIMEO` and `SO_SNDTIMEO` to a *backstop* a little shorter than the
+/// timeout (an eighth and 20 ms shorter): a receive, `accept` or `connect`
+/// that must wait sleeps in that one system call, as in blocking mode, and
+/// only if the backstop fires (or a signal interrupts it) does `poll` wait out
+/// what is left of the deadline. So a timed call still ends at its deadline to
+/// the millisecond, and costs what a blocking one does (BENCHMARKS.md). Sends
+/// are tried with `MSG_DONTWAIT` and wait in `poll`. Shorter timeouts, and
+/// other systems, put the descriptor in `O_NONBLOCK` and wait in `poll`, as
+/// CPython does. What shows at the OS level:
+///
+/// - in timeout mode the descriptor is not `O_NONBLOCK` (CPython's is), and it
+///   carries kernel timeouts the crate set. Kernel timeouts belong to the
+///   socket, so `dup`s, forked copies and accepted sockets share or inherit
+///   them: the crate only ever lowers a backstop, which wakes every timed
+///   call sharing it in time, and blocking calls wait out its wake-ups;
+/// - a socket leaving the crate ([`detach`](Socket::detach),
+///   [`into_socket2`](Socket::into_socket2), the conversions to std and
+///   `OwnedFd`) has the crate's kernel timeouts cleared and, in timeout mode,
+///   `O_NONBLOCK` set: std sees no timeout it did not set. (A `dup` still in
+///   timeout mode then waits in `poll` if it is non-blocking, but if the one
+///   leaving was in blocking mode the `dup`'s next receive sleeps in the
+///   kernel without its backstop: let a socket leave the crate when its
+///   `dup`s are done.)
+/// - `SO_RCVTIMEO`/`SO_SNDTIMEO` set with [`setsockopt`](Socket::setsockopt)
+///   are the user's: the crate then leaves them alone, blocking calls end with
+///   `WouldBlock` when they fire (as in CPython), and timeout mode waits with
+///   `poll` on an `O_NONBLOCK` descriptor. Set them through
+///   [`as_socket2`](Socket::as_socket2) or by raw `setsockopt`, and the crate
+///   does not know they are yours: a blocking call waits out their
+///   `WouldBlock` like a backstop's.
+///
 /// # Example
 ///
 /// ```
@@ -73,6 +111,7 @@ pub struct Socket {
     kind: SockType,
     proto: Protocol,
     timeout: TimeoutCell,
+    kernel: KernelTimeouts,
 }
 
 /// A socket option value for [`Socket::setsockopt`]: an `int` (from `i32` or
@@ -173,7 +212,9 @@ impl Socket {
 
     /// Builds the facade and puts the descriptor in the mode `timeout` asks for.
     /// A new descriptor is blocking, so only a timeout needs a call, unless
-    /// `inherited_flags` says it may have taken the listener's mode.
+    /// `inherited_flags` says it may have taken the listener's mode. `kernel`
+    /// is what is known of its kernel timeouts (an accepted socket inherits
+    /// its listener's).
     fn assemble(
         inner: socket2::Socket,
         family: Family,
@@ -181,9 +222,10 @@ impl Socket {
         proto: Protocol,
         timeout: Option<Duration>,
         inherited_flags: bool,
+        kernel: KernelTimeouts,
     ) -> Result<Socket> {
         if timeout.is_some() || inherited_flags {
-            sys::set_nonblocking(inner.as_fd(), timeout.is_some())?;
+            set_mode(inner.as_fd(), &kernel, timeout, inherited_flags)?;
         }
         Ok(Socket {
             inner,
@@ -191,6 +233,7 @@ impl Socket {
             kind,
             proto,
             timeout: TimeoutCell::new(timeout),
+            kernel,
         })
     }
 
@@ -202,7 +245,15 @@ impl Socket {
         proto: Protocol,
         timeout: Option<Duration>,
     ) -> Result<Socket> {
-        Socket::assemble(inner, family, kind, proto, timeout, false)
+        Socket::assemble(
+            inner,
+            family,
+            kind,
+            proto,
+            timeout,
+            false,
+            KernelTimeouts::none(),
+        )
     }
 
     /// Wraps a socket that came from elsewhere, reading its family, type,
@@ -221,12 +272,16 @@ impl Socket {
         // calls will say so.
         let _ = sys::prepare_foreign(&inner);
         let timeout = nonblocking.then_some(Duration::ZERO);
+        // Kernel timeouts set before the crate saw the socket are the user's.
+        let user_timeouts = sys::kernel_timeouts(inner.as_fd())
+            .is_ok_and(|(read, write)| read.is_some() || write.is_some());
         Socket {
             inner,
             family,
             kind,
             proto,
             timeout: TimeoutCell::new(timeout),
+            kernel: KernelTimeouts::adopted(user_timeouts),
         }
     }
 
@@ -277,14 +332,14 @@ impl Socket {
     /// with the [default timeout](crate::getdefaulttimeout), whatever the
     /// listener's mode, as in CPython.
     pub fn accept(&self) -> Result<(Socket, Address)> {
-        // Timed accepts wait first, as CPython's do: accept has no per-call
-        // non-blocking flag, and a dup set to blocking mode clears O_NONBLOCK.
-        let deadline = self.timeout.deadline();
+        // Timed accepts wait first, as CPython's do (accept has no per-call
+        // non-blocking flag, and a dup set to blocking mode clears O_NONBLOCK),
+        // unless a kernel backstop bounds the first one.
         let (inner, addr) = sock_call(
             self.as_fd(),
             Interest::Read,
-            deadline,
-            deadline.waits(),
+            self.receive_deadline(0),
+            true,
             |_| self.inner.accept(),
         )?;
         let peer = Address::from_sockaddr(&addr)?;
@@ -295,6 +350,7 @@ impl Socket {
             self.proto,
             getdefaulttimeout(),
             !sys::ACCEPT_CLEARS_NONBLOCK,
+            self.kernel.inherit(),
         )?;
         Ok((conn, peer))
     }
@@ -335,7 +391,12 @@ impl Socket {
 
     /// CPython's `internal_connect`.
     fn connect_sockaddr(&self, addr: &SockAddr) -> Result<()> {
-        let deadline = self.timeout.deadline();
+        let mut deadline = self.receive_deadline(0);
+        // With a backstop the connect sleeps in the kernel (SO_SNDTIMEO), which
+        // ends it with EINPROGRESS before the deadline; the clock starts now.
+        if let Deadline::Backstop(_) = deadline {
+            deadline = deadline.started();
+        }
         let err = match self.inner.connect(addr) {
             Ok(()) => return Ok(()),
             Err(err) => err,
@@ -344,14 +405,16 @@ impl Socket {
             // An interrupted connect goes on in the background and cannot be
             // restarted: wait for its outcome instead.
             Some(libc::EINTR) if deadline.waits() => deadline,
-            Some(libc::EINTR) if matches!(deadline, Deadline::Blocking) => Deadline::Unbounded,
+            Some(libc::EINTR) if matches!(deadline, Deadline::Blocking | Deadline::Forever) => {
+                Deadline::Unbounded
+            }
             Some(libc::EINTR) => return Err(Error::from_errno(libc::EINPROGRESS)),
             Some(libc::EINPROGRESS) if deadline.waits() => deadline,
             // A blocking connect that did not block: another thread made the
-            // descriptor non-blocking under it. Wait as the blocking call would.
+            // descriptor non-blocking under it, or a backstop ended it. Wait as
+            // the blocking call would.
             Some(libc::EINPROGRESS)
-                if matches!(deadline, Deadline::Blocking)
-                    && sys::no_kernel_timeout(self.as_fd(), Interest::Write) =>
+                if blocking_call_waits(deadline, self.as_fd(), Interest::Write) =>
             {
                 Deadline::Unbounded
             }
@@ -375,7 +438,7 @@ impl Socket {
     /// [`send`](Socket::send) with `MSG_*` flags.
     pub fn send_with_flags(&self, data: &[u8], flags: MsgFlags) -> Result<usize> {
         let flags = flags.bits() | sys::SEND_FLAGS;
-        self.call(Interest::Write, self.deadline_with(flags), |dontwait| {
+        self.call(Interest::Write, self.send_deadline(flags), |dontwait| {
             self.inner.send_with_flags(data, flags | dontwait)
         })
     }
@@ -399,7 +462,7 @@ impl Socket {
     /// [`sendall`](Socket::sendall) with `MSG_*` flags.
     pub fn sendall_with_flags(&self, data: &[u8], flags: MsgFlags) -> Result<()> {
         let mut sent = 0;
-        self.send_all_from(data, &mut sent, flags, self.deadline_with(flags.bits()))
+        self.send_all_from(data, &mut sent, flags, self.send_deadline(flags.bits()))
     }
 
     /// Sends `data[*sent..]` against one deadline, keeping `*sent` up to date so
@@ -465,7 +528,7 @@ impl Socket {
     ) -> Result<usize> {
         let addr = self.sockaddr(addr)?;
         let flags = flags.bits() | sys::SEND_FLAGS;
-        self.call(Interest::Write, self.deadline_with(flags), |dontwait| {
+        self.call(Interest::Write, self.send_deadline(flags), |dontwait| {
             self.inner.send_to_with_flags(data, &addr, flags | dontwait)
         })
     }
@@ -490,7 +553,7 @@ impl Socket {
         if bufsize == 0 {
             return Ok(buf);
         }
-        let deadline = self.deadline_with(flags.bits());
+        let deadline = self.receive_deadline(flags.bits());
         let n = self.call(Interest::Read, deadline, |dontwait| {
             self.inner
                 .recv_with_flags(buf.spare_capacity_mut(), flags.bits() | dontwait)
@@ -529,10 +592,32 @@ impl Socket {
             return Ok(0);
         }
         let buf = sys::as_uninit_mut(buf);
-        let deadline = self.deadline_with(flags.bits());
+        let deadline = self.receive_deadline(flags.bits());
         self.call(Interest::Read, deadline, |dontwait| {
             self.inner.recv_with_flags(buf, flags.bits() | dontwait)
         })
+    }
+
+    /// Receives into the spare capacity of `buf` and extends its length by the
+    /// byte count, which it returns (0 at the end of the stream). `buf` must
+    /// have spare capacity. For [`SocketFile`], which so keeps its read buffer
+    /// at the length received and does not zero it before each `recv`.
+    pub(crate) fn recv_append(&self, buf: &mut Vec<u8>) -> Result<usize> {
+        let len = buf.len();
+        let spare = buf.spare_capacity_mut();
+        debug_assert!(!spare.is_empty(), "recv_append without room");
+        let room = spare.len();
+        let deadline = self.receive_deadline(0);
+        let n = self.call(Interest::Read, deadline, |dontwait| {
+            self.inner.recv_with_flags(spare, dontwait)
+        })?;
+        // Without MSG_TRUNC the kernel never reports more than it wrote; the
+        // `min` only guards the length below.
+        let n = n.min(room);
+        // SAFETY: the kernel initialised the first `n` bytes of the spare
+        // capacity, and `len + n` does not exceed the capacity.
+        unsafe { buf.set_len(len + n) };
+        Ok(n)
     }
 
     /// Receives a datagram and its sender: `recvfrom(2)`.
@@ -547,7 +632,7 @@ impl Socket {
         flags: MsgFlags,
     ) -> Result<(Vec<u8>, Address)> {
         let mut buf = alloc_recv_buffer(bufsize, flags)?;
-        let deadline = self.deadline_with(flags.bits());
+        let deadline = self.receive_deadline(flags.bits());
         let (n, from) = self.call(Interest::Read, deadline, |dontwait| {
             self.inner
                 .recv_from_with_flags(buf.spare_capacity_mut(), flags.bits() | dontwait)
@@ -573,7 +658,7 @@ impl Socket {
         flags: MsgFlags,
     ) -> Result<(usize, Address)> {
         let buf = sys::as_uninit_mut(buf);
-        let deadline = self.deadline_with(flags.bits());
+        let deadline = self.receive_deadline(flags.bits());
         let (n, from) = self.call(Interest::Read, deadline, |dontwait| {
             self.inner
                 .recv_from_with_flags(buf, flags.bits() | dontwait)
@@ -606,6 +691,7 @@ impl Socket {
 
     /// Gives up the descriptor without closing it: Python's `detach`.
     pub fn detach(self) -> RawFd {
+        self.release();
         self.inner.into_raw_fd()
     }
 
@@ -619,6 +705,7 @@ impl Socket {
             kind: self.kind,
             proto: self.proto,
             timeout: TimeoutCell::new(self.gettimeout()),
+            kernel: self.kernel.inherit(),
         })
     }
 
@@ -666,7 +753,14 @@ impl Socket {
             }
             OptValue::Bytes(bytes) => bytes,
         };
-        Ok(sys::setsockopt(self.as_fd(), level, name, bytes)?)
+        sys::setsockopt(self.as_fd(), level, name, bytes)?;
+        if level == libc::SOL_SOCKET && (name == libc::SO_RCVTIMEO || name == libc::SO_SNDTIMEO) {
+            // The user's kernel timeouts: the crate leaves them alone, and a
+            // socket in timeout mode now waits with poll.
+            self.kernel.set_user();
+            set_mode(self.as_fd(), &self.kernel, self.gettimeout(), true)?;
+        }
+        Ok(())
     }
 
     /// Reads an `int` option: `getsockopt(2)`.
@@ -701,7 +795,7 @@ impl Socket {
     /// # Ok::<(), pysocket::Error>(())
     /// ```
     pub fn settimeout(&self, timeout: Option<Duration>) -> Result<()> {
-        sys::set_nonblocking(self.as_fd(), timeout.is_some())?;
+        set_mode(self.as_fd(), &self.kernel, timeout, true)?;
         self.timeout.set(timeout);
         Ok(())
     }
@@ -753,6 +847,7 @@ impl Socket {
     /// Gives up the facade for the socket2 socket underneath. Its descriptor
     /// keeps its mode: non-blocking unless the socket was in blocking mode.
     pub fn into_socket2(self) -> socket2::Socket {
+        self.release();
         self.inner
     }
 
@@ -767,13 +862,41 @@ impl Socket {
         sock_call(self.as_fd(), interest, deadline, false, op)
     }
 
+    /// The deadline of a send that starts now.
     pub(crate) fn deadline(&self) -> Deadline {
-        self.timeout.deadline()
+        self.send_deadline(0)
     }
 
-    /// The deadline of a call that starts now with the `MSG_*` `flags`.
-    fn deadline_with(&self, flags: libc::c_int) -> Deadline {
-        self.timeout.deadline().with_flags(flags)
+    /// The deadline of a send that starts now with the `MSG_*` `flags`: sends
+    /// are tried with `MSG_DONTWAIT` in timeout mode, never with a backstop.
+    fn send_deadline(&self, flags: libc::c_int) -> Deadline {
+        match self.timeout.deadline() {
+            Deadline::Blocking if self.kernel.crate_backstop() => Deadline::Forever,
+            other => other,
+        }
+        .with_flags(flags)
+    }
+
+    /// The deadline of a receive, `accept` or `connect` that starts now with
+    /// the `MSG_*` `flags`: with a backstop in timeout mode.
+    fn receive_deadline(&self, flags: libc::c_int) -> Deadline {
+        self.kernel
+            .refine(self.timeout.deadline())
+            .with_flags(flags)
+    }
+
+    /// Readies the descriptor for life outside the crate: a backstop the crate
+    /// set is cleared (std would take it for a timeout of its own), and in
+    /// timeout mode the descriptor is made non-blocking, as it is documented
+    /// to leave. Best effort: the descriptor is given up either way.
+    fn release(&self) {
+        if !self.kernel.crate_backstop() {
+            return;
+        }
+        let _ = sys::set_kernel_timeouts(self.as_fd(), None);
+        if self.gettimeout().is_some() {
+            let _ = sys::set_nonblocking(self.as_fd(), true);
+        }
     }
 
     fn sockaddr(&self, addr: impl ToAddress) -> Result<SockAddr> {
@@ -867,6 +990,30 @@ fn alloc_recv_buffer(bufsize: usize, flags: MsgFlags) -> Result<Vec<u8>> {
         buf.spare_capacity_mut().fill(MaybeUninit::new(0));
     }
     Ok(buf)
+}
+
+/// Puts the descriptor in the mode `timeout` asks for (see the `timeout`
+/// module): `O_NONBLOCK` in non-blocking mode and in timeout mode without a
+/// kernel backstop; blocking, with the kernel timeouts lowered to the
+/// backstop, in timeout mode with one. `maybe_nonblocking` is false when the
+/// descriptor is known to be blocking already.
+fn set_mode(
+    fd: BorrowedFd<'_>,
+    kernel: &KernelTimeouts,
+    timeout: Option<Duration>,
+    maybe_nonblocking: bool,
+) -> io::Result<()> {
+    match timeout.and_then(backstop) {
+        Some(limit) if !kernel.user_set() => {
+            if maybe_nonblocking {
+                sys::set_nonblocking(fd, false)?;
+            }
+            sys::lower_kernel_timeouts(fd, limit, kernel.crate_backstop())?;
+            kernel.set_crate_backstop();
+            Ok(())
+        }
+        _ => sys::set_nonblocking(fd, timeout.is_some()),
+    }
 }
 
 impl fmt::Debug for Socket {
@@ -967,7 +1114,7 @@ impl AsRawFd for Socket {
 
 impl IntoRawFd for Socket {
     fn into_raw_fd(self) -> RawFd {
-        self.inner.into_raw_fd()
+        self.detach()
     }
 }
 
@@ -992,6 +1139,7 @@ impl From<OwnedFd> for Socket {
 
 impl From<Socket> for OwnedFd {
     fn from(sock: Socket) -> OwnedFd {
+        sock.release();
         sock.inner.into()
     }
 }
@@ -1005,7 +1153,7 @@ impl From<socket2::Socket> for Socket {
 
 impl From<Socket> for socket2::Socket {
     fn from(sock: Socket) -> socket2::Socket {
-        sock.inner
+        sock.into_socket2()
     }
 }
 

@@ -7,17 +7,28 @@
 //! |--------------------|--------------|---------------|---------------------------------|
 //! | `None`             | blocking     | blocking      | sleeps in the kernel            |
 //! | `Some(ZERO)`       | non-blocking | `O_NONBLOCK`  | fails with `WouldBlock`         |
-//! | `Some(d)`          | timeout      | `O_NONBLOCK`  | waits up to `d`, then [`Error::Timeout`] |
+//! | `Some(d)`          | timeout      | see below     | waits up to `d`, then [`Error::Timeout`] |
 //!
 //! In timeout mode the deadline is fixed when the call starts and every wait
 //! and retry inside that call counts against it. Unlike CPython, which polls
 //! before every attempt, the engine tries the call first and waits only when
-//! the kernel says `EWOULDBLOCK`: the same semantics, with no `poll` when the
-//! socket is already ready.
+//! it cannot complete: the same semantics, with no `poll` when the socket is
+//! already ready.
+//!
+//! How a timed call waits depends on the timeout. On Linux, with a timeout of
+//! at least 50 ms, the descriptor stays blocking and the kernel's own
+//! timeouts (`SO_RCVTIMEO`, `SO_SNDTIMEO`) are set to a *backstop* a little
+//! shorter than the timeout (see [`KernelTimeouts`]): a receive, `accept` or
+//! `connect` sleeps in the kernel, one system call as in blocking mode, and
+//! only when the backstop fires or a signal interrupts it does the engine
+//! `poll` for what is left of the deadline. Sends are tried with
+//! `MSG_DONTWAIT` and wait in `poll`. Shorter timeouts, other systems, and
+//! sockets whose kernel timeouts the user set put the descriptor in
+//! `O_NONBLOCK`, as CPython does, and every wait is a `poll`.
 
 use std::io;
 use std::os::fd::BorrowedFd;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
@@ -98,14 +109,118 @@ pub fn setdefaulttimeout(timeout: Option<Duration>) {
     DEFAULT_TIMEOUT.store(encode(timeout), Ordering::Relaxed);
 }
 
+/// The shortest timeout that gets a kernel backstop.
+const BACKSTOP_MIN_TIMEOUT: Duration = Duration::from_millis(50);
+
+/// How much sooner than its timeout a backstop fires, besides an eighth of
+/// the timeout: two clock ticks at 100 Hz. The kernel rounds a timeout up to
+/// whole ticks and its timer wheel fires long ones up to an eighth late; the
+/// margin keeps the backstop before the deadline, so that the end of the call
+/// is decided by `poll`, which keeps time to the millisecond.
+const BACKSTOP_MARGIN: Duration = Duration::from_millis(20);
+
+/// The kernel timeout that backs up a call with `timeout`, if it gets one.
+pub(crate) fn backstop(timeout: Duration) -> Option<Duration> {
+    (sys::KERNEL_BACKSTOP && timeout >= BACKSTOP_MIN_TIMEOUT)
+        .then(|| timeout - timeout / 8 - BACKSTOP_MARGIN)
+}
+
+/// The descriptor may carry a backstop the crate set.
+const CRATE_BACKSTOP: u8 = 1;
+/// The user set `SO_RCVTIMEO` or `SO_SNDTIMEO` (through
+/// [`Socket::setsockopt`](crate::Socket::setsockopt), or before the socket
+/// was adopted): the crate leaves them alone.
+const USER_TIMEOUTS: u8 = 2;
+
+/// What a socket knows of its descriptor's kernel timeouts (`SO_RCVTIMEO`,
+/// `SO_SNDTIMEO`), which timeout mode uses as a backstop (see the module
+/// docs).
+///
+/// Kernel timeouts belong to the socket, not to one descriptor: every `dup`,
+/// a forked process's copy, and (on Linux) every socket `accept` returns
+/// share or inherit them. So the crate only ever *lowers* a backstop while a
+/// socket is in the crate's hands (a socket in timeout mode with a longer
+/// timeout leaves a shorter one in place, and blocking mode leaves it too):
+/// whoever set it, the kernel then wakes every timed call sharing the
+/// socket no later than its own deadline, and a wake-up before the deadline
+/// costs one `poll`. Blocking calls wait out the `EWOULDBLOCK` a backstop
+/// gives them. A socket leaving the crate ([`Socket::detach`],
+/// [`Socket::into_socket2`], the conversions to std and `OwnedFd`) has its
+/// backstop cleared, so std sees no timeout it did not set.
+///
+/// [`Socket::detach`]: crate::Socket::detach
+/// [`Socket::into_socket2`]: crate::Socket::into_socket2
+#[derive(Debug)]
+pub(crate) struct KernelTimeouts(AtomicU8);
+
+impl KernelTimeouts {
+    /// A socket the crate created: no kernel timeouts.
+    pub(crate) fn none() -> KernelTimeouts {
+        KernelTimeouts(AtomicU8::new(0))
+    }
+
+    /// A socket adopted from elsewhere, whose kernel timeouts, if it has any,
+    /// are the user's.
+    pub(crate) fn adopted(user_set: bool) -> KernelTimeouts {
+        KernelTimeouts(AtomicU8::new(if user_set { USER_TIMEOUTS } else { 0 }))
+    }
+
+    /// What a `dup` of this socket, or a socket accepted on it (which
+    /// inherits its kernel timeouts), knows.
+    pub(crate) fn inherit(&self) -> KernelTimeouts {
+        KernelTimeouts(AtomicU8::new(self.0.load(Ordering::Relaxed)))
+    }
+
+    pub(crate) fn set_crate_backstop(&self) {
+        self.0.fetch_or(CRATE_BACKSTOP, Ordering::Relaxed);
+    }
+
+    pub(crate) fn set_user(&self) {
+        self.0.fetch_or(USER_TIMEOUTS, Ordering::Relaxed);
+    }
+
+    /// Whether the user set kernel timeouts: they are left alone, and timeout
+    /// mode waits with `poll` on an `O_NONBLOCK` descriptor.
+    pub(crate) fn user_set(&self) -> bool {
+        self.0.load(Ordering::Relaxed) & USER_TIMEOUTS != 0
+    }
+
+    /// Whether the kernel timeouts, if any, are backstops the crate set.
+    pub(crate) fn crate_backstop(&self) -> bool {
+        self.0.load(Ordering::Relaxed) == CRATE_BACKSTOP
+    }
+
+    /// The deadline of a call, given the mode's (`deadline`): a timed call
+    /// whose socket carries a backstop sleeps in the kernel first, and a
+    /// blocking call on such a socket waits out the backstop's `EWOULDBLOCK`.
+    pub(crate) fn refine(&self, deadline: Deadline) -> Deadline {
+        match deadline {
+            Deadline::After(timeout) if self.crate_backstop() && backstop(timeout).is_some() => {
+                Deadline::Backstop(timeout)
+            }
+            Deadline::Blocking if self.crate_backstop() => Deadline::Forever,
+            other => other,
+        }
+    }
+}
+
 /// When a call must give up.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Deadline {
     /// Blocking mode: the call sleeps in the kernel for as long as it must.
+    /// A kernel timeout the user set (`SO_RCVTIMEO`) ends it with
+    /// `WouldBlock`, as in CPython.
     Blocking,
+    /// Blocking mode on a socket that may carry a crate backstop: every
+    /// `EWOULDBLOCK` is waited out.
+    Forever,
     /// Non-blocking mode (or a call given `MSG_DONTWAIT`): `WouldBlock` is the
     /// caller's answer.
     Kernel,
+    /// Timeout mode with a kernel backstop (see [`KernelTimeouts`]): the
+    /// first attempt sleeps in the kernel, which wakes it before the
+    /// deadline; the clock starts with it.
+    Backstop(Duration),
     /// Timeout mode, the clock not started yet: it starts at the call's
     /// first wait, as CPython's `sock_call_ex` starts it, so that a call that
     /// never has to wait never reads the clock.
@@ -129,7 +244,7 @@ impl Deadline {
     /// The deadline with its clock started: from now on every wait counts.
     pub(crate) fn started(self) -> Deadline {
         match self {
-            Deadline::After(d) => Instant::now()
+            Deadline::After(d) | Deadline::Backstop(d) => Instant::now()
                 .checked_add(d)
                 .map_or(Deadline::Unbounded, Deadline::At),
             other => other,
@@ -138,14 +253,19 @@ impl Deadline {
 
     /// Whether this call waits in user space (timeout mode).
     pub(crate) fn waits(self) -> bool {
-        !matches!(self, Deadline::Blocking | Deadline::Kernel)
+        !matches!(
+            self,
+            Deadline::Blocking | Deadline::Forever | Deadline::Kernel
+        )
     }
 
     /// The deadline of a call given the `MSG_*` `flags`: one that asks for
     /// `MSG_DONTWAIT` in blocking mode is a non-blocking call.
     pub(crate) fn with_flags(self, flags: libc::c_int) -> Deadline {
         match self {
-            Deadline::Blocking if flags & libc::MSG_DONTWAIT != 0 => Deadline::Kernel,
+            Deadline::Blocking | Deadline::Forever if flags & libc::MSG_DONTWAIT != 0 => {
+                Deadline::Kernel
+            }
             other => other,
         }
     }
@@ -158,11 +278,23 @@ impl Deadline {
 
 /// Runs one socket call to completion: CPython's `sock_call_ex`.
 ///
-/// `op` is tried at once (or, with `poll_first`, after the first wait: for
-/// `connect`, whose completion only shows as writability, and `accept`, which
-/// has no per-call non-blocking flag). It is retried when interrupted by a
-/// signal (PEP 475), and, when the deadline waits, after each `EWOULDBLOCK`
-/// once the descriptor is ready, until the deadline passes.
+/// `op` is tried at once. It is retried when interrupted by a signal (PEP
+/// 475), and, when the deadline waits, after each `EWOULDBLOCK` once the
+/// descriptor is ready, until the deadline passes. `op` receives the flags a
+/// send or receive must add: `MSG_DONTWAIT` when the deadline waits in user
+/// space. The descriptor may be non-blocking already, but its `O_NONBLOCK` is
+/// shared with every `dup` of it, and one of those set to blocking mode must
+/// not turn this socket's timed call into an endless one.
+///
+/// `no_dontwait` is for calls that have no per-call non-blocking flag
+/// (`accept`) or whose completion only shows as writability (`connect`): in
+/// timeout mode they wait for readiness before each attempt, but the first
+/// attempt of a [`Deadline::Backstop`] call, which sleeps in the kernel.
+///
+/// With a backstop the first attempt is a blocking system call, and the
+/// kernel's timeout wakes it before the deadline: its `EWOULDBLOCK` (or an
+/// `EINTR`) hands the call over to `poll` for what is left of the deadline,
+/// which started just before it.
 ///
 /// A readiness that the call then denies (`EWOULDBLOCK` after the wait) is
 /// waited out again, as in CPython, but never past the deadline: a descriptor
@@ -172,38 +304,54 @@ impl Deadline {
 /// mode (a UDP socket shut down for reading by another thread wakes its
 /// reader so).
 ///
-/// A call started in blocking mode that gets `EWOULDBLOCK` although the
-/// kernel has no timeout of its own for it (`SO_RCVTIMEO`, `SO_SNDTIMEO`)
-/// found the descriptor made non-blocking under it, by another thread's
-/// `settimeout` or a `dup`'s: it waits for readiness as the blocking call it
-/// is, and retries, rather than fail (which, in `sendall`, would lose count of
-/// what was sent).
-///
-/// `op` receives the flags a send or receive must add: `MSG_DONTWAIT` when the
-/// deadline waits. The descriptor is already non-blocking then, but its
-/// `O_NONBLOCK` is shared with every `dup` of it, and one of those set to
-/// blocking mode must not turn this socket's timed call into an endless one.
+/// A call started in blocking mode that gets `EWOULDBLOCK` found either the
+/// descriptor made non-blocking under it (by another thread's `settimeout` or
+/// a `dup`'s) or a kernel backstop set for timeout mode: it waits for
+/// readiness as the blocking call it is, and retries, rather than fail
+/// (which, in `sendall`, would lose count of what was sent). Only a kernel
+/// timeout the user set ends it ([`Deadline::Blocking`]).
 pub(crate) fn sock_call<T>(
     fd: BorrowedFd<'_>,
     interest: Interest,
     deadline: Deadline,
-    poll_first: bool,
+    no_dontwait: bool,
     mut op: impl FnMut(libc::c_int) -> io::Result<T>,
 ) -> Result<T> {
+    let mut deadline = deadline;
+    let mut wait_first = no_dontwait && deadline.waits();
+    if let Deadline::Backstop(timeout) = deadline {
+        let start = Instant::now();
+        let err = match op(0) {
+            Ok(value) => return Ok(value),
+            Err(err) => err,
+        };
+        deadline = start
+            .checked_add(timeout)
+            .map_or(Deadline::Unbounded, Deadline::At);
+        match err.kind() {
+            io::ErrorKind::WouldBlock if deadline.has_passed() => return Err(Error::Timeout),
+            io::ErrorKind::WouldBlock => wait_first = true,
+            io::ErrorKind::Interrupted => {}
+            _ => return Err(Error::Io(err)),
+        }
+    }
     let call_flags = if deadline.waits() {
         libc::MSG_DONTWAIT
     } else {
         0
     };
-    let mut deadline = deadline;
     let mut hung_up = false;
-    if poll_first {
+    if wait_first {
         hung_up = wait(fd, interest, &mut deadline)?;
     }
     loop {
         match op(call_flags) {
             Ok(value) => return Ok(value),
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {
+                if no_dontwait && deadline.waits() {
+                    hung_up = wait(fd, interest, &mut deadline)?;
+                }
+            }
             Err(err) if err.kind() == io::ErrorKind::WouldBlock && deadline.waits() && !hung_up => {
                 if deadline.has_passed() {
                     return Err(Error::Timeout);
@@ -212,14 +360,29 @@ pub(crate) fn sock_call<T>(
             }
             Err(err)
                 if err.kind() == io::ErrorKind::WouldBlock
-                    && matches!(deadline, Deadline::Blocking)
                     && !hung_up
-                    && sys::no_kernel_timeout(fd, interest) =>
+                    && blocking_call_waits(deadline, fd, interest) =>
             {
                 hung_up = wait(fd, interest, &mut Deadline::Unbounded)?;
             }
             Err(err) => return Err(Error::Io(err)),
         }
+    }
+}
+
+/// Whether a blocking-mode call that got `EWOULDBLOCK` (or a blocking
+/// `connect` that got `EINPROGRESS`) waits and retries: always on a socket
+/// that may carry a crate backstop, else unless the user's kernel timeout
+/// ended it.
+pub(crate) fn blocking_call_waits(
+    deadline: Deadline,
+    fd: BorrowedFd<'_>,
+    interest: Interest,
+) -> bool {
+    match deadline {
+        Deadline::Forever => true,
+        Deadline::Blocking => sys::no_kernel_timeout(fd, interest),
+        _ => false,
     }
 }
 
@@ -229,10 +392,10 @@ pub(crate) fn sock_call<T>(
 /// `sys::poll`).
 fn wait(fd: BorrowedFd<'_>, interest: Interest, deadline: &mut Deadline) -> Result<bool> {
     let (limit, left) = match *deadline {
-        Deadline::Blocking | Deadline::Kernel => return Ok(false),
+        Deadline::Blocking | Deadline::Forever | Deadline::Kernel => return Ok(false),
         Deadline::Unbounded => (None, None),
         Deadline::At(at) => (Some(at), None),
-        Deadline::After(timeout) => {
+        Deadline::After(timeout) | Deadline::Backstop(timeout) => {
             *deadline = deadline.started();
             match *deadline {
                 // All of the timeout is left: no second reading of the clock.

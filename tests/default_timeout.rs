@@ -8,7 +8,7 @@ mod common;
 use std::io::ErrorKind;
 use std::time::{Duration, Instant};
 
-use common::{listener, with_watchdog, PROMPT};
+use common::{assert_timeout_descriptor, listener, with_watchdog, PROMPT};
 use pysocket::{
     getdefaulttimeout, setdefaulttimeout, socketpair, Error, Socket, AF_INET, SOCK_STREAM,
 };
@@ -35,7 +35,7 @@ fn fd_nonblocking(sock: &Socket) -> bool {
 fn assert_times_out(what: &str, sock: &Socket, timeout: Duration) {
     assert_eq!(sock.gettimeout(), Some(timeout), "{what}: gettimeout");
     assert!(sock.getblocking(), "{what}: getblocking");
-    assert!(fd_nonblocking(sock), "{what}: O_NONBLOCK");
+    assert_timeout_descriptor(sock, timeout);
     let start = Instant::now();
     let result = with_watchdog(sock, PROMPT, || sock.recv(16));
     let elapsed = start.elapsed();
@@ -101,7 +101,7 @@ fn default_timeout_applies_to_sockets_created_afterwards() {
     assert_eq!(getdefaulttimeout(), Some(timeout));
     let fresh = Socket::new(AF_INET, SOCK_STREAM).unwrap();
     assert_eq!(fresh.gettimeout(), Some(timeout));
-    assert!(fd_nonblocking(&fresh));
+    assert_timeout_descriptor(&fresh, timeout);
     let (client, conn) = accepted(&server, &addr);
     assert_times_out("accepted with a default timeout", &conn, timeout);
     let first_made = socketpair().unwrap();

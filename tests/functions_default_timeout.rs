@@ -10,7 +10,7 @@ mod common;
 use std::net::TcpListener;
 use std::time::Duration;
 
-use common::{fd_count, PROMPT};
+use common::{assert_timeout_descriptor, fd_count, PROMPT};
 use pysocket::{
     create_connection, create_server, fromfd, getdefaulttimeout, setdefaulttimeout, socketpair,
     ConnectionBuilder, Socket,
@@ -44,7 +44,7 @@ fn module_functions_take_the_default_timeout() {
     let std_listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let adopted = fromfd(&std_listener).unwrap();
     assert_eq!(adopted.gettimeout(), Some(timeout));
-    assert!(fd_nonblocking(&adopted));
+    assert_timeout_descriptor(&adopted, timeout);
     let start = std::time::Instant::now();
     assert!(adopted.accept().unwrap_err().is_timeout());
     assert!(start.elapsed() >= timeout.mul_f64(0.9));
@@ -55,7 +55,7 @@ fn module_functions_take_the_default_timeout() {
     let addr = server.getsockname().unwrap();
     let by_default = ConnectionBuilder::new(&addr).connect().unwrap();
     assert_eq!(by_default.gettimeout(), Some(timeout));
-    assert!(fd_nonblocking(&by_default));
+    assert_timeout_descriptor(&by_default, timeout);
     // create_connection's own timeout wins, None included (Python's timeout=None).
     let blocking = create_connection(&addr, None).unwrap();
     assert_eq!(blocking.gettimeout(), None);

@@ -588,6 +588,42 @@ fn invalid_utf8_line_then_next_line() -> TestResult {
     Ok(())
 }
 
+/// A character cut between two sends, with a timeout in between, comes back
+/// whole; a line entered inside a character (after a consume) is InvalidData,
+/// and the lines after it read as text.
+#[test]
+fn multibyte_characters_across_receives_and_consumes() -> TestResult {
+    for (name, a, b) in stream_pairs() {
+        b.settimeout(Some(SHORT))?;
+        let mut file = SocketFile::with_capacity(&b, 4, 64);
+        let first = "naïve €\n".as_bytes();
+        // Up to the middle of the euro sign.
+        a.sendall(&first[..9])?;
+        let mut line = String::new();
+        let err = file.read_line(&mut line).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{name}: {err}");
+        assert_eq!(file.buffer(), &first[..9], "{name}");
+        assert_eq!(line, "", "{name}");
+
+        a.sendall(&first[9..])?;
+        a.sendall("€uro\nnext ✓\n".as_bytes())?;
+        b.settimeout(Some(PROMPT))?;
+        file.read_line(&mut line)?;
+        assert_eq!(line, "naïve €\n", "{name}");
+
+        // One byte into the euro sign: the rest of that line is not UTF-8.
+        assert_eq!(file.fill_buf()?[0], 0xe2, "{name}");
+        file.consume(1);
+        line.clear();
+        let err = file.read_line(&mut line).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData, "{name}: {err}");
+        assert_eq!(line, "", "{name}");
+        file.read_line(&mut line)?;
+        assert_eq!(line, "next ✓\n", "{name}");
+    }
+    Ok(())
+}
+
 /// fill_buf peeks without consuming, consume moves on; together they read the stream byte-exact.
 #[test]
 fn fill_buf_and_consume() -> TestResult {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -338,6 +338,201 @@ proptest! {
             got.push(piece);
         }
         prop_assert_eq!(got, expected);
+    }
+}
+
+/// Bytes that are not UTF-8: a stray continuation byte, bytes never used,
+/// sequences cut short, a surrogate and an overlong encoding.
+const NOT_UTF8: [&[u8]; 8] = [
+    b"\x80",
+    b"\xff",
+    b"\xc3",
+    b"\xe2\x82",
+    b"\xf0\x9f\x98",
+    b"\xed\xa0\x80",
+    b"\xc0\x80",
+    b"\xbf\xbf",
+];
+
+/// Text for `read_line`: runs of ASCII, characters of two, three and four
+/// bytes, newlines, any character; and, in one case in four, bytes that are
+/// not UTF-8 among them.
+fn mixed_text() -> impl Strategy<Value = Vec<u8>> {
+    let text = || {
+        prop_oneof![
+            4 => "[a-z ]{1,12}".prop_map(String::into_bytes),
+            3 => "[éß\u{7ff}д€中\u{800}\u{ffff}😀\u{10000}\u{10ffff}]{1,6}".prop_map(String::into_bytes),
+            3 => Just(b"\n".to_vec()),
+            1 => any::<char>().prop_map(|c| c.to_string().into_bytes()),
+        ]
+    };
+    let with_invalid = prop_oneof![
+        8 => text(),
+        1 => prop::sample::select(&NOT_UTF8[..]).prop_map(<[u8]>::to_vec),
+    ];
+    prop_oneof![
+        3 => prop::collection::vec(text(), 0..80),
+        1 => prop::collection::vec(with_invalid, 0..80),
+    ]
+    .prop_map(|pieces| pieces.concat())
+}
+
+/// What `read_line` gives for one line of `data`: the text, or the kind of
+/// its error.
+fn line_result(line: &[u8]) -> Result<String, io::ErrorKind> {
+    std::str::from_utf8(line)
+        .map(str::to_owned)
+        .map_err(|_| io::ErrorKind::InvalidData)
+}
+
+/// One way of reading from a makefile, for the interleaving test.
+#[derive(Clone, Copy, Debug)]
+enum ReadOp {
+    Line,
+    Until,
+    Read(usize),
+    Consume(usize),
+}
+
+fn read_op() -> impl Strategy<Value = ReadOp> {
+    let count = prop_oneof![4 => 1..=7usize, 1 => 1..=200usize];
+    prop_oneof![
+        3 => Just(ReadOp::Line),
+        1 => Just(ReadOp::Until),
+        2 => count.clone().prop_map(ReadOp::Read),
+        2 => count.prop_map(ReadOp::Consume),
+    ]
+}
+
+/// `format!` for proptest's failures.
+fn fail(name: &str, err: impl std::fmt::Display) -> TestCaseError {
+    TestCaseError::fail(format!("{name}: {err}"))
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    /// read_line on text of one- to four-byte characters (sometimes with bytes
+    /// that are not UTF-8), sent in small chunks so that characters straddle
+    /// the receives of a small buffer, gives line by line what
+    /// `split_inclusive` and `from_utf8` give: the text appended to the
+    /// buffer, or InvalidData with the buffer untouched.
+    #[test]
+    fn read_line_checks_utf8_like_from_utf8_per_line(
+        data in mixed_text(),
+        send_sizes in prop::collection::vec(1..=40usize, 1..12),
+        read_capacity in 1..=64usize,
+    ) {
+        let expected: Vec<Result<String, io::ErrorKind>> =
+            data.split_inclusive(|&byte| byte == b'\n').map(line_result).collect();
+        for (name, writer, reader) in stream_pairs(Some(PROMPT)) {
+            let raw = data.clone();
+            let sizes = send_sizes.clone();
+            let sender = thread::spawn(move || send_chunked(&writer, &raw, &sizes));
+
+            let mut file = SocketFile::with_capacity(&reader, read_capacity, 64);
+            let mut got = Vec::new();
+            let mut line = String::new();
+            for _ in 0..=expected.len() {
+                // read_line appends: what was in the buffer stays.
+                line.clear();
+                line.push_str("before|");
+                match file.read_line(&mut line) {
+                    Ok(0) => {
+                        prop_assert_eq!(&line, "before|", "{}", name);
+                        break;
+                    }
+                    Ok(n) => {
+                        let text = line.strip_prefix("before|").expect("kept");
+                        prop_assert_eq!(n, text.len(), "{}", name);
+                        got.push(Ok(text.to_owned()));
+                    }
+                    Err(err) if err.kind() == io::ErrorKind::InvalidData => {
+                        prop_assert_eq!(&line, "before|", "{}: the buffer changed", name);
+                        got.push(Err(err.kind()));
+                    }
+                    Err(err) => return Err(fail(name, err)),
+                }
+            }
+            sender.join().expect("sender thread").map_err(|err| fail(name, err))?;
+            prop_assert_eq!(&got, &expected, "{}", name);
+        }
+    }
+
+    /// read, fill_buf + consume of odd byte counts (which leave the read
+    /// position inside a character), read_until and read_line interleaved on
+    /// the same text never panic and hand out the stream's bytes in order:
+    /// read_line the rest of the line as from_utf8 sees it.
+    #[test]
+    fn reads_of_any_size_interleave_with_read_line(
+        data in mixed_text(),
+        ops in prop::collection::vec(read_op(), 1..12),
+        send_sizes in prop::collection::vec(1..=40usize, 1..12),
+        read_capacity in 1..=64usize,
+    ) {
+        for (name, writer, reader) in stream_pairs(Some(PROMPT)) {
+            let raw = data.clone();
+            let sizes = send_sizes.clone();
+            let sender = thread::spawn(move || send_chunked(&writer, &raw, &sizes));
+
+            let mut file = SocketFile::with_capacity(&reader, read_capacity, 64);
+            // Every step reads at least one byte, so `data.len()` steps end it.
+            let mut pos = 0;
+            for &op in ops.iter().cycle().take(data.len()) {
+                if pos == data.len() {
+                    break;
+                }
+                let rest = &data[pos..];
+                let line_end = rest.iter().position(|&b| b == b'\n').map_or(rest.len(), |i| i + 1);
+                match op {
+                    ReadOp::Line => {
+                        let mut line = String::new();
+                        let got = file.read_line(&mut line).map(|n| {
+                            assert_eq!(n, line.len());
+                            line
+                        });
+                        match (got, line_result(&rest[..line_end])) {
+                            (Ok(got), Ok(want)) => prop_assert_eq!(got, want, "{}", name),
+                            (Err(err), Err(kind)) if err.kind() == kind => {}
+                            (got, want) => prop_assert!(false, "{}: {:?}, expected {:?}", name, got, want),
+                        }
+                        pos += line_end;
+                    }
+                    ReadOp::Until => {
+                        let mut bytes = Vec::new();
+                        let n = file.read_until(b'\n', &mut bytes).map_err(|err| fail(name, err))?;
+                        prop_assert_eq!(n, line_end, "{}", name);
+                        prop_assert_eq!(&bytes[..], &rest[..line_end], "{}", name);
+                        pos += n;
+                    }
+                    ReadOp::Read(count) => {
+                        let mut buf = vec![0u8; count];
+                        let n = file.read(&mut buf).map_err(|err| fail(name, err))?;
+                        prop_assert!(n >= 1 && n <= rest.len(), "{}: read {} of {}", name, n, rest.len());
+                        prop_assert_eq!(&buf[..n], &rest[..n], "{}", name);
+                        pos += n;
+                    }
+                    ReadOp::Consume(count) => {
+                        let available = file.fill_buf().map_err(|err| fail(name, err))?;
+                        prop_assert!(
+                            !available.is_empty() && rest.starts_with(available),
+                            "{}: fill_buf gave {:?}",
+                            name,
+                            available
+                        );
+                        let n = count.min(available.len());
+                        file.consume(n);
+                        pos += n;
+                    }
+                }
+                prop_assert!(data[pos..].starts_with(file.buffer()), "{}: buffer() is off", name);
+            }
+            prop_assert_eq!(pos, data.len(), "{}: steps ran out", name);
+            let mut line = String::new();
+            prop_assert_eq!(file.read_line(&mut line).map_err(|err| fail(name, err))?, 0, "{}", name);
+            prop_assert_eq!(file.read(&mut [0u8; 8]).map_err(|err| fail(name, err))?, 0, "{}", name);
+            sender.join().expect("sender thread").map_err(|err| fail(name, err))?;
+        }
     }
 }
 

@@ -240,7 +240,11 @@ fn plain_echo_server(
     emfiles: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
 ) -> JoinHandle<usize> {
-    server.settimeout(Some(Duration::from_millis(50))).unwrap();
+    // Short enough that accept waits in poll and then allocates its
+    // descriptor, so that a full table shows as EMFILE: a longer timeout
+    // sleeps in accept(2), which takes its descriptor before it sleeps and
+    // so still accepts the first connection after the table filled.
+    server.settimeout(Some(Duration::from_millis(20))).unwrap();
     thread::spawn(move || {
         let mut served = 0;
         let limit = Instant::now() + PROMPT * 2;

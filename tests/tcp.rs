@@ -468,10 +468,15 @@ fn accepted_socket_is_blocking_whatever_the_listener() {
             assert!(!is_nonblocking(conn.fileno()), "the descriptor is blocking");
             assert_eq!(server.gettimeout(), mode, "the listener keeps its mode");
 
-            // A receive with nothing to read waits (here until SO_RCVTIMEO)
-            // instead of failing at once.
-            conn.as_socket2()
-                .set_read_timeout(Some(Duration::from_millis(300)))
+            // A receive with nothing to read waits (here until the user's
+            // SO_RCVTIMEO, which ends it as in CPython) instead of failing at
+            // once.
+            let timeval = [
+                (0 as libc::time_t).to_ne_bytes(),
+                (300_000 as libc::suseconds_t).to_ne_bytes(),
+            ]
+            .concat();
+            conn.setsockopt(libc::SOL_SOCKET, libc::SO_RCVTIMEO, &timeval)
                 .unwrap();
             let started = Instant::now();
             let err = conn.recv(8).unwrap_err();

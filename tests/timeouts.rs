@@ -13,7 +13,9 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use common::{full_backlog, listener, tcp_pair, udp_socket, with_watchdog, PROMPT};
+use common::{
+    assert_timeout_descriptor, full_backlog, listener, tcp_pair, udp_socket, with_watchdog, PROMPT,
+};
 use pysocket::{
     socketpair, Error, Socket, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SO_RCVBUF, SO_SNDBUF,
 };
@@ -167,7 +169,7 @@ fn assert_mode(sock: &Arc<Socket>, peer: &Arc<Socket>, mode: Mode) {
         }
         Mode::Timeout(d) => {
             assert!(sock.getblocking(), "getblocking in timeout mode");
-            assert!(fd_nonblocking(sock), "O_NONBLOCK clear in timeout mode");
+            assert_timeout_descriptor(sock, d);
             assert_times_out("timeout-mode recv", sock, d, || sock.recv(64));
             let sender = send_later(Arc::clone(peer), d / 3, b"in time");
             let data = sock.recv(64).expect("timeout-mode recv with data in time");
@@ -288,7 +290,7 @@ fn timeout_mode_calls_time_out() {
     server.settimeout(Some(SHORT)).unwrap();
     assert_eq!(server.gettimeout(), Some(SHORT));
     assert!(server.getblocking());
-    assert!(fd_nonblocking(&server));
+    assert_timeout_descriptor(&server, SHORT);
     assert_times_out("recv", &server, SHORT, || server.recv(16));
     assert_times_out("recv_into", &server, SHORT, || {
         server.recv_into(&mut [0u8; 16])
@@ -582,7 +584,7 @@ fn extreme_timeouts_work() {
         .gettimeout()
         .is_some_and(|t| t > Duration::from_secs(1 << 32)));
     assert!(server.getblocking());
-    assert!(fd_nonblocking(&server));
+    assert_timeout_descriptor(&server, Duration::MAX);
     let sender = send_later(
         Arc::clone(&client),
         Duration::from_millis(200),
@@ -616,4 +618,205 @@ fn timeout_survives_a_blocking_dup() {
     let listener_copy = listener.dup().expect("dup");
     listener_copy.setblocking(true).expect("setblocking");
     assert_times_out("accept", &listener, timeout, || listener.accept());
+}
+
+// The kernel backstop: on Linux a timeout of 50 ms or more keeps the
+// descriptor blocking and sets SO_RCVTIMEO/SO_SNDTIMEO a little shorter than
+// the timeout, so that a receive, accept or connect sleeps in one system call
+// and poll only covers the end of the deadline.
+
+/// The kernel's receive timeout, `None` for none.
+fn kernel_read_timeout(sock: &Socket) -> Option<Duration> {
+    sock.as_socket2().read_timeout().expect("SO_RCVTIMEO")
+}
+
+/// Timed receives, `accept` and `connect` never end before their deadline
+/// (the backstop fires first, and `poll` waits out the rest), nor long after.
+#[test]
+fn timed_calls_end_at_their_deadline_not_at_the_backstop() {
+    for timeout in [
+        Duration::from_millis(20),
+        Duration::from_millis(60),
+        Duration::from_millis(130),
+        Duration::from_millis(450),
+    ] {
+        let (_client, server) = tcp_pair();
+        server.settimeout(Some(timeout)).unwrap();
+        assert_timeout_descriptor(&server, timeout);
+        for (what, call) in [
+            (
+                "recv",
+                &(|| server.recv(8).map(drop)) as &dyn Fn() -> pysocket::Result<()>,
+            ),
+            ("recv_into", &|| server.recv_into(&mut [0u8; 8]).map(drop)),
+        ] {
+            let start = Instant::now();
+            let result = with_watchdog(&server, timeout + SLACK, call);
+            let elapsed = start.elapsed();
+            assert!(matches!(result, Err(Error::Timeout)), "{what}: {result:?}");
+            assert!(
+                elapsed >= timeout,
+                "{what} ended after {elapsed:?} of {timeout:?}"
+            );
+            assert!(elapsed < timeout + SLACK, "{what} ended after {elapsed:?}");
+        }
+        let (listener, _) = listener(AF_INET);
+        listener.settimeout(Some(timeout)).unwrap();
+        let start = Instant::now();
+        let result = with_watchdog(&listener, timeout + SLACK, || listener.accept());
+        assert!(matches!(result, Err(Error::Timeout)), "accept: {result:?}");
+        assert!(
+            start.elapsed() >= timeout,
+            "accept ended after {:?}",
+            start.elapsed()
+        );
+
+        let (_full, addr, _queued) = full_backlog();
+        let client = Socket::new(AF_INET, SOCK_STREAM).unwrap();
+        client.settimeout(Some(timeout)).unwrap();
+        let start = Instant::now();
+        let result = client.connect(&addr);
+        let elapsed = start.elapsed();
+        assert!(matches!(result, Err(Error::Timeout)), "connect: {result:?}");
+        assert!(
+            elapsed >= timeout,
+            "connect ended after {elapsed:?} of {timeout:?}"
+        );
+        assert!(elapsed < timeout + SLACK, "connect ended after {elapsed:?}");
+    }
+}
+
+/// Data that comes after the backstop fired but before the deadline is
+/// received: the call goes on waiting in `poll`, with what is left.
+#[test]
+fn data_after_the_backstop_but_in_time_arrives() {
+    let (client, server) = tcp_pair();
+    let (client, server) = (Arc::new(client), Arc::new(server));
+    let timeout = Duration::from_millis(1500);
+    server.settimeout(Some(timeout)).unwrap();
+    // A shorter timeout set meanwhile by a dup lowers the shared backstop,
+    // which the longer one then outlasts.
+    let twin = server.dup().unwrap();
+    twin.settimeout(Some(Duration::from_millis(100))).unwrap();
+    if cfg!(target_os = "linux") {
+        assert!(kernel_read_timeout(&server).is_some_and(|t| t < Duration::from_millis(100)));
+    }
+    let sender = send_later(Arc::clone(&client), Duration::from_millis(500), b"late");
+    let start = Instant::now();
+    let data = with_watchdog(&server, PROMPT, || server.recv(16)).expect("recv in time");
+    sender.join().unwrap();
+    assert_eq!(data, b"late");
+    assert!(start.elapsed() >= Duration::from_millis(400));
+    // The twin keeps its own, shorter timeout.
+    assert_times_out("the twin's recv", &twin, Duration::from_millis(100), || {
+        twin.recv(16)
+    });
+}
+
+/// A backstop is only ever lowered: a longer timeout leaves a shorter
+/// backstop in place (every socket sharing it is then woken in time), and
+/// blocking mode leaves it too, yet blocking calls wait as long as they must.
+#[cfg(target_os = "linux")]
+#[test]
+fn blocking_calls_outlast_a_backstop() {
+    let (client, server) = tcp_pair();
+    let (client, server) = (Arc::new(client), Arc::new(server));
+    server.settimeout(Some(Duration::from_millis(100))).unwrap();
+    let short = kernel_read_timeout(&server).expect("a backstop");
+    server.settimeout(Some(Duration::from_secs(60))).unwrap();
+    assert_eq!(kernel_read_timeout(&server), Some(short), "raised");
+    server.settimeout(None).unwrap();
+    assert_eq!(kernel_read_timeout(&server), Some(short), "cleared");
+
+    let delay = Duration::from_millis(600);
+    let sender = send_later(Arc::clone(&client), delay, b"blocking");
+    let start = Instant::now();
+    let data = with_watchdog(&server, PROMPT, || server.recv_into(&mut [0u8; 16]));
+    sender.join().unwrap();
+    assert_eq!(data.expect("blocking recv_into"), 8);
+    assert!(start.elapsed() >= delay.mul_f64(0.9));
+
+    // A listener the same way, and the sockets it accepts, which inherit its
+    // kernel timeouts: blocking accept and recv outlast the backstop.
+    let (listener, addr) = listener(AF_INET);
+    listener
+        .settimeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    listener.settimeout(None).unwrap();
+    let connector = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(400));
+        let client = Socket::new(AF_INET, SOCK_STREAM).unwrap();
+        client.connect(&addr).unwrap();
+        thread::sleep(Duration::from_millis(400));
+        client.sendall(b"accepted").unwrap();
+        client
+    });
+    let (conn, _) = with_watchdog(&listener, PROMPT, || listener.accept()).expect("accept");
+    assert!(kernel_read_timeout(&conn).is_some(), "inherited");
+    assert_eq!(conn.gettimeout(), None);
+    let data = with_watchdog(&conn, PROMPT, || conn.recv(16)).expect("recv");
+    assert_eq!(data, b"accepted");
+    connector.join().unwrap();
+}
+
+/// Kernel timeouts the user sets with `setsockopt` are theirs: blocking calls
+/// end with `WouldBlock` when they fire (as in CPython), and timeout mode
+/// leaves them alone and waits with `poll` on an `O_NONBLOCK` descriptor.
+#[cfg(target_os = "linux")]
+#[test]
+fn user_kernel_timeouts_are_left_alone() {
+    let (_client, server) = tcp_pair();
+    let user = Duration::from_millis(200);
+    let timeval = [
+        (0 as libc::time_t).to_ne_bytes(),
+        (user.as_micros() as libc::suseconds_t).to_ne_bytes(),
+    ]
+    .concat();
+    server.settimeout(Some(Duration::from_secs(5))).unwrap();
+    server
+        .setsockopt(SOL_SOCKET, libc::SO_RCVTIMEO, &timeval)
+        .unwrap();
+    assert_eq!(kernel_read_timeout(&server), Some(user));
+    // Timeout mode from now on waits with poll, untouched by the user's value.
+    server.settimeout(Some(SHORT)).unwrap();
+    assert_eq!(kernel_read_timeout(&server), Some(user));
+    assert_times_out("recv", &server, SHORT, || server.recv(16));
+
+    server.settimeout(None).unwrap();
+    let start = Instant::now();
+    let err = with_watchdog(&server, PROMPT, || server.recv(16)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WouldBlock, "{err:?}");
+    assert!(start.elapsed() >= user.mul_f64(0.9));
+}
+
+/// A socket leaving the crate takes no backstop along: std sees no timeout it
+/// did not set, and a socket in timeout mode is non-blocking, as documented.
+#[cfg(target_os = "linux")]
+#[test]
+fn leaving_the_crate_clears_the_backstop() {
+    use std::os::fd::FromRawFd;
+
+    let (_a, b) = tcp_pair();
+    b.settimeout(Some(PROMPT)).unwrap();
+    assert!(kernel_read_timeout(&b).is_some());
+    let stream = std::net::TcpStream::from(b);
+    assert_eq!(stream.read_timeout().unwrap(), None);
+    assert_eq!(stream.write_timeout().unwrap(), None);
+    let mut buf = [0u8; 4];
+    let err = std::io::Read::read(&mut &stream, &mut buf).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WouldBlock, "non-blocking underneath");
+
+    let (_c, d) = tcp_pair();
+    d.settimeout(Some(PROMPT)).unwrap();
+    d.settimeout(None).unwrap();
+    let fd = d.detach();
+    // SAFETY: `detach` gave up the descriptor, which nothing else owns.
+    let stream = unsafe { std::net::TcpStream::from_raw_fd(fd) };
+    assert_eq!(stream.read_timeout().unwrap(), None);
+
+    let (_e, f) = tcp_pair();
+    f.settimeout(Some(PROMPT)).unwrap();
+    let raw = f.into_socket2();
+    assert_eq!(raw.read_timeout().unwrap(), None);
+    assert!(raw.nonblocking().unwrap());
 }

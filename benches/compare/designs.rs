@@ -41,13 +41,18 @@ enum Design {
     /// Kernel timeouts set to the time left before every call, for one
     /// deadline per call.
     KernelPerCall,
+    /// Blocking descriptor with `SO_RCVTIMEO` set once, shorter than the
+    /// timeout, as a backstop: a receive sleeps in the kernel and falls back
+    /// to `poll` for what is left of its deadline only on `EAGAIN` or
+    /// `EINTR`; sends are tried first with `MSG_DONTWAIT`.
+    KernelBackstop,
     /// pysocket in timeout mode.
     PysocketTimeout,
     /// pysocket in blocking mode.
     PysocketBlocking,
 }
 
-const DESIGNS: [(Design, &str); 10] = [
+const DESIGNS: [(Design, &str); 11] = [
     (Design::Blocking, "raw blocking recv/send (baseline)"),
     (
         Design::TryFirst,
@@ -73,6 +78,10 @@ const DESIGNS: [(Design, &str); 10] = [
     (
         Design::KernelPerCall,
         "kernel timeouts set before every call",
+    ),
+    (
+        Design::KernelBackstop,
+        "receive in the kernel, SO_RCVTIMEO backstop, poll after",
     ),
     (Design::PysocketTimeout, "pysocket timeout mode"),
     (Design::PysocketBlocking, "pysocket blocking mode"),
@@ -133,6 +142,7 @@ fn run_design(design: Design, count: usize) -> (Duration, usize) {
                 sock.set_read_timeout(Some(TIMEOUT)).unwrap();
                 sock.set_write_timeout(Some(TIMEOUT)).unwrap();
             }
+            Design::KernelBackstop => sock.set_read_timeout(Some(TIMEOUT * 7 / 8)).unwrap(),
             Design::TryFirst
             | Design::TryFirstNoClock
             | Design::PollBeforeRecv
@@ -219,9 +229,10 @@ impl Side {
         Side { fd, design, epoll }
     }
 
-    /// Flags of each receive and send.
-    fn call_flags(&self) -> libc::c_int {
+    /// Flags of each receive (`POLLIN`) and send (`POLLOUT`).
+    fn call_flags(&self, events: libc::c_short) -> libc::c_int {
         match self.design {
+            Design::KernelBackstop if events == libc::POLLOUT => libc::MSG_DONTWAIT,
             Design::TryFirst
             | Design::TryFirstNoClock
             | Design::PollBeforeRecv
@@ -276,13 +287,17 @@ impl Side {
             if design == Design::KernelPerCall {
                 set_kernel_timeout(self.fd, events, deadline);
             }
-            let n = counted(|| call(self.fd, self.call_flags()));
+            let n = counted(|| call(self.fd, self.call_flags(events)));
             if n >= 0 {
                 return n as usize;
             }
             match std::io::Error::last_os_error().raw_os_error() {
                 Some(libc::EINTR) => {}
-                Some(libc::EAGAIN) if self.call_flags() != 0 => self.wait(events, deadline),
+                Some(libc::EAGAIN)
+                    if self.call_flags(events) != 0 || design == Design::KernelBackstop =>
+                {
+                    self.wait(events, deadline)
+                }
                 other => panic!("socket call failed: {other:?}"),
             }
         }

@@ -156,6 +156,52 @@ pub(crate) fn no_kernel_timeout(fd: BorrowedFd<'_>, interest: Interest) -> bool 
     matches!(timeout, Ok(None))
 }
 
+/// Whether the kernel's own timeouts can back up a timed call (see
+/// `timeout::KernelTimeouts`): on Linux `SO_RCVTIMEO` bounds `recv` and
+/// `accept`, `SO_SNDTIMEO` bounds `connect` (which then fails with
+/// `EINPROGRESS` and goes on in the background), and a signal makes all three
+/// fail with `EINTR` rather than restart with a fresh timeout.
+pub(crate) const KERNEL_BACKSTOP: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
+/// The kernel's receive and send timeouts (`SO_RCVTIMEO`, `SO_SNDTIMEO`);
+/// `None` for none.
+pub(crate) fn kernel_timeouts(
+    fd: BorrowedFd<'_>,
+) -> io::Result<(Option<Duration>, Option<Duration>)> {
+    let sock = socket2::SockRef::from(&fd);
+    Ok((sock.read_timeout()?, sock.write_timeout()?))
+}
+
+/// Sets both kernel timeouts (`SO_RCVTIMEO`, `SO_SNDTIMEO`); `None` clears them.
+pub(crate) fn set_kernel_timeouts(fd: BorrowedFd<'_>, timeout: Option<Duration>) -> io::Result<()> {
+    let sock = socket2::SockRef::from(&fd);
+    sock.set_read_timeout(timeout)?;
+    sock.set_write_timeout(timeout)
+}
+
+/// Lowers each kernel timeout to `limit` unless it is already that short; a
+/// socket that may carry no timeout (`may_have_timeouts` false) gets both set
+/// without asking.
+pub(crate) fn lower_kernel_timeouts(
+    fd: BorrowedFd<'_>,
+    limit: Duration,
+    may_have_timeouts: bool,
+) -> io::Result<()> {
+    let sock = socket2::SockRef::from(&fd);
+    let (read, write) = if may_have_timeouts {
+        kernel_timeouts(fd)?
+    } else {
+        (None, None)
+    };
+    if !read.is_some_and(|read| read <= limit) {
+        sock.set_read_timeout(Some(limit))?;
+    }
+    if !write.is_some_and(|write| write <= limit) {
+        sock.set_write_timeout(Some(limit))?;
+    }
+    Ok(())
+}
+
 /// `setsockopt(2)` with the option's bytes as given.
 pub(crate) fn setsockopt(
     fd: BorrowedFd<'_>,

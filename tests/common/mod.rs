@@ -261,3 +261,34 @@ pub fn with_watchdog<T>(sock: &Socket, limit: Duration, call: impl FnOnce() -> T
         result
     })
 }
+
+/// Checks the descriptor of a socket in timeout mode with `timeout`: on Linux
+/// a timeout of 50 ms or more keeps the descriptor blocking, with kernel
+/// timeouts (`SO_RCVTIMEO`, `SO_SNDTIMEO`: the backstop) shorter than the
+/// timeout; a shorter timeout, as on other systems, sets `O_NONBLOCK`, as
+/// CPython does.
+pub fn assert_timeout_descriptor(sock: &Socket, timeout: Duration) {
+    // SAFETY: F_GETFL takes no argument and only reads the flags of a live descriptor.
+    let flags = unsafe { libc::fcntl(sock.fileno(), libc::F_GETFL) };
+    assert!(flags >= 0, "fcntl(F_GETFL) failed");
+    let nonblocking = flags & libc::O_NONBLOCK != 0;
+    if cfg!(target_os = "linux") && timeout >= Duration::from_millis(50) {
+        assert!(!nonblocking, "O_NONBLOCK set in timeout mode ({timeout:?})");
+        let sock2 = sock.as_socket2();
+        for (name, kernel) in [
+            ("SO_RCVTIMEO", sock2.read_timeout().unwrap()),
+            ("SO_SNDTIMEO", sock2.write_timeout().unwrap()),
+        ] {
+            // The kernel reads timeouts past ~270 years as none at all.
+            if timeout < Duration::from_secs(1 << 32) {
+                let kernel = kernel.unwrap_or_else(|| panic!("no {name} with {timeout:?}"));
+                assert!(kernel < timeout, "{name} {kernel:?} with {timeout:?}");
+            }
+        }
+    } else {
+        assert!(
+            nonblocking,
+            "O_NONBLOCK clear in timeout mode ({timeout:?})"
+        );
+    }
+}
