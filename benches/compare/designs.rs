@@ -23,7 +23,7 @@ enum Design {
     /// Blocking calls, no timeout: the baseline.
     Blocking,
     /// `O_NONBLOCK` and `MSG_DONTWAIT`; the call first, `poll` only on
-    /// `EWOULDBLOCK` (pysocket's engine).
+    /// `EWOULDBLOCK` (pysocket's engine before the kernel backstop).
     TryFirst,
     /// `TryFirst` without a deadline (`poll` with no limit): the pattern's
     /// floor, with no clock read at all.
@@ -56,7 +56,7 @@ const DESIGNS: [(Design, &str); 11] = [
     (Design::Blocking, "raw blocking recv/send (baseline)"),
     (
         Design::TryFirst,
-        "try first, poll on EAGAIN (pysocket's design, raw)",
+        "try first, poll on EAGAIN (pysocket's until now, raw)",
     ),
     (
         Design::TryFirstNoClock,
@@ -81,7 +81,7 @@ const DESIGNS: [(Design, &str); 11] = [
     ),
     (
         Design::KernelBackstop,
-        "receive in the kernel, SO_RCVTIMEO backstop, poll after",
+        "kernel backstop, poll after (pysocket's, raw)",
     ),
     (Design::PysocketTimeout, "pysocket timeout mode"),
     (Design::PysocketBlocking, "pysocket blocking mode"),
