@@ -3,8 +3,8 @@
 //! sockets.
 //!
 //! [`select`] is `poll(2)` underneath, so it has no `FD_SETSIZE` limit; a
-//! [`Selector`] is epoll on Linux and kqueue on the BSDs and macOS, through
-//! the `polling` crate. Both wait against one deadline and retry waits
+//! [`Selector`] is epoll on Linux (one `epoll_wait` per wait) and kqueue on
+//! the BSDs and macOS, through the `polling` crate. Both wait against one deadline and retry waits
 //! interrupted by signals with what is left of it (PEP 475), like every
 //! blocking call of this crate.
 
@@ -16,10 +16,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use polling::{Event, Events, PollMode, Poller};
-
 use crate::error::{Error, Result};
-use crate::sys;
+use crate::sys::{self, PollEvents, Poller};
 use crate::timeout::{deadline_after, wait_until};
 
 /// What [`select`] returns: the ready items of each list, in the order given
@@ -221,7 +219,7 @@ struct Shared {
 pub struct Selector<T = ()> {
     shared: Arc<Shared>,
     keys: HashMap<RawFd, SelectorKey<T>>,
-    events: Events,
+    events: PollEvents,
 }
 
 impl<T> Selector<T> {
@@ -234,7 +232,7 @@ impl<T> Selector<T> {
                 woken: AtomicBool::new(false),
             }),
             keys: HashMap::new(),
-            events: Events::new(),
+            events: PollEvents::new(),
         })
     }
 
@@ -270,19 +268,11 @@ impl<T> Selector<T> {
                 "descriptor {fd} is already registered with this selector"
             )));
         };
-        // SAFETY: polling asks that a source be deleted from the poller before
-        // it is closed. `source` is open for this call (it is borrowed), and the
-        // selector deletes it in `unregister`; closing it first is the user's
-        // breach of the documented rule (Python's too), and on the Unix
-        // backends this crate builds (epoll, kqueue, poll) it cannot cause
-        // memory unsafety: the kernel drops the registration of a closed
-        // descriptor and polling keeps only its number, so the worst outcome
-        // is a stale key (see `Selector`'s docs).
-        unsafe {
-            self.shared
-                .poller
-                .add_with_mode(fd, interest(fd, events), PollMode::Level)?
-        };
+        self.shared.poller.add(
+            source,
+            events.contains(EventMask::READ),
+            events.contains(EventMask::WRITE),
+        )?;
         Ok(slot.insert(SelectorKey { fd, events, data }))
     }
 
@@ -337,9 +327,11 @@ impl<T> Selector<T> {
             return Err(not_registered(fd));
         };
         if key.events != events {
-            self.shared
-                .poller
-                .modify_with_mode(source, interest(fd, events), PollMode::Level)?;
+            self.shared.poller.modify(
+                source,
+                events.contains(EventMask::READ),
+                events.contains(EventMask::WRITE),
+            )?;
             key.events = events;
         }
         Ok(key)
@@ -436,11 +428,10 @@ impl<T> Selector<T> {
         let shared = &self.shared;
         let events = &mut self.events;
         let waited = wait_until(deadline_after(timeout), |remaining| {
-            events.clear();
-            shared.poller.wait(events, remaining)?;
-            // polling may return with no event (a notification, or spuriously):
-            // only a wake ends the wait then.
-            let woken = shared.woken.swap(false, Ordering::AcqRel);
+            let fired = shared.poller.wait(events, remaining)?;
+            // A wait may end with no event (a wake-up, or spuriously): only a
+            // wake ends the call then.
+            let woken = shared.woken.swap(false, Ordering::AcqRel) || fired;
             Ok((!events.is_empty() || woken).then_some(()))
         });
         match waited {
@@ -451,18 +442,19 @@ impl<T> Selector<T> {
         let mut ready: Vec<(SelectorKey<T>, EventMask)> = Vec::with_capacity(self.events.len());
         // kqueue reports reading and writing as two events: merge them.
         let mut slots: HashMap<RawFd, usize> = HashMap::new();
-        for event in self.events.iter() {
-            let Ok(fd) = RawFd::try_from(event.key) else {
-                continue;
-            };
+        for (fd, readable, writable) in self.events.iter() {
             let Some(key) = self.keys.get(&fd) else {
                 continue;
             };
             let mut mask = EventMask::empty();
-            mask.set(EventMask::READ, event.readable);
-            mask.set(EventMask::WRITE, event.writable);
+            mask.set(EventMask::READ, readable);
+            mask.set(EventMask::WRITE, writable);
             let mask = mask & key.events;
             if mask.is_empty() {
+                continue;
+            }
+            if !sys::SPLITS_EVENTS {
+                ready.push((key.clone(), mask));
                 continue;
             }
             match slots.entry(fd) {
@@ -475,17 +467,6 @@ impl<T> Selector<T> {
         }
         Ok(ready)
     }
-}
-
-/// The `polling` interest for `events` on `fd`.
-fn interest(fd: RawFd, events: EventMask) -> Event {
-    // A registered descriptor is open, so not negative.
-    let key = usize::try_from(fd).unwrap_or_default();
-    Event::new(
-        key,
-        events.contains(EventMask::READ),
-        events.contains(EventMask::WRITE),
-    )
 }
 
 fn check_events(fd: RawFd, events: EventMask) -> Result<()> {

@@ -247,7 +247,7 @@ fn run_all(suite: &mut Suite) {
     );
     suite.compare(
         "TCP ping-pong 64 B, non-blocking + Selector",
-        Some("all non-blocking, waiting before each recv: pysocket::Selector; socket2: epoll_wait(2) directly; std: the polling crate, which Selector wraps"),
+        Some("all non-blocking, waiting before each recv: pysocket::Selector; socket2: epoll_wait(2) directly; std: the polling crate (Selector's backend outside Linux)"),
         plan.pingpongs,
         [
             Some(&mut || pingpong::tcp_pysocket(plan.pingpongs, Wait::Selector)),

@@ -216,7 +216,7 @@ impl Waiter {
     }
 
     /// std's variant of [`Wait::Selector`]: the polling crate, as pysocket's
-    /// `Selector` uses it.
+    /// `Selector` uses it outside Linux.
     fn polling<S: AsFd>(sock: &S) -> Waiter {
         let poller = Poller::new().unwrap();
         // SAFETY: the socket outlives the poller, which is dropped (and with

@@ -12,6 +12,15 @@ use std::net::IpAddr;
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::time::Duration;
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[path = "epoll.rs"]
+mod poller;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[path = "polling.rs"]
+mod poller;
+
+pub(crate) use poller::{PollEvents, Poller, SPLITS_EVENTS};
+
 /// Flags every send carries: `MSG_NOSIGNAL` turns a write to a closed peer into
 /// `EPIPE` instead of a process-killing `SIGPIPE`. Apple systems have no such
 /// flag; socket2 sets `SO_NOSIGPIPE` on every socket it creates there instead
@@ -127,17 +136,23 @@ pub(crate) fn poll(
 /// until one of `fds` has an event or `timeout` passes (`None`: no limit), and
 /// returns how many entries have `revents` set (0 on timeout). `EINTR` is
 /// returned to the caller, which recomputes what is left of its deadline.
-pub(crate) fn poll_fds(fds: &mut [libc::pollfd], timeout: Option<Duration>) -> io::Result<usize> {
-    let count = libc::nfds_t::try_from(fds.len())
-        .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
-    let millis = match timeout {
+/// A wait's timeout in milliseconds, as `poll` and `epoll_wait` take it: -1
+/// for none, rounded up so that a wait never ends before the deadline it
+/// serves.
+fn timeout_millis(timeout: Option<Duration>) -> libc::c_int {
+    match timeout {
         None => -1,
-        // Round up so that a wait never ends before the deadline it serves.
         Some(timeout) => {
             let millis = timeout.as_nanos().div_ceil(1_000_000);
             libc::c_int::try_from(millis).unwrap_or(libc::c_int::MAX)
         }
-    };
+    }
+}
+
+pub(crate) fn poll_fds(fds: &mut [libc::pollfd], timeout: Option<Duration>) -> io::Result<usize> {
+    let count = libc::nfds_t::try_from(fds.len())
+        .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    let millis = timeout_millis(timeout);
     // SAFETY: the pointer and count describe `fds`, a slice of valid,
     // initialised `struct pollfd` that the kernel may write (`revents`).
     let ready = cvt(unsafe { libc::poll(fds.as_mut_ptr(), count, millis) })?;
