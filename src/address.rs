@@ -12,6 +12,8 @@ use socket2::SockAddr;
 
 use crate::constants::{Family, SockType};
 use crate::error::{Error, Result};
+use crate::resolve::no_nul;
+use crate::sys;
 
 /// The longest `AF_UNIX` path the OS takes, in bytes, without the final NUL.
 fn unix_path_limit() -> usize {
@@ -581,24 +583,20 @@ fn host_port(host: &str, port: u16, family: Family, all: bool) -> Result<Vec<Add
 /// Resolves `host` with `getaddrinfo(3)` for `family`, keeping the resolver's
 /// order and dropping the duplicates it returns once per socket type.
 pub(crate) fn resolve(host: &str, port: u16, family: Family) -> Result<Vec<Address>> {
-    if host.contains('\0') {
-        return Err(Error::invalid(format!(
-            "host name {host:?} contains a NUL byte"
-        )));
-    }
-    let hints = dns_lookup::AddrInfoHints {
-        address: family.as_raw(),
+    let c_host = no_nul("host name", host)?;
+    let hints = sys::GaiHints {
+        family: family.as_raw(),
         socktype: SockType::STREAM.as_raw(),
-        ..dns_lookup::AddrInfoHints::default()
+        ..sys::GaiHints::default()
     };
-    let service = port.to_string();
-    let entries = dns_lookup::getaddrinfo(Some(host), Some(&service), Some(hints))
+    let service = no_nul("service", &port.to_string())?;
+    let entries = sys::getaddrinfo(Some(&c_host), Some(&service), hints)
         .map_err(|err| resolve_error(host, &err))?;
     let mut found: Vec<Address> = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(Error::Io)?;
+    for entry in &entries {
+        let sockaddr = entry_socket_addr(entry)?;
         // Only the family asked for: AF_UNSPEC takes both.
-        if let Ok(addr) = ip_for_family(entry.sockaddr, family) {
+        if let Ok(addr) = ip_for_family(sockaddr, family) {
             if !found.contains(&addr) {
                 found.push(addr);
             }
@@ -610,18 +608,36 @@ pub(crate) fn resolve(host: &str, port: u16, family: Family) -> Result<Vec<Addre
     Ok(found)
 }
 
-/// Python's `gaierror` from a failed `getaddrinfo`/`getnameinfo`.
-pub(crate) fn resolve_error(host: &str, err: &dns_lookup::LookupError) -> Error {
-    let code = err.error_num();
-    let message = match code {
-        0 => "name resolution failed".to_owned(),
-        libc::EAI_SYSTEM => io::Error::last_os_error().to_string(),
-        _ => gai_strerror(code),
-    };
-    Error::Resolve {
-        host: host.to_owned(),
-        code,
-        message,
+/// The IP address and port of a `getaddrinfo` answer. An answer with no
+/// address, or one of another family than `AF_INET` and `AF_INET6`, is an
+/// [`Error::Io`] (the resolvers this crate runs on give none).
+pub(crate) fn entry_socket_addr(entry: &sys::AddrInfoEntry) -> Result<SocketAddr> {
+    entry
+        .addr
+        .as_ref()
+        .and_then(SockAddr::as_socket)
+        .ok_or_else(|| {
+            Error::Io(io::Error::other(format!(
+                "getaddrinfo gave an address of family {}, not AF_INET or AF_INET6",
+                Family::from(entry.family)
+            )))
+        })
+}
+
+/// Python's `gaierror` from a failed `getaddrinfo`/`getnameinfo`: the
+/// `EAI_*` code and its message. `EAI_SYSTEM` is the `errno` the call left,
+/// as an [`Error::Io`], as CPython raises an `OSError` for it.
+pub(crate) fn resolve_error(host: &str, err: &sys::GaiError) -> Error {
+    match err {
+        sys::GaiError::Resolver(code) => Error::Resolve {
+            host: host.to_owned(),
+            code: *code,
+            message: sys::gai_strerror(*code),
+        },
+        sys::GaiError::System(err) => Error::Io(err.raw_os_error().map_or_else(
+            || io::Error::new(err.kind(), err.to_string()),
+            io::Error::from_raw_os_error,
+        )),
     }
 }
 
@@ -630,14 +646,6 @@ pub(crate) fn resolve_empty(host: &str) -> Error {
     Error::Resolve {
         host: host.to_owned(),
         code: libc::EAI_NONAME,
-        message: gai_strerror(libc::EAI_NONAME),
+        message: sys::gai_strerror(libc::EAI_NONAME),
     }
-}
-
-/// The resolver's own text for a `getaddrinfo` code.
-pub(crate) fn gai_strerror(code: i32) -> String {
-    // SAFETY: gai_strerror returns a pointer to a static, NUL-terminated string
-    // for any code, known or not.
-    let text = unsafe { std::ffi::CStr::from_ptr(libc::gai_strerror(code)) };
-    text.to_string_lossy().into_owned()
 }

@@ -3,15 +3,22 @@
 //! services and protocols (`getservby*`, `getprotobyname`), and network
 //! interfaces (`if_*`).
 //!
-//! `getaddrinfo`, `getnameinfo` and `gethostname` go through the
-//! [`dns_lookup`] crate; the lookups it does not cover call the C library
-//! through the `sys` module.
+//! Every lookup calls the C library through the `sys` module, which copies
+//! the answers out as bytes. Names become text here, with
+//! [`String::from_utf8_lossy`]'s rules: a name that is not UTF-8 (a canonical
+//! name, host or service from the hosts file or DNS, this machine's host
+//! name) comes back with each invalid sequence replaced by U+FFFD, never as a
+//! panic. (CPython decodes `getaddrinfo`'s canonical name and `getnameinfo`'s
+//! names as strict UTF-8, raising `UnicodeDecodeError`, and the host name as
+//! the file system encoding, with `surrogateescape`.)
 
 use std::ffi::CString;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr};
 
-use crate::address::{gai_strerror, resolve_error, Address, ToAddress};
+use socket2::SockAddr;
+
+use crate::address::{entry_socket_addr, resolve_error, Address, ToAddress};
 use crate::constants::{Family, Protocol, SockType};
 use crate::error::{Error, Result};
 use crate::sys;
@@ -39,6 +46,8 @@ pub struct AddrInfo {
     pub proto: Protocol,
     /// The host's canonical name: in the first answer, when
     /// [`AddrInfoFlags::CANONNAME`] asked for it (Python gives `''` otherwise).
+    /// A name that is not UTF-8 has each invalid sequence replaced by U+FFFD
+    /// (where Python raises `UnicodeDecodeError`).
     pub canonname: Option<String>,
     /// The address to `connect` or `bind` to.
     pub address: Address,
@@ -205,7 +214,7 @@ pub fn getaddrinfo_with(
             return Err(Error::Resolve {
                 host: String::new(),
                 code: libc::EAI_NONAME,
-                message: gai_strerror(libc::EAI_NONAME),
+                message: sys::gai_strerror(libc::EAI_NONAME),
             })
         }
     };
@@ -219,31 +228,39 @@ fn lookup(
     hints: &AddrInfoHints,
     what: &str,
 ) -> Result<Vec<AddrInfo>> {
-    for (role, text) in [("host", host), ("service", service)] {
-        if let Some(text) = text {
-            no_nul(role, text)?;
-        }
-    }
-    let c_hints = dns_lookup::AddrInfoHints {
+    let c_host = host.map(|host| no_nul("host", host)).transpose()?;
+    let c_service = service
+        .map(|service| no_nul("service", service))
+        .transpose()?;
+    let c_hints = sys::GaiHints {
         flags: hints.flags.bits(),
-        address: hints.family.as_raw(),
+        family: hints.family.as_raw(),
         socktype: hints.kind.as_raw(),
         protocol: hints.proto.as_raw(),
     };
-    let entries = dns_lookup::getaddrinfo(host, service, Some(c_hints))
+    let entries = sys::getaddrinfo(c_host.as_deref(), c_service.as_deref(), c_hints)
         .map_err(|err| resolve_error(what, &err))?;
     entries
+        .into_iter()
         .map(|entry| {
-            let entry = entry?;
+            let address = Address::from(entry_socket_addr(&entry)?);
             Ok(AddrInfo {
-                family: Family::from(entry.address),
+                family: Family::from(entry.family),
                 kind: SockType::from(entry.socktype),
                 proto: Protocol::from(entry.protocol),
-                canonname: entry.canonname,
-                address: Address::from(entry.sockaddr),
+                canonname: entry.canonname.map(lossy_text),
+                address,
             })
         })
         .collect()
+}
+
+/// Bytes the C library gave as a name, as text: invalid UTF-8 sequences
+/// become U+FFFD, as [`String::from_utf8_lossy`] does; valid UTF-8 is kept
+/// without a copy.
+fn lossy_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes)
+        .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned())
 }
 
 /// The host and service names of an address: `getnameinfo(3)`, Python's
@@ -253,7 +270,9 @@ fn lookup(
 /// (an IPv6 one keeps its scope id). Python only takes numeric hosts here;
 /// this also takes a name, and looks up its first address. Each name the
 /// databases lack comes back numeric, unless [`NameInfoFlags::NAMEREQD`]
-/// makes that an [`Error::Resolve`].
+/// makes that an [`Error::Resolve`]. A name that is not UTF-8 has each
+/// invalid sequence replaced by U+FFFD (where Python raises
+/// `UnicodeDecodeError`).
 ///
 /// ```
 /// use pysocket::{getnameinfo, NameInfoFlags};
@@ -272,11 +291,15 @@ pub fn getnameinfo(addr: impl ToAddress, flags: NameInfoFlags) -> Result<(String
             "getnameinfo takes an IP address and port, not the AF_UNIX address {address:?}"
         )));
     };
-    dns_lookup::getnameinfo(&sockaddr, flags.bits())
-        .map_err(|err| resolve_error(&address.to_string(), &err))
+    let (host, service) = sys::getnameinfo(&SockAddr::from(sockaddr), flags.bits())
+        .map_err(|err| resolve_error(&address.to_string(), &err))?;
+    Ok((lossy_text(host), lossy_text(service)))
 }
 
 /// The machine's host name: `gethostname(2)`, Python's `socket.gethostname()`.
+///
+/// A name that is not UTF-8 has each invalid sequence replaced by U+FFFD
+/// (Python decodes it with `surrogateescape` instead).
 ///
 /// ```
 /// let name = pysocket::gethostname()?;
@@ -284,7 +307,7 @@ pub fn getnameinfo(addr: impl ToAddress, flags: NameInfoFlags) -> Result<(String
 /// # Ok::<(), pysocket::Error>(())
 /// ```
 pub fn gethostname() -> Result<String> {
-    Ok(dns_lookup::get_hostname()?)
+    Ok(lossy_text(sys::gethostname()?))
 }
 
 /// The IPv4 address of a host: Python's `socket.gethostbyname(name)`.
@@ -533,7 +556,7 @@ fn for_proto(proto: Option<&str>) -> String {
 }
 
 /// `text` as a C string, or an error naming it (as `role`) if it holds a NUL.
-fn no_nul(role: &str, text: &str) -> Result<CString> {
+pub(crate) fn no_nul(role: &str, text: &str) -> Result<CString> {
     CString::new(text).map_err(|_| Error::invalid(format!("{role} {text:?} contains a NUL byte")))
 }
 
@@ -546,5 +569,43 @@ fn host_error(name: &str, err: sys::HostError) -> Error {
             message: sys::hstrerror(code),
         },
         sys::HostError::Os(err) => Error::Io(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lossy_text;
+
+    /// The conversion `getaddrinfo` applies to `ai_canonname` (and
+    /// `getnameinfo`, `gethostname` to their names): UTF-8 stays as it is.
+    #[test]
+    fn lossy_text_keeps_utf8() {
+        assert_eq!(lossy_text(b"localhost".to_vec()), "localhost");
+        assert_eq!(lossy_text(Vec::new()), "");
+        let accented = "h\u{f4}te.example";
+        assert_eq!(lossy_text(accented.as_bytes().to_vec()), accented);
+    }
+
+    /// A canonical name that is not UTF-8 (a Latin-1 hosts entry, a DNS
+    /// answer with arbitrary bytes) becomes text with U+FFFD in place of each
+    /// invalid sequence: no panic, the valid parts kept.
+    #[test]
+    fn lossy_text_replaces_invalid_utf8() {
+        // "hôte" in Latin-1: 0xF4 starts no valid sequence here.
+        assert_eq!(
+            lossy_text(b"h\xf4te.example".to_vec()),
+            "h\u{fffd}te.example"
+        );
+        // A truncated 3-byte sequence, a lone continuation byte, 0xFF.
+        assert_eq!(
+            lossy_text(b"a\xe2\x82b\x80c\xff".to_vec()),
+            "a\u{fffd}b\u{fffd}c\u{fffd}"
+        );
+        // Every byte value but NUL (which no C string holds).
+        let every: Vec<u8> = (1..=255).collect();
+        let text = lossy_text(every.clone());
+        assert_eq!(text, String::from_utf8_lossy(&every));
+        assert!(text.starts_with("\u{1}\u{2}"));
+        assert_eq!(text.matches('\u{fffd}').count(), 128);
     }
 }

@@ -165,6 +165,103 @@ fn getaddrinfo_canonical_name() {
     assert!(is_localhost_name(canonical), "{canonical}");
 }
 
+/// With every family and type, `CANONNAME` names the host in the first
+/// answer only, as the C library does (Python shows `''` in the others): for
+/// a name, one of this machine's names for loopback; for a numeric address,
+/// the address itself.
+#[test]
+fn getaddrinfo_canonical_name_on_the_first_answer_only() {
+    let hints = AddrInfoHints {
+        flags: AddrInfoFlags::CANONNAME,
+        ..AddrInfoHints::default()
+    };
+    for host in ["localhost", "127.0.0.1", "::1"] {
+        let answers = getaddrinfo_with(Some(host), Some("8001"), &hints).unwrap();
+        assert!(answers.len() > 1, "{host}: {answers:?}");
+        let canonical = answers[0].canonname.as_deref().expect("a canonical name");
+        if host == "localhost" {
+            assert!(is_localhost_name(canonical), "{canonical}");
+        } else {
+            assert_eq!(canonical, host);
+        }
+        for info in &answers[1..] {
+            assert_eq!(info.canonname, None, "{host}: {info:?}");
+        }
+        assert!(answers
+            .iter()
+            .all(|info| info.address.ip().unwrap().is_loopback()
+                && info.address.port() == Some(8001)));
+    }
+    // Without the flag, no answer has one.
+    let answers = getaddrinfo_with(Some("127.0.0.1"), Some("8001"), &AddrInfoHints::default());
+    assert!(answers.unwrap().iter().all(|info| info.canonname.is_none()));
+}
+
+/// A failed lookup keeps the resolver's `EAI_*` code and `gai_strerror`
+/// message (Python's `gaierror.errno` and `strerror`), has no errno, and
+/// names what was looked up: an unknown host (`.invalid` never resolves), an
+/// unknown service name, a service that is no number under `NUMERICSERV`,
+/// a name under `NUMERICHOST`.
+#[test]
+fn getaddrinfo_errors_keep_the_eai_code() {
+    let tcp = AddrInfoHints {
+        kind: SOCK_STREAM,
+        ..AddrInfoHints::default()
+    };
+    let numeric = AddrInfoHints {
+        flags: AddrInfoFlags::NUMERICHOST | AddrInfoFlags::NUMERICSERV,
+        ..tcp
+    };
+    let cases = [
+        // Without DNS at all the resolver may say EAI_AGAIN (or EAI_FAIL).
+        (
+            getaddrinfo(NO_SUCH_HOST, 80),
+            NO_SUCH_HOST.to_owned(),
+            &[libc::EAI_NONAME, libc::EAI_AGAIN, libc::EAI_FAIL][..],
+        ),
+        (
+            getaddrinfo_with(Some("localhost"), Some("no-such-service"), &tcp),
+            "localhost:no-such-service".to_owned(),
+            &[libc::EAI_SERVICE, libc::EAI_NONAME][..],
+        ),
+        (
+            getaddrinfo_with(Some("127.0.0.1"), Some("h\u{e9}tp"), &numeric),
+            "127.0.0.1:h\u{e9}tp".to_owned(),
+            &[libc::EAI_NONAME, libc::EAI_SERVICE][..],
+        ),
+        (
+            getaddrinfo_with(Some("::1"), Some("80x"), &numeric),
+            "[::1]:80x".to_owned(),
+            &[libc::EAI_NONAME, libc::EAI_SERVICE][..],
+        ),
+        (
+            getaddrinfo_with(Some("localhost"), Some("80"), &numeric),
+            "localhost:80".to_owned(),
+            &[libc::EAI_NONAME][..],
+        ),
+    ];
+    for (outcome, what, codes) in cases {
+        let err = outcome.unwrap_err();
+        let text = err.to_string();
+        let Error::Resolve {
+            host,
+            code,
+            message,
+        } = &err
+        else {
+            panic!("{what}: expected Error::Resolve, got {err:?}");
+        };
+        assert_eq!(host, &what);
+        assert!(codes.contains(code), "{what}: code {code} ({text})");
+        // SAFETY: gai_strerror returns a static NUL-terminated string.
+        let expected = unsafe { std::ffi::CStr::from_ptr(libc::gai_strerror(*code)) };
+        assert_eq!(message, &expected.to_string_lossy(), "{what}");
+        assert_eq!(text, format!("[Errno {code}] {message}: {what:?}"));
+        assert_eq!(err.errno(), None, "{what}");
+        assert_eq!(err.kind(), ErrorKind::NotFound, "{what}");
+    }
+}
+
 /// With no host: the wildcard with `PASSIVE` (to bind), else loopback.
 #[test]
 fn getaddrinfo_without_host() {
@@ -286,6 +383,14 @@ fn getnameinfo_refuses_non_ip_addresses() {
 // ---------------------------------------------------------------------------
 // Hosts
 // ---------------------------------------------------------------------------
+
+/// `gethostname` is the kernel's host name, whole (Linux shows it in /proc).
+#[cfg(target_os = "linux")]
+#[test]
+fn gethostname_is_the_kernels_name() {
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    assert_eq!(gethostname().unwrap(), kernel.trim_end_matches('\n'));
+}
 
 /// `gethostname` and `getfqdn` name this machine.
 #[test]

@@ -1,6 +1,7 @@
 //! Property tests: payloads, chunkings and line sets arrive byte-exact through
 //! `sendall`/`recv_into` and `makefile`; addresses survive a format/parse round
-//! trip; no string given as an address makes `ToAddress` panic.
+//! trip; no string given as an address makes `ToAddress` panic, nor any host
+//! or service string `getaddrinfo_with`.
 
 mod common;
 
@@ -12,8 +13,9 @@ use std::time::{Duration, Instant};
 use common::{tcp_pair, temp_dir, PROMPT};
 use proptest::prelude::*;
 use pysocket::{
-    socketpair, Address, Error, Family, Shutdown, Socket, SocketFile, ToAddress, UnixAddress,
-    AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM, SOL_SOCKET, SO_SNDBUF,
+    getaddrinfo_with, socketpair, AddrInfoFlags, AddrInfoHints, Address, Error, Family, Shutdown,
+    SockType, Socket, SocketFile, ToAddress, UnixAddress, AF_INET, AF_INET6, AF_UNIX, SOCK_DGRAM,
+    SOCK_STREAM, SOL_SOCKET, SO_SNDBUF,
 };
 
 const MAX_PAYLOAD: usize = 256 * 1024;
@@ -622,6 +624,71 @@ proptest! {
                     prop_assert!(matches!(err, Error::InvalidArgument(_)), "{:?}: {:?}", path, err);
                 }
             }
+        }
+    }
+}
+
+/// Host or service strings for getaddrinfo: anything (NULs and non-ASCII
+/// included), numbers, and numbers slightly off.
+fn lookup_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        2 => any::<String>(),
+        1 => any::<IpAddr>().prop_map(|ip| ip.to_string()),
+        1 => any::<u16>().prop_map(|port| port.to_string()),
+        1 => "[0-9a-fA-F:.%+ x\\x00\u{e9}\u{fffd}-]{0,20}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    /// getaddrinfo_with on any host and service strings never panics: answers
+    /// (IP addresses, with the service's port when it is a number), or an
+    /// error naming the input. `AI_NUMERICHOST | AI_NUMERICSERV` keep every
+    /// case off DNS and the services database.
+    #[test]
+    fn getaddrinfo_any_strings_never_panic(
+        host in prop::option::of(lookup_text()),
+        service in prop::option::of(lookup_text()),
+        family in prop::sample::select(vec![Family::UNSPEC, AF_INET, AF_INET6]),
+        kind in prop::sample::select(vec![SockType::from(0), SOCK_STREAM, SOCK_DGRAM]),
+        extra in prop::sample::subsequence(
+            vec![AddrInfoFlags::PASSIVE, AddrInfoFlags::CANONNAME, AddrInfoFlags::V4MAPPED],
+            0..=3,
+        ),
+    ) {
+        let flags = extra
+            .into_iter()
+            .fold(AddrInfoFlags::NUMERICHOST | AddrInfoFlags::NUMERICSERV, |all, flag| all | flag);
+        let hints = AddrInfoHints { family, kind, flags, ..AddrInfoHints::default() };
+        let input = format!("{host:?}, {service:?}, {family}, {flags:?}");
+        match getaddrinfo_with(host.as_deref(), service.as_deref(), &hints) {
+            Ok(answers) => {
+                let port = service.as_deref().and_then(|text| text.parse::<u16>().ok());
+                for (i, answer) in answers.iter().enumerate() {
+                    let ip = answer.address.as_socket_addr();
+                    prop_assert!(ip.is_some(), "{}: {:?}", input, answer);
+                    prop_assert_eq!(answer.address.family(), answer.family, "{}", input);
+                    if let (Some(port), Some(ip)) = (port, ip) {
+                        prop_assert_eq!(ip.port(), port, "{}", input);
+                    }
+                    if i > 0 {
+                        prop_assert_eq!(&answer.canonname, &None, "{}", input);
+                    }
+                }
+            }
+            Err(Error::InvalidArgument(message)) => {
+                let has_nul = |text: &Option<String>| text.as_deref().is_some_and(|t| t.contains('\0'));
+                prop_assert!(has_nul(&host) || has_nul(&service), "{}: {}", input, message);
+                prop_assert!(message.contains("NUL"), "{}: {}", input, message);
+            }
+            Err(err @ Error::Resolve { .. }) => {
+                let text = err.to_string();
+                let Error::Resolve { code, message, .. } = err else { unreachable!() };
+                prop_assert_ne!(code, 0, "{}: {}", input, text);
+                prop_assert!(!message.is_empty(), "{}: {}", input, text);
+            }
+            Err(other) => prop_assert!(false, "{}: unexpected {:?}", input, other),
         }
     }
 }

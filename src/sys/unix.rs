@@ -2,15 +2,19 @@
 //!
 //! Everything OS-specific lives here: the flag that keeps sends from raising
 //! `SIGPIPE`, readiness waits, options by level and name, `close` with its
-//! error reported, and the netdb lookups no crate wraps (hosts with their
-//! aliases, services, protocols, network interfaces).
+//! error reported, and the netdb lookups: `getaddrinfo`, `getnameinfo` and
+//! `gethostname`, hosts with their aliases, services, protocols, network
+//! interfaces.
 
 use std::ffi::CStr;
 use std::io;
 use std::mem::{self, MaybeUninit};
 use std::net::IpAddr;
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
+use std::ptr;
 use std::time::Duration;
+
+use socket2::SockAddr;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 #[path = "epoll.rs"]
@@ -304,6 +308,230 @@ fn cvt(rc: libc::c_int) -> io::Result<libc::c_int> {
     } else {
         Ok(rc)
     }
+}
+
+// ---------------------------------------------------------------------------
+// getaddrinfo, getnameinfo and gethostname. The answers are copied out as
+// bytes; the caller decides how they become text.
+// ---------------------------------------------------------------------------
+
+/// What [`getaddrinfo`] asks for: the raw `ai_flags`, `ai_family`,
+/// `ai_socktype` and `ai_protocol` of its hints (`0` for any).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct GaiHints {
+    pub(crate) flags: libc::c_int,
+    pub(crate) family: libc::c_int,
+    pub(crate) socktype: libc::c_int,
+    pub(crate) protocol: libc::c_int,
+}
+
+/// One answer of [`getaddrinfo`] (a `struct addrinfo`), copied out of the C
+/// library's list.
+#[derive(Clone, Debug)]
+pub(crate) struct AddrInfoEntry {
+    pub(crate) family: libc::c_int,
+    pub(crate) socktype: libc::c_int,
+    pub(crate) protocol: libc::c_int,
+    /// The bytes of `ai_canonname` (no NUL), when the entry has one: the
+    /// first entry, with `AI_CANONNAME`. Not necessarily UTF-8.
+    pub(crate) canonname: Option<Vec<u8>>,
+    /// A copy of `ai_addr`; `None` when the entry has none, or one longer
+    /// than a `sockaddr_storage`.
+    pub(crate) addr: Option<SockAddr>,
+}
+
+/// Why `getaddrinfo` or `getnameinfo` failed.
+#[derive(Debug)]
+pub(crate) enum GaiError {
+    /// The resolver's `EAI_*` code (any but `EAI_SYSTEM`).
+    Resolver(libc::c_int),
+    /// `EAI_SYSTEM`: the system error, `errno` as it was right after the call.
+    System(io::Error),
+}
+
+impl GaiError {
+    /// The error for a non-zero result of `getaddrinfo` or `getnameinfo`;
+    /// to be called before anything else can change `errno`.
+    fn from_code(code: libc::c_int) -> GaiError {
+        if code == libc::EAI_SYSTEM {
+            GaiError::System(io::Error::last_os_error())
+        } else {
+            GaiError::Resolver(code)
+        }
+    }
+}
+
+/// The C library's message for a `getaddrinfo`/`getnameinfo` code.
+pub(crate) fn gai_strerror(code: libc::c_int) -> String {
+    // SAFETY: gai_strerror returns a pointer to a static, NUL-terminated string
+    // for any code, known or not.
+    let text = unsafe { CStr::from_ptr(libc::gai_strerror(code)) };
+    text.to_string_lossy().into_owned()
+}
+
+/// A `getaddrinfo` answer, freed with `freeaddrinfo` when dropped: once,
+/// however the copy of its entries ends.
+struct AddrInfoList(*mut libc::addrinfo);
+
+impl Drop for AddrInfoList {
+    fn drop(&mut self) {
+        if !self.0.is_null() {
+            // SAFETY: the list came from a successful getaddrinfo, is freed
+            // only here, and nothing points into it any more.
+            unsafe { libc::freeaddrinfo(self.0) };
+        }
+    }
+}
+
+/// `getaddrinfo(3)`: the addresses of `host` and `service` (either may be
+/// `None`, not both: the C library then says `EAI_NONAME`), in the
+/// resolver's order.
+pub(crate) fn getaddrinfo(
+    host: Option<&CStr>,
+    service: Option<&CStr>,
+    hints: GaiHints,
+) -> Result<Vec<AddrInfoEntry>, GaiError> {
+    // SAFETY: `addrinfo` is plain old data; all-zero bytes are a valid value
+    // (every pointer null, as the hints must have them).
+    let mut c_hints: libc::addrinfo = unsafe { mem::zeroed() };
+    c_hints.ai_flags = hints.flags;
+    c_hints.ai_family = hints.family;
+    c_hints.ai_socktype = hints.socktype;
+    c_hints.ai_protocol = hints.protocol;
+    let mut answer: *mut libc::addrinfo = ptr::null_mut();
+    // SAFETY: `host` and `service` are NUL-terminated or null; `c_hints` is a
+    // valid `addrinfo` with null pointers, and `answer` a writable local.
+    let code = unsafe {
+        libc::getaddrinfo(
+            host.map_or(ptr::null(), CStr::as_ptr),
+            service.map_or(ptr::null(), CStr::as_ptr),
+            &c_hints,
+            &mut answer,
+        )
+    };
+    if code != 0 {
+        return Err(GaiError::from_code(code));
+    }
+    let list = AddrInfoList(answer);
+    let mut entries = Vec::new();
+    let mut cursor: *const libc::addrinfo = list.0;
+    while !cursor.is_null() {
+        // SAFETY: `cursor` is a node of the list getaddrinfo returned, which
+        // `list` keeps alive until the end of this function.
+        let node = unsafe { &*cursor };
+        entries.push(AddrInfoEntry {
+            family: node.ai_family,
+            socktype: node.ai_socktype,
+            protocol: node.ai_protocol,
+            // SAFETY: `ai_canonname` is null or a NUL-terminated string of
+            // the list, alive here.
+            canonname: unsafe { c_bytes(node.ai_canonname) },
+            // SAFETY: `ai_addr` is null or points to `ai_addrlen` bytes of
+            // the list, alive here.
+            addr: unsafe {
+                copy_sockaddr(
+                    node.ai_addr,
+                    usize::try_from(node.ai_addrlen).unwrap_or(usize::MAX),
+                )
+            },
+        });
+        cursor = node.ai_next;
+    }
+    Ok(entries)
+}
+
+/// A copy of the socket address at `addr`, `len` bytes long; `None` for a
+/// null pointer or a length that does not fit a `sockaddr_storage`.
+///
+/// # Safety
+///
+/// `addr` is null or points to `len` readable bytes, alive during the call.
+unsafe fn copy_sockaddr(addr: *const libc::sockaddr, len: usize) -> Option<SockAddr> {
+    if addr.is_null() || len > mem::size_of::<libc::sockaddr_storage>() {
+        return None;
+    }
+    // SAFETY: the storage try_init hands over is a zeroed `sockaddr_storage`,
+    // writable and large enough for the `len` (checked above) bytes copied
+    // from `addr`, readable by the caller's promise; the length set is that
+    // of the address the C library built, whose family field it filled in.
+    let copied = unsafe {
+        SockAddr::try_init(|storage, storage_len| {
+            ptr::copy_nonoverlapping(addr.cast::<u8>(), storage.cast::<u8>(), len);
+            *storage_len = len as libc::socklen_t;
+            Ok(())
+        })
+    };
+    copied.ok().map(|((), addr)| addr)
+}
+
+/// The bytes of a C string (without its NUL), `None` if null.
+///
+/// # Safety
+///
+/// `text` is null or a valid NUL-terminated string, alive during the call.
+unsafe fn c_bytes(text: *const libc::c_char) -> Option<Vec<u8>> {
+    if text.is_null() {
+        return None;
+    }
+    // SAFETY: non-null, and valid by the caller's promise.
+    Some(unsafe { CStr::from_ptr(text) }.to_bytes().to_vec())
+}
+
+/// `NI_MAXHOST`: room for any host name `getnameinfo` gives, NUL included.
+/// (The same 1025 on every Unix; the libc crate does not define it on all.)
+const NI_MAXHOST: usize = 1025;
+/// `NI_MAXSERV`: room for any service name `getnameinfo` gives, NUL included.
+const NI_MAXSERV: usize = 32;
+
+/// `getnameinfo(3)`: the host and service names of an address, as bytes
+/// (not necessarily UTF-8).
+pub(crate) fn getnameinfo(
+    addr: &SockAddr,
+    flags: libc::c_int,
+) -> Result<(Vec<u8>, Vec<u8>), GaiError> {
+    let mut host = [0u8; NI_MAXHOST];
+    let mut service = [0u8; NI_MAXSERV];
+    // The lengths are `socklen_t` or `size_t`, depending on the system.
+    // SAFETY: `addr` points to a valid socket address of `addr.len()` bytes;
+    // `host` and `service` are writable buffers of the lengths passed (each
+    // small enough for either type).
+    let code = unsafe {
+        libc::getnameinfo(
+            addr.as_ptr().cast(),
+            addr.len() as _,
+            host.as_mut_ptr().cast(),
+            NI_MAXHOST as _,
+            service.as_mut_ptr().cast(),
+            NI_MAXSERV as _,
+            flags,
+        )
+    };
+    if code != 0 {
+        return Err(GaiError::from_code(code));
+    }
+    Ok((until_nul(&host), until_nul(&service)))
+}
+
+/// `gethostname(2)`: this machine's host name, as bytes (not necessarily UTF-8).
+pub(crate) fn gethostname() -> io::Result<Vec<u8>> {
+    // SAFETY: sysconf only reads a system limit.
+    let limit = unsafe { libc::sysconf(libc::_SC_HOST_NAME_MAX) };
+    // The limit leaves out the NUL; -1 means there is none. At least 256
+    // bytes, at most 4 KiB, and one more that stays NUL.
+    let limit = usize::try_from(limit).unwrap_or(0).clamp(256, 4096);
+    let mut name = vec![0u8; limit + 1];
+    // SAFETY: `name` is writable for `limit + 1` bytes; the call gets `limit`,
+    // so the last byte stays NUL even where a long name is cut short
+    // without one.
+    let rc = unsafe { libc::gethostname(name.as_mut_ptr().cast(), limit) };
+    cvt(rc)?;
+    Ok(until_nul(&name))
+}
+
+/// The bytes of `text` before its first NUL (all of them if it has none).
+fn until_nul(text: &[u8]) -> Vec<u8> {
+    let end = memchr::memchr(0, text).unwrap_or(text.len());
+    text[..end].to_vec()
 }
 
 // ---------------------------------------------------------------------------
@@ -839,4 +1067,42 @@ pub(crate) fn if_indextoname(index: u32) -> io::Result<Option<String>> {
     }
     // SAFETY: on success the call wrote a NUL-terminated name into `name`.
     Ok(unsafe { c_string(name.as_ptr()) })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{Ipv6Addr, SocketAddr, SocketAddrV6};
+
+    use socket2::SockAddr;
+
+    use super::{copy_sockaddr, until_nul};
+
+    /// `getaddrinfo`'s copy of `ai_addr` keeps every field of the address, and
+    /// refuses a null pointer or a length past a `sockaddr_storage`.
+    #[test]
+    fn copy_sockaddr_copies_or_refuses() {
+        let v6 = SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::LOCALHOST, 8001, 7, 3));
+        let original = SockAddr::from(v6);
+        let len = original.len() as usize;
+        // SAFETY: `original` holds `len` bytes of a socket address, alive here.
+        let copy = unsafe { copy_sockaddr(original.as_ptr().cast(), len) };
+        let copy = copy.expect("a copy");
+        assert_eq!(copy.len(), original.len());
+        assert_eq!(copy.as_socket(), Some(v6));
+        // SAFETY: null is allowed.
+        assert!(unsafe { copy_sockaddr(std::ptr::null(), len) }.is_none());
+        let too_long = std::mem::size_of::<libc::sockaddr_storage>() + 1;
+        // SAFETY: the length is refused before anything is read.
+        assert!(unsafe { copy_sockaddr(original.as_ptr().cast(), too_long) }.is_none());
+    }
+
+    /// The names `getnameinfo` and `gethostname` write end at the first NUL,
+    /// or at the end of a buffer without one.
+    #[test]
+    fn until_nul_stops_at_the_first_nul() {
+        assert_eq!(until_nul(b"localhost\0\0junk"), b"localhost");
+        assert_eq!(until_nul(b"\0"), b"");
+        assert_eq!(until_nul(b"no-nul"), b"no-nul");
+        assert_eq!(until_nul(b"h\xf4te\0"), b"h\xf4te");
+    }
 }
