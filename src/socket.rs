@@ -696,7 +696,9 @@ impl Socket {
     }
 
     /// A second socket on the same connection: `dup(2)` (close-on-exec), with
-    /// the same timeout. Both share the descriptor's file status, as in CPython.
+    /// the same timeout. Both share the descriptor's file status, as in
+    /// CPython, and the socket's kernel timeouts (see
+    /// [How timeout mode waits](Socket#how-timeout-mode-waits)).
     pub fn dup(&self) -> Result<Socket> {
         let inner = self.inner.try_clone()?;
         Ok(Socket {

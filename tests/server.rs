@@ -824,3 +824,141 @@ fn servers_work_under_a_default_timeout() {
         assert_eq!(read_exact(&sock, 4), b"pong");
     });
 }
+
+// ---------------------------------------------------------------------------
+// The order of a handler's methods
+
+/// Logs each of its methods as it runs and writes the method's name to
+/// `wfile`; the methods named in `fail` then return an error.
+struct Staged {
+    fail: &'static [&'static str],
+    log: Arc<Mutex<Vec<&'static str>>>,
+}
+
+impl Staged {
+    fn run(&self, method: &'static str, wfile: &mut impl Write) -> HandlerResult {
+        self.log.lock().unwrap().push(method);
+        write!(wfile, "{method} ")?;
+        if self.fail.contains(&method) {
+            return Err(format!("{method} failed").into());
+        }
+        Ok(())
+    }
+}
+
+impl RequestHandler for Staged {
+    fn setup(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+        self.run("setup", &mut request.wfile)
+    }
+
+    fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+        self.run("handle", &mut request.wfile)
+    }
+
+    fn finish(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+        self.run("finish", &mut request.wfile)
+    }
+}
+
+impl DatagramRequestHandler for Staged {
+    fn setup(&mut self, request: &mut DatagramRequest<'_>) -> HandlerResult {
+        self.run("setup", &mut request.wfile)
+    }
+
+    fn handle(&mut self, request: &mut DatagramRequest<'_>) -> HandlerResult {
+        self.run("handle", &mut request.wfile)
+    }
+
+    fn finish(&mut self, request: &mut DatagramRequest<'_>) -> HandlerResult {
+        self.run("finish", &mut request.wfile)
+    }
+}
+
+/// The log [`Staged`] handlers share, and a function that makes them.
+fn staged(
+    fail: &'static [&'static str],
+) -> (
+    Arc<Mutex<Vec<&'static str>>>,
+    impl Fn() -> Staged + Send + Sync,
+) {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let shared = Arc::clone(&log);
+    (log, move || Staged {
+        fail,
+        log: Arc::clone(&shared),
+    })
+}
+
+/// One connection to a `TcpServer` of [`Staged`] handlers that fail in
+/// `fail`: what the client got, the methods that ran, and the reports.
+fn staged_tcp(fail: &'static [&'static str]) -> (Vec<u8>, Vec<&'static str>, Vec<String>) {
+    let (options, reports) = recording();
+    let (log, handler) = staged(fail);
+    let server = TcpServer::with_options(("127.0.0.1", 0), handler, options).unwrap();
+    let answer = serving(&server, |addr| {
+        let mut answer = Vec::new();
+        (&client(addr)).read_to_end(&mut answer).unwrap();
+        answer
+    });
+    let methods = log.lock().unwrap().clone();
+    let seen = reports.lock().unwrap().clone();
+    (answer, methods, seen)
+}
+
+#[test]
+fn finish_runs_after_a_failed_handle_and_the_answer_is_still_flushed() {
+    let (answer, methods, reports) = staged_tcp(&["handle", "finish"]);
+    assert_eq!(methods, ["setup", "handle", "finish"]);
+    assert_eq!(answer, b"setup handle finish ");
+    assert_eq!(
+        reports,
+        [
+            "handler from 127.0.0.1: handle failed",
+            "handler from 127.0.0.1: finish failed"
+        ]
+    );
+}
+
+#[test]
+fn a_failed_setup_skips_handle_and_finish() {
+    let (_, methods, reports) = staged_tcp(&["setup"]);
+    assert_eq!(methods, ["setup"]);
+    assert_eq!(reports, ["handler from 127.0.0.1: setup failed"]);
+}
+
+#[test]
+fn the_udp_server_answers_after_finish_even_when_handle_failed() {
+    let (options, reports) = recording();
+    let (log, handler) = staged(&["handle"]);
+    let server = UdpServer::with_options(("127.0.0.1", 0), handler, options).unwrap();
+    serving(&server, |addr| {
+        let sock = Socket::new(AF_INET, SOCK_DGRAM).unwrap();
+        sock.settimeout(Some(PROMPT)).unwrap();
+        sock.sendto(b"go", addr).unwrap();
+        assert_eq!(sock.recvfrom(64).unwrap().0, b"setup handle finish ");
+    });
+    assert_eq!(*log.lock().unwrap(), ["setup", "handle", "finish"]);
+    assert_eq!(
+        *reports.lock().unwrap(),
+        ["handler from 127.0.0.1: handle failed"]
+    );
+}
+
+#[test]
+fn a_udp_handler_whose_setup_fails_sends_no_answer() {
+    let (options, reports) = recording();
+    let (log, handler) = staged(&["setup"]);
+    let server = UdpServer::with_options(("127.0.0.1", 0), handler, options).unwrap();
+    serving(&server, |addr| {
+        let sock = Socket::new(AF_INET, SOCK_DGRAM).unwrap();
+        sock.sendto(b"go", addr).unwrap();
+        assert_eq!(
+            reported(&reports, 1),
+            ["handler from 127.0.0.1: setup failed"]
+        );
+        sock.settimeout(Some(POLL)).unwrap();
+        let answer = sock.recvfrom(64);
+        assert!(matches!(answer, Err(Error::Timeout)), "{answer:?}");
+    });
+    assert_eq!(*log.lock().unwrap(), ["setup"]);
+}

@@ -1,0 +1,215 @@
+//! Network servers after Python's `socketserver`: TCP and UDP servers that
+//! run a handler for each request, one at a time, in a thread each, or many
+//! connections in one thread around a [`Selector`](crate::Selector).
+//!
+//! | Python `socketserver` | `pysocket::server` |
+//! |-----------------------|--------------------|
+//! | `TCPServer(addr, Handler)` | [`TcpServer::new`]`(addr, \|\| Handler)` |
+//! | `ThreadingTCPServer(addr, Handler)` | [`ThreadingTcpServer::new`] (with a bound on live threads) |
+//! | `UDPServer(addr, Handler)` | [`UdpServer::new`] |
+//! | no equivalent (asyncio's `Protocol`) | [`SelectorTcpServer::new`] with a [`ConnectionHandler`] |
+//! | `class Handler(StreamRequestHandler)`: `handle()` with `self.rfile`, `self.wfile` | `impl`[` RequestHandler`]: `handle(&mut self, request)` with `request.rfile`, `request.wfile` |
+//! | `self.request`, `self.connection`, `self.client_address`, `self.server` | [`StreamRequest::connection`], [`StreamRequest::client_address`], [`StreamRequest::server`] |
+//! | `class Handler(DatagramRequestHandler)` | `impl`[` DatagramRequestHandler`] with [`DatagramRequest`] |
+//! | `setup()`, `handle()`, `finish()` | the trait methods of the same names |
+//! | `server.serve_forever(poll_interval=0.5)` | `server.serve_forever(Duration::from_millis(500))` |
+//! | `server.shutdown()` (from another thread) | `server.shutdown()`, or [`ServerHandle::shutdown`] from a `'static` thread |
+//! | `server.server_close()`, `with server:` | `server.server_close()`, or drop |
+//! | `server.server_address`, `server.socket`, `server.fileno()` | `server.server_address()`, `server.socket()`, `server.fileno()` |
+//! | class attributes: `allow_reuse_address`, `request_queue_size`, `address_family`, `timeout` (of the handler), `max_packet_size`, `block_on_close` | [`ServerOptions`] |
+//! | `handle_error(request, client_address)` (prints a traceback) | [`ServerOptions::handle_error`] (prints to stderr by default) |
+//!
+//! # Example
+//!
+//! A line echo server in a thread, stopped from the main thread:
+//!
+//! ```
+//! use std::io::{BufRead, Write};
+//! use std::time::Duration;
+//! use pysocket::create_connection;
+//! use pysocket::server::{HandlerResult, RequestHandler, StreamRequest, ThreadingTcpServer};
+//!
+//! struct Echo;
+//!
+//! impl RequestHandler for Echo {
+//!     fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+//!         let mut line = Vec::new();
+//!         while request.rfile.read_until(b'\n', &mut line)? > 0 {
+//!             request.wfile.write_all(&line)?;
+//!             request.wfile.flush()?;
+//!             line.clear();
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//!
+//! let server = ThreadingTcpServer::new(("127.0.0.1", 0), || Echo)?;
+//! std::thread::scope(|scope| {
+//!     scope.spawn(|| server.serve_forever(Duration::from_millis(500)));
+//!
+//!     let client = create_connection(server.server_address(), None)?;
+//!     client.sendall(b"hello\n")?;
+//!     assert_eq!(client.recv(64)?, b"hello\n");
+//!
+//!     server.shutdown(); // returns once serve_forever has stopped
+//!     Ok::<(), pysocket::Error>(())
+//! })?;
+//! server.server_close(); // joins the handler threads
+//! # Ok::<(), pysocket::Error>(())
+//! ```
+//!
+//! # Stopping
+//!
+//! [`shutdown`](TcpServer::shutdown) asks `serve_forever` to stop, wakes it
+//! at once (no need to wait for `poll_interval`), and returns once it has
+//! stopped. Differences from Python, so that idle clients never keep a server
+//! from stopping:
+//!
+//! - [`TcpServer`] handles each connection inside `serve_forever`, so its
+//!   `shutdown` cuts the connection in progress: it shuts the reading side
+//!   down (a handler waiting for data sees the end of the stream and can
+//!   still answer), and after [`ServerOptions::close_grace`] both sides.
+//! - [`ThreadingTcpServer`]'s `shutdown` stops accepting, and handler
+//!   threads go on; [`server_close`](ThreadingTcpServer::server_close) (and
+//!   drop) then cuts the connections still open in the same two steps and
+//!   joins every handler thread (Python's `block_on_close = True`), so no
+//!   thread is left behind.
+//! - [`SelectorTcpServer`] closes its connections when `serve_forever`
+//!   returns.
+//! - `shutdown` called from a handler running inside `serve_forever`'s own
+//!   thread (where Python deadlocks) only asks: the loop stops after the
+//!   handler returns.
+//! - `shutdown` before `serve_forever` runs returns at once, and the next
+//!   `serve_forever` returns at once (Python's flag, without the deadlock).
+//!
+//! # Errors in handlers
+//!
+//! A handler method that returns an error or panics is reported through
+//! [`ServerOptions::handle_error`] (by default a message on stderr, as
+//! Python's `handle_error` prints a traceback), its connection is closed,
+//! and the server goes on. Failures to take a request (an `accept` that
+//! fails for lack of descriptors, a thread that cannot start) are reported
+//! the same way.
+
+mod handle;
+mod options;
+mod selector;
+mod serve;
+mod stream;
+mod tcp;
+mod threading;
+mod udp;
+
+use std::any::Any;
+use std::error::Error as StdError;
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Duration;
+
+use crate::error::Error;
+
+pub use handle::ServerHandle;
+pub use options::ServerOptions;
+pub use selector::{Connection, ConnectionHandler, SelectorTcpServer};
+pub use stream::{RequestHandler, StreamRequest};
+pub use tcp::TcpServer;
+pub use threading::ThreadingTcpServer;
+pub use udp::{DatagramRequest, DatagramRequestHandler, UdpServer};
+
+/// Python's default `poll_interval` for `serve_forever`: half a second.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// The default bound on live handler threads of a [`ThreadingTcpServer`].
+pub const DEFAULT_MAX_THREADS: usize = 256;
+
+/// What handler methods return: `Ok(())`, or any error (`?` works on both
+/// [`Error`] and `io::Error`), which the server reports and survives.
+pub type HandlerResult = std::result::Result<(), Box<dyn StdError + Send + Sync>>;
+
+/// Why a request failed, as [`ServerOptions::handle_error`] receives it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// A handler method returned this error.
+    Handler(Box<dyn StdError + Send + Sync>),
+    /// A handler method (or the function that makes handlers) panicked,
+    /// with this message.
+    Panic(String),
+    /// The server could not take a request: `accept` or `recvfrom` failed,
+    /// or a handler thread could not start.
+    Server(Error),
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequestError::Handler(err) => write!(f, "{err}"),
+            RequestError::Panic(message) => write!(f, "handler panicked: {message}"),
+            RequestError::Server(err) => write!(f, "{err}"),
+        }
+    }
+}
+
+impl StdError for RequestError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            RequestError::Handler(err) => Some(&**err),
+            RequestError::Panic(_) => None,
+            RequestError::Server(err) => Some(err),
+        }
+    }
+}
+
+/// Runs one handler method, turning an error or a panic into a [`RequestError`].
+fn guarded(call: impl FnOnce() -> HandlerResult) -> std::result::Result<(), RequestError> {
+    match catch_unwind(AssertUnwindSafe(call)) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(err)) => Err(RequestError::Handler(err)),
+        Err(payload) => Err(RequestError::Panic(panic_message(payload))),
+    }
+}
+
+/// What makes a server's handlers: the function given to its constructor.
+type Factory<H> = Box<dyn Fn() -> H + Send + Sync>;
+
+/// One of a handler's `setup`, `handle` and `finish` methods, taking the
+/// request it sees.
+type Phase<H, R> = fn(&mut H, &mut R) -> HandlerResult;
+
+/// Python's `BaseRequestHandler.__init__`: runs `setup`, then `handle` and
+/// `finish`, which runs even when `handle` failed, and then reports what
+/// failed. Returns whether `handle` ran (`setup` succeeded).
+fn run_handler<H, R>(
+    handler: &mut H,
+    request: &mut R,
+    [setup, handle, finish]: [Phase<H, R>; 3],
+    report: impl Fn(RequestError),
+) -> bool {
+    if let Err(err) = guarded(|| setup(handler, request)) {
+        report(err);
+        return false;
+    }
+    let handled = guarded(|| handle(handler, request));
+    let finished = guarded(|| finish(handler, request));
+    for err in [handled.err(), finished.err()].into_iter().flatten() {
+        report(err);
+    }
+    true
+}
+
+/// Makes a handler, turning a panic of the factory into a [`RequestError`].
+fn make<H>(factory: &Factory<H>) -> std::result::Result<H, RequestError> {
+    catch_unwind(AssertUnwindSafe(factory))
+        .map_err(|payload| RequestError::Panic(panic_message(payload)))
+}
+
+/// The message a panic was raised with, if it was a string.
+fn panic_message(payload: Box<dyn Any + Send>) -> String {
+    match payload.downcast::<String>() {
+        Ok(message) => *message,
+        Err(payload) => match payload.downcast::<&'static str>() {
+            Ok(message) => (*message).to_string(),
+            Err(_) => "a panic with a payload that is not a string".to_string(),
+        },
+    }
+}

@@ -1,0 +1,223 @@
+//! [`ServerOptions`], and reporting request failures through its
+//! [`handle_error`](ServerOptions::handle_error) hook.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{RequestError, DEFAULT_MAX_THREADS};
+use crate::address::Address;
+use crate::constants::{Family, IPPROTO_TCP, TCP_NODELAY};
+use crate::error::Result;
+use crate::socket::Socket;
+
+/// The hook that reports request failures: see [`ServerOptions::handle_error`].
+type ErrorHook = Arc<dyn Fn(&RequestError, Option<&Address>) + Send + Sync>;
+
+/// How a server is set up: the class attributes Python's servers and request
+/// handlers are configured with. Every server kind takes all of them and
+/// uses those that apply to it.
+///
+/// ```
+/// use std::time::Duration;
+/// use pysocket::server::ServerOptions;
+///
+/// let options = ServerOptions::new()
+///     .allow_reuse_address(true)
+///     .request_queue_size(128)
+///     .timeout(Some(Duration::from_secs(30)))
+///     .handle_error(|err, client| eprintln!("request from {client:?} failed: {err}"));
+/// ```
+#[derive(Clone)]
+pub struct ServerOptions {
+    pub(super) address_family: Family,
+    pub(super) allow_reuse_address: bool,
+    pub(super) allow_reuse_port: bool,
+    pub(super) request_queue_size: i32,
+    pub(super) timeout: Option<Duration>,
+    pub(super) disable_nagle_algorithm: bool,
+    pub(super) max_threads: usize,
+    pub(super) block_on_close: bool,
+    pub(super) close_grace: Duration,
+    pub(super) max_packet_size: usize,
+    pub(super) error_hook: ErrorHook,
+}
+
+impl Default for ServerOptions {
+    fn default() -> ServerOptions {
+        ServerOptions {
+            address_family: Family::INET,
+            allow_reuse_address: false,
+            allow_reuse_port: false,
+            request_queue_size: 5,
+            timeout: None,
+            disable_nagle_algorithm: false,
+            max_threads: DEFAULT_MAX_THREADS,
+            block_on_close: true,
+            close_grace: Duration::from_secs(1),
+            max_packet_size: 8192,
+            error_hook: Arc::new(print_error),
+        }
+    }
+}
+
+impl ServerOptions {
+    /// Python's defaults: `AF_INET`, no address reuse, a listen backlog of
+    /// 5, blocking connections, 8192-byte datagrams; and
+    /// [`DEFAULT_MAX_THREADS`] handler threads, a one-second grace on close.
+    pub fn new() -> ServerOptions {
+        ServerOptions::default()
+    }
+
+    /// The family of the server's socket: Python's `address_family`
+    /// (`AF_INET` by default; `AF_INET6` for IPv6, `AF_UNIX` for a path,
+    /// which makes a stream server Python's `UnixStreamServer`).
+    pub fn address_family(mut self, family: Family) -> ServerOptions {
+        self.address_family = family;
+        self
+    }
+
+    /// Sets `SO_REUSEADDR` before binding, so a restarted server can bind
+    /// while old connections linger in `TIME_WAIT`: Python's
+    /// `allow_reuse_address`, `false` by default in `socketserver` as here
+    /// (its subclasses such as `http.server.HTTPServer` turn it on).
+    pub fn allow_reuse_address(mut self, allow: bool) -> ServerOptions {
+        self.allow_reuse_address = allow;
+        self
+    }
+
+    /// Sets `SO_REUSEPORT` before binding: Python's `allow_reuse_port`
+    /// (`false` by default).
+    pub fn allow_reuse_port(mut self, allow: bool) -> ServerOptions {
+        self.allow_reuse_port = allow;
+        self
+    }
+
+    /// The `listen` backlog: Python's `request_queue_size` (5 by default).
+    /// Raise it for servers that take many connections at once.
+    pub fn request_queue_size(mut self, backlog: i32) -> ServerOptions {
+        self.request_queue_size = backlog;
+        self
+    }
+
+    /// The timeout of each connection's socket while a
+    /// [`RequestHandler`](super::RequestHandler) serves it: Python's
+    /// `StreamRequestHandler.timeout` (`None`, blocking, by default). A
+    /// client silent for longer makes the handler's read fail with
+    /// [`Error::Timeout`](crate::Error::Timeout) (kind `TimedOut` through the
+    /// files).
+    pub fn timeout(mut self, timeout: Option<Duration>) -> ServerOptions {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets `TCP_NODELAY` on each connection: Python's
+    /// `StreamRequestHandler.disable_nagle_algorithm` (`false` by default).
+    pub fn disable_nagle_algorithm(mut self, disable: bool) -> ServerOptions {
+        self.disable_nagle_algorithm = disable;
+        self
+    }
+
+    /// The most handler threads a
+    /// [`ThreadingTcpServer`](super::ThreadingTcpServer) runs at once
+    /// ([`DEFAULT_MAX_THREADS`] by default; at least 1). When that many are
+    /// busy, the server accepts nothing until one finishes: new clients wait
+    /// in the listen backlog. Python's `ThreadingMixIn` has no bound.
+    pub fn max_threads(mut self, max: usize) -> ServerOptions {
+        self.max_threads = max.max(1);
+        self
+    }
+
+    /// Whether
+    /// [`ThreadingTcpServer::server_close`](super::ThreadingTcpServer::server_close)
+    /// waits for the handler threads: Python's `block_on_close` (`true` by
+    /// default). With `false` they are left to finish on their own.
+    pub fn block_on_close(mut self, block: bool) -> ServerOptions {
+        self.block_on_close = block;
+        self
+    }
+
+    /// How long a closing server lets connections finish after shutting
+    /// their reading side down, before shutting them down altogether (one
+    /// second by default). See the [module docs](super#stopping).
+    pub fn close_grace(mut self, grace: Duration) -> ServerOptions {
+        self.close_grace = grace;
+        self
+    }
+
+    /// The largest datagram a [`UdpServer`](super::UdpServer) receives;
+    /// longer ones are cut: Python's `max_packet_size` (8192 by default).
+    pub fn max_packet_size(mut self, size: usize) -> ServerOptions {
+        self.max_packet_size = size.max(1);
+        self
+    }
+
+    /// What to do when a request fails: Python's `handle_error`. The hook
+    /// gets the failure and the client's address (`None` when the request
+    /// could not even be taken). By default it prints to stderr, as Python
+    /// prints the traceback:
+    ///
+    /// ```text
+    /// ----------------------------------------
+    /// Exception occurred during processing of request from 127.0.0.1:54321
+    /// handler panicked: index out of bounds
+    /// ----------------------------------------
+    /// ```
+    ///
+    /// It runs in the thread that served the request; the server goes on
+    /// after it returns.
+    pub fn handle_error(
+        mut self,
+        hook: impl Fn(&RequestError, Option<&Address>) + Send + Sync + 'static,
+    ) -> ServerOptions {
+        self.error_hook = Arc::new(hook);
+        self
+    }
+
+    /// Sets `TCP_NODELAY` on a connection if
+    /// [`disable_nagle_algorithm`](ServerOptions::disable_nagle_algorithm)
+    /// asks for it.
+    pub(super) fn set_nodelay(&self, conn: &Socket) -> Result<()> {
+        if self.disable_nagle_algorithm {
+            conn.setsockopt(IPPROTO_TCP, TCP_NODELAY, true)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn report(&self, err: &RequestError, client: Option<&Address>) {
+        // A hook that panics must not take the server down with it.
+        let _ = catch_unwind(AssertUnwindSafe(|| (self.error_hook)(err, client)));
+    }
+}
+
+impl fmt::Debug for ServerOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerOptions")
+            .field("address_family", &self.address_family)
+            .field("allow_reuse_address", &self.allow_reuse_address)
+            .field("allow_reuse_port", &self.allow_reuse_port)
+            .field("request_queue_size", &self.request_queue_size)
+            .field("timeout", &self.timeout)
+            .field("disable_nagle_algorithm", &self.disable_nagle_algorithm)
+            .field("max_threads", &self.max_threads)
+            .field("block_on_close", &self.block_on_close)
+            .field("close_grace", &self.close_grace)
+            .field("max_packet_size", &self.max_packet_size)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The default [`ServerOptions::handle_error`]: Python's layout, on stderr.
+fn print_error(err: &RequestError, client: Option<&Address>) {
+    let rule = "-".repeat(40);
+    let mut stderr = io::stderr().lock();
+    let _ = match client {
+        Some(client) => writeln!(
+            stderr,
+            "{rule}\nException occurred during processing of request from {client}\n{err}\n{rule}"
+        ),
+        None => writeln!(stderr, "{rule}\nError taking a request\n{err}\n{rule}"),
+    };
+}

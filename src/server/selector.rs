@@ -1,0 +1,411 @@
+//! [`SelectorTcpServer`]: every connection from one thread around a
+//! [`Selector`], with a [`ConnectionHandler`] called as events arrive.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::net::Shutdown;
+use std::os::fd::{AsRawFd, RawFd};
+use std::time::Duration;
+
+use super::serve::{common_methods, Core};
+use super::{guarded, make, Factory, HandlerResult, RequestError, ServerHandle, ServerOptions};
+use crate::address::{Address, ToAddress};
+use crate::constants::SockType;
+use crate::error::{Error, Result};
+use crate::select::{EventMask, Selector};
+use crate::socket::Socket;
+
+/// How much output a [`SelectorTcpServer`] connection may queue before the
+/// server stops reading from it until the client has taken some.
+const HIGH_WATER: usize = 256 * 1024;
+
+/// How many connections a [`SelectorTcpServer`] accepts per wake-up.
+const ACCEPTS_PER_ROUND: usize = 64;
+
+/// The handler of one connection of a [`SelectorTcpServer`], called as events
+/// arrive: the shape of asyncio's `Protocol`, since a handler that shares one
+/// thread with every other connection must never block.
+///
+/// Write with [`Connection::write`]: the server queues the data and sends it
+/// as the client takes it. A method that fails or panics is reported and its
+/// connection is closed.
+///
+/// ```
+/// use pysocket::server::{Connection, ConnectionHandler, HandlerResult};
+///
+/// struct Echo;
+///
+/// impl ConnectionHandler for Echo {
+///     fn data_received(&mut self, data: &[u8], conn: &mut Connection<'_>) -> HandlerResult {
+///         conn.write(data);
+///         Ok(())
+///     }
+/// }
+/// ```
+pub trait ConnectionHandler {
+    /// The connection was accepted; does nothing by default.
+    fn connection_made(&mut self, conn: &mut Connection<'_>) -> HandlerResult {
+        let _ = conn;
+        Ok(())
+    }
+
+    /// Data arrived, as much as one `recv` gave: a message may come in
+    /// pieces, and several may come together.
+    fn data_received(&mut self, data: &[u8], conn: &mut Connection<'_>) -> HandlerResult;
+
+    /// The client closed its sending side. The connection closes once what
+    /// was written has been sent; does nothing by default.
+    fn eof_received(&mut self, conn: &mut Connection<'_>) -> HandlerResult {
+        let _ = conn;
+        Ok(())
+    }
+
+    /// The connection is closed: `error` says why if it broke, `None` if it
+    /// ended normally (or the server stopped). Does nothing by default.
+    fn connection_lost(&mut self, error: Option<&Error>) {
+        let _ = error;
+    }
+}
+
+/// A connection of a [`SelectorTcpServer`], as its [`ConnectionHandler`]
+/// sees it during a call.
+#[derive(Debug)]
+pub struct Connection<'a> {
+    socket: &'a Socket,
+    client_address: &'a Address,
+    output: &'a mut Vec<u8>,
+    closing: &'a mut bool,
+    server: &'a ServerHandle,
+}
+
+impl Connection<'_> {
+    /// Queues `data` to be sent; the server sends it as the client takes it.
+    pub fn write(&mut self, data: &[u8]) {
+        self.output.extend_from_slice(data);
+    }
+
+    /// Closes the connection once what was written has been sent; nothing
+    /// more is read from it.
+    pub fn close(&mut self) {
+        *self.closing = true;
+    }
+
+    /// The client's address.
+    pub fn client_address(&self) -> &Address {
+        self.client_address
+    }
+
+    /// The connection's socket, for its options and addresses. Reading or
+    /// writing it directly would get in the way of the server.
+    pub fn socket(&self) -> &Socket {
+        self.socket
+    }
+
+    /// How many bytes are queued and not yet sent (asyncio's
+    /// `get_write_buffer_size`).
+    pub fn buffered(&self) -> usize {
+        self.output.len()
+    }
+
+    /// The server, to [`shutdown`](ServerHandle::shutdown) it from a handler.
+    pub fn server(&self) -> &ServerHandle {
+        self.server
+    }
+}
+
+/// A TCP server that serves every connection from the one thread running
+/// [`serve_forever`](SelectorTcpServer::serve_forever), around a
+/// [`Selector`]: non-blocking sockets, and a [`ConnectionHandler`] called as
+/// data arrives. Thousands of idle connections cost a socket and a handler
+/// each, not a thread.
+///
+/// Output a client does not take is queued; past 256 KiB the server stops
+/// reading from that client until it catches up. Connections close when
+/// `serve_forever` returns.
+///
+/// ```
+/// use std::time::Duration;
+/// use pysocket::create_connection;
+/// use pysocket::server::{Connection, ConnectionHandler, HandlerResult, SelectorTcpServer};
+///
+/// struct Echo;
+/// impl ConnectionHandler for Echo {
+///     fn data_received(&mut self, data: &[u8], conn: &mut Connection<'_>) -> HandlerResult {
+///         conn.write(data);
+///         Ok(())
+///     }
+/// }
+///
+/// let server = SelectorTcpServer::new(("127.0.0.1", 0), || Echo)?;
+/// std::thread::scope(|scope| {
+///     scope.spawn(|| server.serve_forever(Duration::from_millis(500)));
+///     let first = create_connection(server.server_address(), None)?;
+///     let second = create_connection(server.server_address(), None)?;
+///     second.sendall(b"two")?;
+///     first.sendall(b"one")?;
+///     assert_eq!(first.recv(16)?, b"one");
+///     assert_eq!(second.recv(16)?, b"two");
+///     server.shutdown();
+///     Ok::<(), pysocket::Error>(())
+/// })?;
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+pub struct SelectorTcpServer<H> {
+    core: Core,
+    factory: Factory<H>,
+}
+
+/// A connection of a [`SelectorTcpServer`], owned by its loop.
+struct Peer<H> {
+    socket: Socket,
+    client_address: Address,
+    handler: H,
+    output: Vec<u8>,
+    closing: bool,
+    /// The client ended its stream.
+    eof: bool,
+    interest: EventMask,
+}
+
+/// What becomes of a connection after an event.
+enum Fate {
+    Keep,
+    Close(Option<Error>),
+    /// A handler failed: reported already; close without flushing.
+    Abort,
+}
+
+impl<H: ConnectionHandler> SelectorTcpServer<H> {
+    /// Binds and listens on `server_address` with [`ServerOptions::new`]'s
+    /// defaults; `handler` makes the handler of each connection.
+    pub fn new(
+        server_address: impl ToAddress,
+        handler: impl Fn() -> H + Send + Sync + 'static,
+    ) -> Result<SelectorTcpServer<H>> {
+        SelectorTcpServer::with_options(server_address, handler, ServerOptions::new())
+    }
+
+    /// [`new`](SelectorTcpServer::new) with options.
+    pub fn with_options(
+        server_address: impl ToAddress,
+        handler: impl Fn() -> H + Send + Sync + 'static,
+        options: ServerOptions,
+    ) -> Result<SelectorTcpServer<H>> {
+        let core = Core::bind(server_address, SockType::STREAM, options, false)?;
+        Ok(SelectorTcpServer {
+            core,
+            factory: Box::new(handler),
+        })
+    }
+
+    /// Serves every connection from this thread until
+    /// [`shutdown`](SelectorTcpServer::shutdown), then closes them (each
+    /// handler's [`connection_lost`](ConnectionHandler::connection_lost)
+    /// runs with `None`).
+    pub fn serve_forever(&self, poll_interval: Duration) -> Result<()> {
+        let listener = self.core.socket.as_raw_fd();
+        let peers: RefCell<HashMap<RawFd, Peer<H>>> = Default::default();
+        let mut buffer = Vec::new();
+        self.core.serve(
+            poll_interval,
+            |selector, ready| {
+                let mut peers = peers.borrow_mut();
+                for (key, events) in ready {
+                    if key.fd == listener {
+                        self.accept_all(selector, &mut peers);
+                    } else {
+                        self.service(selector, &mut peers, key.fd, *events, &mut buffer);
+                    }
+                }
+            },
+            |_| {},
+            |selector| {
+                for (_, peer) in peers.borrow_mut().drain() {
+                    self.close_peer(selector, peer, None);
+                }
+            },
+        )
+    }
+
+    fn accept_all(&self, selector: &mut Selector<()>, peers: &mut HashMap<RawFd, Peer<H>>) {
+        let options = &self.core.options;
+        for _ in 0..ACCEPTS_PER_ROUND {
+            let Some((socket, client_address)) = self.core.accept() else {
+                return;
+            };
+            let prepared = socket
+                .setblocking(false)
+                .and_then(|()| options.set_nodelay(&socket))
+                .and_then(|()| selector.register(&socket, EventMask::READ, ()).map(drop));
+            if let Err(err) = prepared {
+                options.report(&RequestError::Server(err), Some(&client_address));
+                continue;
+            }
+            let handler = match make(&self.factory) {
+                Ok(handler) => handler,
+                Err(err) => {
+                    let _ = selector.unregister(&socket);
+                    options.report(&err, Some(&client_address));
+                    continue;
+                }
+            };
+            let fd = socket.as_raw_fd();
+            let mut peer = Peer {
+                socket,
+                client_address,
+                handler,
+                output: Vec::new(),
+                closing: false,
+                eof: false,
+                interest: EventMask::READ,
+            };
+            let fate = match self.callback(&mut peer, |handler, conn| handler.connection_made(conn))
+            {
+                Fate::Keep => self.settle(selector, &mut peer),
+                other => other,
+            };
+            match fate {
+                Fate::Keep => {
+                    peers.insert(fd, peer);
+                }
+                Fate::Close(err) => self.close_peer(selector, peer, err),
+                Fate::Abort => self.close_peer(selector, peer, None),
+            }
+        }
+    }
+
+    /// Handles the events of one connection.
+    fn service(
+        &self,
+        selector: &mut Selector<()>,
+        peers: &mut HashMap<RawFd, Peer<H>>,
+        fd: RawFd,
+        events: EventMask,
+        buffer: &mut Vec<u8>,
+    ) {
+        let Some(peer) = peers.get_mut(&fd) else {
+            return;
+        };
+        let mut fate = Fate::Keep;
+        if events.contains(EventMask::READ) && peer.interest.contains(EventMask::READ) {
+            if buffer.is_empty() {
+                buffer.resize(crate::DEFAULT_BUFFER_SIZE, 0);
+            }
+            fate = match peer.socket.recv_into(buffer) {
+                Ok(0) => {
+                    peer.eof = true;
+                    self.callback(peer, |handler, conn| handler.eof_received(conn))
+                }
+                Ok(n) => {
+                    let data = &buffer[..n];
+                    self.callback(peer, |handler, conn| handler.data_received(data, conn))
+                }
+                Err(err) if err.is_would_block() => Fate::Keep,
+                Err(err) => Fate::Close(Some(err)),
+            };
+        }
+        if let Fate::Keep = fate {
+            fate = self.settle(selector, peer);
+        }
+        if let Fate::Keep = fate {
+            return;
+        }
+        let error = match fate {
+            Fate::Close(err) => err,
+            Fate::Keep | Fate::Abort => None,
+        };
+        if let Some(peer) = peers.remove(&fd) {
+            self.close_peer(selector, peer, error);
+        }
+    }
+
+    /// Runs a handler method with the connection it sees.
+    fn callback(
+        &self,
+        peer: &mut Peer<H>,
+        call: impl FnOnce(&mut H, &mut Connection<'_>) -> HandlerResult,
+    ) -> Fate {
+        let Peer {
+            socket,
+            client_address,
+            handler,
+            output,
+            closing,
+            ..
+        } = peer;
+        let mut conn = Connection {
+            socket,
+            client_address,
+            output,
+            closing,
+            server: &self.core.handle,
+        };
+        match guarded(|| call(handler, &mut conn)) {
+            Ok(()) => Fate::Keep,
+            Err(err) => {
+                self.core.options.report(&err, Some(&peer.client_address));
+                Fate::Abort
+            }
+        }
+    }
+
+    /// Sends what is queued, as far as the socket takes it, and watches for
+    /// what the connection needs next.
+    fn settle(&self, selector: &mut Selector<()>, peer: &mut Peer<H>) -> Fate {
+        while !peer.output.is_empty() {
+            match peer.socket.send(&peer.output) {
+                Ok(sent) => {
+                    peer.output.drain(..sent);
+                }
+                Err(err) if err.is_would_block() => break,
+                Err(err) => return Fate::Close(Some(err)),
+            }
+        }
+        let done_reading = peer.closing || peer.eof;
+        if done_reading && peer.output.is_empty() {
+            return Fate::Close(None);
+        }
+        let mut interest = EventMask::empty();
+        if !done_reading && peer.output.len() < HIGH_WATER {
+            interest |= EventMask::READ;
+        }
+        if !peer.output.is_empty() {
+            interest |= EventMask::WRITE;
+        }
+        if interest != peer.interest {
+            if let Err(err) = selector.modify_events(&peer.socket, interest) {
+                return Fate::Close(Some(err));
+            }
+            peer.interest = interest;
+        }
+        Fate::Keep
+    }
+
+    fn close_peer(&self, selector: &mut Selector<()>, mut peer: Peer<H>, error: Option<Error>) {
+        let _ = selector.unregister(&peer.socket);
+        let handler = &mut peer.handler;
+        let lost = guarded(|| {
+            handler.connection_lost(error.as_ref());
+            Ok(())
+        });
+        if let Err(err) = lost {
+            self.core.options.report(&err, Some(&peer.client_address));
+        }
+        let _ = peer.socket.shutdown(Shutdown::Write);
+    }
+
+    common_methods!();
+
+    /// Closes the server's socket: Python's `server_close()`. Dropping the
+    /// server does the same.
+    pub fn server_close(self) {}
+}
+
+impl<H> fmt::Debug for SelectorTcpServer<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SelectorTcpServer")
+            .field(&self.core)
+            .finish()
+    }
+}

@@ -1,0 +1,168 @@
+//! Stream requests with blocking handlers: [`RequestHandler`], the
+//! [`StreamRequest`] it sees, and how one connection is served, shared by
+//! [`TcpServer`](super::TcpServer) and
+//! [`ThreadingTcpServer`](super::ThreadingTcpServer).
+
+use std::io::Write;
+use std::net::Shutdown;
+
+use super::serve::Core;
+use super::{make, run_handler, Factory, HandlerResult, RequestError, ServerHandle, ServerOptions};
+use crate::address::{Address, ToAddress};
+use crate::constants::SockType;
+use crate::error::Result;
+use crate::file::SocketFile;
+use crate::socket::Socket;
+
+/// The size of each buffer of [`StreamRequest::rfile`] and
+/// [`StreamRequest::wfile`] (Python's `io.DEFAULT_BUFFER_SIZE`); a line
+/// longer than that grows the read buffer.
+const STREAM_BUFFER_SIZE: usize = 8192;
+
+/// The handler of one TCP connection of a [`TcpServer`](super::TcpServer) or
+/// [`ThreadingTcpServer`](super::ThreadingTcpServer): Python's
+/// `BaseRequestHandler` and `StreamRequestHandler`.
+///
+/// The server makes a handler for each connection (with the function given
+/// to its constructor) and calls [`setup`](RequestHandler::setup), then
+/// [`handle`](RequestHandler::handle), then [`finish`](RequestHandler::finish),
+/// which runs even when `handle` failed, as in Python. If `setup` fails,
+/// neither runs. Then the server flushes [`StreamRequest::wfile`], shuts the
+/// connection's sending side down and closes it.
+///
+/// ```
+/// use std::io::BufRead;
+/// use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+///
+/// /// Answers each line with its length.
+/// struct Count;
+///
+/// impl RequestHandler for Count {
+///     fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+///         let mut line = String::new();
+///         while request.rfile.read_line(&mut line)? > 0 {
+///             request.connection.sendall(format!("{}\n", line.len()).as_bytes())?;
+///             line.clear();
+///         }
+///         Ok(())
+///     }
+/// }
+/// ```
+pub trait RequestHandler {
+    /// Runs before [`handle`](RequestHandler::handle); does nothing by default.
+    fn setup(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+        let _ = request;
+        Ok(())
+    }
+
+    /// Serves the connection.
+    fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult;
+
+    /// Runs after [`handle`](RequestHandler::handle), even if it failed; does
+    /// nothing by default.
+    fn finish(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+        let _ = request;
+        Ok(())
+    }
+}
+
+/// One TCP connection as its [`RequestHandler`] sees it: what Python's
+/// `StreamRequestHandler` sets up (`self.connection`, `self.client_address`,
+/// `self.rfile`, `self.wfile`, `self.server`).
+///
+/// `rfile` and `wfile` are buffered files over the connection
+/// ([`Socket::makefile`]); the server flushes `wfile` after
+/// [`finish`](RequestHandler::finish). The fields are public so that a
+/// handler can read from `rfile` and write to `wfile` at once.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct StreamRequest<'a> {
+    /// The connected socket (Python's `self.request` and `self.connection`).
+    pub connection: &'a Socket,
+    /// The client's address.
+    pub client_address: Address,
+    /// Buffered reading from the connection (`BufRead`): Python's `self.rfile`.
+    pub rfile: SocketFile<'a>,
+    /// Buffered writing to the connection (`Write`): Python's `self.wfile`.
+    pub wfile: SocketFile<'a>,
+    /// The server, to [`shutdown`](ServerHandle::shutdown) it from a handler.
+    pub server: &'a ServerHandle,
+}
+
+/// What the stream servers need to run one connection, shared with handler
+/// threads.
+pub(super) struct StreamService<H> {
+    factory: Factory<H>,
+    pub(super) options: ServerOptions,
+    handle: ServerHandle,
+}
+
+impl<H> StreamService<H> {
+    /// Binds a stream server (see [`Core::bind`]) and sets up the service of
+    /// its connections, which `handler` makes the handlers of.
+    pub(super) fn bind(
+        server_address: impl ToAddress,
+        handler: impl Fn() -> H + Send + Sync + 'static,
+        options: ServerOptions,
+        cut_on_shutdown: bool,
+    ) -> Result<(Core, StreamService<H>)> {
+        let core = Core::bind(
+            server_address,
+            SockType::STREAM,
+            options.clone(),
+            cut_on_shutdown,
+        )?;
+        let service = StreamService {
+            factory: Box::new(handler),
+            options,
+            handle: core.handle.clone(),
+        };
+        Ok((core, service))
+    }
+}
+
+impl<H: RequestHandler> StreamService<H> {
+    /// Python's `process_request` without threads: `finish_request`, then
+    /// `shutdown_request`.
+    pub(super) fn process(&self, conn: &Socket, client_address: Address) {
+        if let Err(err) = self.prepare(conn) {
+            self.options
+                .report(&RequestError::Server(err), Some(&client_address));
+        } else {
+            self.finish_request(conn, client_address);
+        }
+        // Python's `shutdown_request`: end the stream explicitly; the caller closes.
+        let _ = conn.shutdown(Shutdown::Write);
+    }
+
+    /// Applies the options' `timeout` and `disable_nagle_algorithm` to the
+    /// connection.
+    fn prepare(&self, conn: &Socket) -> Result<()> {
+        if let Some(timeout) = self.options.timeout {
+            conn.settimeout(Some(timeout))?;
+        }
+        self.options.set_nodelay(conn)
+    }
+
+    /// Python's `finish_request`: make the handler, run setup, handle and
+    /// finish, and flush `wfile`.
+    fn finish_request(&self, conn: &Socket, client_address: Address) {
+        let report = |err: RequestError| self.options.report(&err, Some(&client_address));
+        let Ok(mut handler) = make(&self.factory).map_err(&report) else {
+            return;
+        };
+        let mut request = StreamRequest {
+            connection: conn,
+            client_address: client_address.clone(),
+            rfile: SocketFile::with_capacity(conn, STREAM_BUFFER_SIZE, STREAM_BUFFER_SIZE),
+            wfile: SocketFile::with_capacity(conn, STREAM_BUFFER_SIZE, STREAM_BUFFER_SIZE),
+            server: &self.handle,
+        };
+        let phases = [H::setup, H::handle, H::finish];
+        if run_handler(&mut handler, &mut request, phases, report) {
+            // Python's StreamRequestHandler.finish ignores a failed flush:
+            // the client may be gone.
+            let _ = request.wfile.flush();
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! [`TcpServer`]: one connection at a time, inside `serve_forever`.
+
+use std::fmt;
+use std::os::fd::{AsRawFd, RawFd};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::serve::{common_methods, Core};
+use super::stream::StreamService;
+use super::{RequestHandler, ServerHandle, ServerOptions};
+use crate::address::{Address, ToAddress};
+use crate::error::Result;
+use crate::socket::Socket;
+
+/// A TCP server that handles one connection at a time, inside
+/// [`serve_forever`](TcpServer::serve_forever): Python's
+/// `socketserver.TCPServer`.
+///
+/// Simple and predictable, but a slow client holds up every other; see
+/// [`ThreadingTcpServer`](super::ThreadingTcpServer) and
+/// [`SelectorTcpServer`](super::SelectorTcpServer) for servers that do not
+/// wait on one client.
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use std::time::Duration;
+/// use pysocket::create_connection;
+/// use pysocket::server::{HandlerResult, RequestHandler, StreamRequest, TcpServer};
+///
+/// /// Sends back everything, then closes.
+/// struct Echo;
+/// impl RequestHandler for Echo {
+///     fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+///         std::io::copy(&mut request.rfile, &mut request.wfile)?;
+///         Ok(())
+///     }
+/// }
+///
+/// let server = TcpServer::new(("127.0.0.1", 0), || Echo)?;
+/// std::thread::scope(|scope| {
+///     scope.spawn(|| server.serve_forever(Duration::from_millis(500)));
+///     let client = create_connection(server.server_address(), None)?;
+///     client.sendall(b"ping")?;
+///     client.shutdown(pysocket::SHUT_WR)?; // the end of the request
+///     let mut answer = Vec::new();
+///     (&client).read_to_end(&mut answer)?;
+///     assert_eq!(answer, b"ping");
+///     server.shutdown();
+///     Ok::<(), Box<dyn std::error::Error>>(())
+/// }).unwrap();
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+pub struct TcpServer<H> {
+    core: Core,
+    service: StreamService<H>,
+}
+
+impl<H: RequestHandler> TcpServer<H> {
+    /// Binds and listens on `server_address` with [`ServerOptions::new`]'s
+    /// defaults; `handler` makes the handler of each connection (Python's
+    /// `TCPServer(server_address, RequestHandlerClass)`).
+    pub fn new(
+        server_address: impl ToAddress,
+        handler: impl Fn() -> H + Send + Sync + 'static,
+    ) -> Result<TcpServer<H>> {
+        TcpServer::with_options(server_address, handler, ServerOptions::new())
+    }
+
+    /// [`new`](TcpServer::new) with options.
+    pub fn with_options(
+        server_address: impl ToAddress,
+        handler: impl Fn() -> H + Send + Sync + 'static,
+        options: ServerOptions,
+    ) -> Result<TcpServer<H>> {
+        let (core, service) = StreamService::bind(server_address, handler, options, true)?;
+        Ok(TcpServer { core, service })
+    }
+
+    /// Handles connections one after another until
+    /// [`shutdown`](TcpServer::shutdown): Python's
+    /// `serve_forever(poll_interval)`. A shutdown wakes the loop at once;
+    /// `poll_interval` only bounds each wait. An error is returned only if
+    /// waiting itself fails, or if `serve_forever` already runs.
+    pub fn serve_forever(&self, poll_interval: Duration) -> Result<()> {
+        self.core.serve(
+            poll_interval,
+            |_, _| {
+                if let Some((conn, client_address)) = self.core.accept() {
+                    let conn = Arc::new(conn);
+                    let _tracked = self.core.control().track(&conn);
+                    self.service.process(&conn, client_address);
+                }
+            },
+            |_| {},
+            |_| {},
+        )
+    }
+
+    common_methods!();
+
+    /// Closes the server's socket: Python's `server_close()`. Dropping the
+    /// server does the same.
+    pub fn server_close(self) {}
+}
+
+impl<H> fmt::Debug for TcpServer<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("TcpServer").field(&self.core).finish()
+    }
+}

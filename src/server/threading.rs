@@ -1,0 +1,155 @@
+//! [`ThreadingTcpServer`]: a thread for each connection, with a bound on
+//! live threads, all joined on close.
+
+use std::fmt;
+use std::os::fd::{AsRawFd, RawFd};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use super::handle::lock;
+use super::serve::{common_methods, Core};
+use super::stream::StreamService;
+use super::{RequestError, RequestHandler, ServerHandle, ServerOptions};
+use crate::address::{Address, ToAddress};
+use crate::error::{Error, Result};
+use crate::socket::Socket;
+
+/// A TCP server that handles each connection in a thread of its own:
+/// Python's `socketserver.ThreadingTCPServer`, with a bound on live threads
+/// ([`ServerOptions::max_threads`]): when it is reached, the server accepts
+/// nothing until a thread finishes.
+///
+/// [`server_close`](ThreadingTcpServer::server_close) (and drop) joins every
+/// handler thread, after cutting connections still open (see the
+/// [module docs](super#stopping)). See the [module example](super#example).
+pub struct ThreadingTcpServer<H> {
+    core: Core,
+    service: Arc<StreamService<H>>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl<H: RequestHandler + 'static> ThreadingTcpServer<H> {
+    /// Binds and listens on `server_address` with [`ServerOptions::new`]'s
+    /// defaults; `handler` makes the handler of each connection, in that
+    /// connection's thread.
+    pub fn new(
+        server_address: impl ToAddress,
+        handler: impl Fn() -> H + Send + Sync + 'static,
+    ) -> Result<ThreadingTcpServer<H>> {
+        ThreadingTcpServer::with_options(server_address, handler, ServerOptions::new())
+    }
+
+    /// [`new`](ThreadingTcpServer::new) with options.
+    pub fn with_options(
+        server_address: impl ToAddress,
+        handler: impl Fn() -> H + Send + Sync + 'static,
+        options: ServerOptions,
+    ) -> Result<ThreadingTcpServer<H>> {
+        let (core, service) = StreamService::bind(server_address, handler, options, false)?;
+        Ok(ThreadingTcpServer {
+            core,
+            service: Arc::new(service),
+            threads: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Accepts connections and starts a handler thread for each until
+    /// [`shutdown`](ThreadingTcpServer::shutdown): Python's
+    /// `serve_forever(poll_interval)`. Handler threads go on after it
+    /// returns, until [`server_close`](ThreadingTcpServer::server_close).
+    pub fn serve_forever(&self, poll_interval: Duration) -> Result<()> {
+        self.core.serve(
+            poll_interval,
+            |_, _| {
+                if self.wait_for_slot(poll_interval) {
+                    if let Some((conn, client_address)) = self.core.accept() {
+                        self.process_request(conn, client_address);
+                    }
+                }
+            },
+            |_| self.reap(),
+            |_| {},
+        )
+    }
+
+    /// Waits until fewer than `max_threads` handlers run. Returns `false` if a
+    /// shutdown came first.
+    fn wait_for_slot(&self, poll_interval: Duration) -> bool {
+        self.core
+            .control()
+            .wait_for_fewer(self.service.options.max_threads, poll_interval)
+    }
+
+    /// Python's `ThreadingMixIn.process_request`: a thread for the connection.
+    fn process_request(&self, conn: Socket, client_address: Address) {
+        let conn = Arc::new(conn);
+        let tracked = self.core.control().track(&conn);
+        let service = Arc::clone(&self.service);
+        let address = client_address.clone();
+        let spawned = thread::Builder::new()
+            .name("pysocket-server-handler".into())
+            .spawn(move || {
+                service.process(&conn, client_address);
+                // Untrack only once the connection is closed and the thread
+                // is about to end, so the thread bound counts live threads.
+                drop(conn);
+                drop(tracked);
+            });
+        match spawned {
+            Ok(thread) => lock(&self.threads).push(thread),
+            Err(err) => self
+                .service
+                .options
+                .report(&RequestError::Server(Error::Io(err)), Some(&address)),
+        }
+    }
+
+    /// Joins the threads that have finished (Python reaps them in
+    /// `process_request`).
+    fn reap(&self) {
+        let mut threads = lock(&self.threads);
+        let (done, running): (Vec<_>, Vec<_>) =
+            threads.drain(..).partition(|thread| thread.is_finished());
+        *threads = running;
+        drop(threads);
+        for thread in done {
+            let _ = thread.join();
+        }
+    }
+
+    /// How many handler threads are serving a connection now.
+    pub fn active_threads(&self) -> usize {
+        self.core.control().live()
+    }
+
+    common_methods!();
+
+    /// Closes the server: its socket, and (unless
+    /// [`block_on_close`](ServerOptions::block_on_close) is off) every
+    /// connection still open, joining every handler thread: Python's
+    /// `server_close()` with `block_on_close = True`. Dropping the server
+    /// does the same.
+    pub fn server_close(self) {}
+}
+
+impl<H> Drop for ThreadingTcpServer<H> {
+    fn drop(&mut self) {
+        let threads = std::mem::take(&mut *lock(&self.threads));
+        if !self.service.options.block_on_close {
+            return;
+        }
+        self.core.control().cut_all_gracefully();
+        for thread in threads {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl<H> fmt::Debug for ThreadingTcpServer<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ThreadingTcpServer")
+            .field(&self.core)
+            .finish()
+    }
+}

@@ -1,0 +1,214 @@
+//! [`UdpServer`]: one datagram at a time, answered by a
+//! [`DatagramRequestHandler`].
+
+use std::fmt;
+use std::io::Cursor;
+use std::os::fd::{AsRawFd, RawFd};
+use std::time::Duration;
+
+use super::serve::{common_methods, Core};
+use super::{make, run_handler, Factory, HandlerResult, RequestError, ServerHandle, ServerOptions};
+use crate::address::{Address, ToAddress};
+use crate::constants::SockType;
+use crate::error::Result;
+use crate::flags::MsgFlags;
+use crate::socket::Socket;
+
+/// The handler of one datagram of a [`UdpServer`]: Python's
+/// `DatagramRequestHandler`.
+///
+/// [`setup`](DatagramRequestHandler::setup), [`handle`](DatagramRequestHandler::handle)
+/// and [`finish`](DatagramRequestHandler::finish) run as for a
+/// [`RequestHandler`](super::RequestHandler); then what was written to
+/// [`DatagramRequest::wfile`], if anything, goes back to the client in one
+/// datagram.
+///
+/// ```
+/// use std::io::Write;
+/// use pysocket::server::{DatagramRequest, DatagramRequestHandler, HandlerResult};
+///
+/// /// Answers each datagram with it in upper case.
+/// struct Shout;
+///
+/// impl DatagramRequestHandler for Shout {
+///     fn handle(&mut self, request: &mut DatagramRequest<'_>) -> HandlerResult {
+///         let loud = request.packet.to_ascii_uppercase();
+///         request.wfile.write_all(&loud)?;
+///         Ok(())
+///     }
+/// }
+/// ```
+pub trait DatagramRequestHandler {
+    /// Runs before [`handle`](DatagramRequestHandler::handle); does nothing by default.
+    fn setup(&mut self, request: &mut DatagramRequest<'_>) -> HandlerResult {
+        let _ = request;
+        Ok(())
+    }
+
+    /// Serves the datagram.
+    fn handle(&mut self, request: &mut DatagramRequest<'_>) -> HandlerResult;
+
+    /// Runs after [`handle`](DatagramRequestHandler::handle), even if it
+    /// failed; does nothing by default.
+    fn finish(&mut self, request: &mut DatagramRequest<'_>) -> HandlerResult {
+        let _ = request;
+        Ok(())
+    }
+}
+
+/// One datagram as its [`DatagramRequestHandler`] sees it: what Python's
+/// `DatagramRequestHandler` sets up.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct DatagramRequest<'a> {
+    /// The datagram (Python's `self.packet`).
+    pub packet: &'a [u8],
+    /// The server's socket, to answer with [`Socket::sendto`] (Python's `self.socket`).
+    pub socket: &'a Socket,
+    /// The sender's address.
+    pub client_address: Address,
+    /// The datagram as a reader (Python's `self.rfile`).
+    pub rfile: Cursor<&'a [u8]>,
+    /// The answer: sent back to the client in one datagram after
+    /// [`finish`](DatagramRequestHandler::finish), unless empty (Python sends
+    /// even an empty one).
+    pub wfile: Vec<u8>,
+    /// The server, to [`shutdown`](ServerHandle::shutdown) it from a handler.
+    pub server: &'a ServerHandle,
+}
+
+/// A UDP server that handles one datagram at a time, inside
+/// [`serve_forever`](UdpServer::serve_forever): Python's
+/// `socketserver.UDPServer` with a `DatagramRequestHandler`.
+///
+/// ```
+/// use std::io::Write;
+/// use std::time::Duration;
+/// use pysocket::{Socket, AF_INET, SOCK_DGRAM};
+/// use pysocket::server::{DatagramRequest, DatagramRequestHandler, HandlerResult, UdpServer};
+///
+/// struct Echo;
+/// impl DatagramRequestHandler for Echo {
+///     fn handle(&mut self, request: &mut DatagramRequest<'_>) -> HandlerResult {
+///         request.wfile.write_all(request.packet)?;
+///         Ok(())
+///     }
+/// }
+///
+/// let server = UdpServer::new(("127.0.0.1", 0), || Echo)?;
+/// std::thread::scope(|scope| {
+///     scope.spawn(|| server.serve_forever(Duration::from_millis(500)));
+///     let client = Socket::new(AF_INET, SOCK_DGRAM)?;
+///     client.settimeout(Some(Duration::from_secs(10)))?;
+///     client.sendto(b"ping", server.server_address())?;
+///     let (answer, from) = client.recvfrom(64)?;
+///     assert_eq!((answer.as_slice(), &from), (&b"ping"[..], server.server_address()));
+///     server.shutdown();
+///     Ok::<(), pysocket::Error>(())
+/// })?;
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+pub struct UdpServer<H> {
+    core: Core,
+    factory: Factory<H>,
+}
+
+impl<H: DatagramRequestHandler> UdpServer<H> {
+    /// Binds to `server_address` with [`ServerOptions::new`]'s defaults;
+    /// `handler` makes the handler of each datagram.
+    pub fn new(
+        server_address: impl ToAddress,
+        handler: impl Fn() -> H + Send + Sync + 'static,
+    ) -> Result<UdpServer<H>> {
+        UdpServer::with_options(server_address, handler, ServerOptions::new())
+    }
+
+    /// [`new`](UdpServer::new) with options.
+    pub fn with_options(
+        server_address: impl ToAddress,
+        handler: impl Fn() -> H + Send + Sync + 'static,
+        options: ServerOptions,
+    ) -> Result<UdpServer<H>> {
+        let core = Core::bind(server_address, SockType::DGRAM, options, false)?;
+        Ok(UdpServer {
+            core,
+            factory: Box::new(handler),
+        })
+    }
+
+    /// Handles datagrams one after another until
+    /// [`shutdown`](UdpServer::shutdown): Python's `serve_forever(poll_interval)`.
+    pub fn serve_forever(&self, poll_interval: Duration) -> Result<()> {
+        let mut packet = Vec::new();
+        self.core.serve(
+            poll_interval,
+            |_, _| self.handle_datagram(&mut packet),
+            |_| {},
+            |_| {},
+        )
+    }
+
+    /// Receives one datagram, if one is there, and runs its handler.
+    fn handle_datagram(&self, packet: &mut Vec<u8>) {
+        let Some((len, client_address)) = self.receive(packet) else {
+            return;
+        };
+        let report = |err: RequestError| self.core.options.report(&err, Some(&client_address));
+        let Ok(mut handler) = make(&self.factory).map_err(&report) else {
+            return;
+        };
+        let data = &packet[..len];
+        let mut request = DatagramRequest {
+            packet: data,
+            socket: &self.core.socket,
+            client_address: client_address.clone(),
+            rfile: Cursor::new(data),
+            wfile: Vec::new(),
+            server: &self.core.handle,
+        };
+        let phases = [H::setup, H::handle, H::finish];
+        if run_handler(&mut handler, &mut request, phases, report) && !request.wfile.is_empty() {
+            if let Err(err) = self.core.socket.sendto(&request.wfile, &client_address) {
+                report(RequestError::Server(err));
+            }
+        }
+    }
+
+    /// Receives a datagram into `packet` if one is there, without waiting:
+    /// its length and sender. Failures that leave nothing to serve are
+    /// reported or passed over.
+    fn receive(&self, packet: &mut Vec<u8>) -> Option<(usize, Address)> {
+        let options = &self.core.options;
+        if packet.len() != options.max_packet_size {
+            packet.resize(options.max_packet_size, 0);
+        }
+        // The socket stays blocking so that answers wait for room; only this
+        // receive must not wait.
+        let received = self
+            .core
+            .socket
+            .recvfrom_into_with_flags(packet, MsgFlags::DONTWAIT);
+        match received {
+            Ok(received) => Some(received),
+            Err(err) if err.is_would_block() => None,
+            // An ICMP error for an earlier answer, or a signal: nothing to serve.
+            Err(err) if matches!(err.errno(), Some(libc::ECONNREFUSED | libc::EINTR)) => None,
+            Err(err) => {
+                options.report(&RequestError::Server(err), None);
+                None
+            }
+        }
+    }
+
+    common_methods!();
+
+    /// Closes the server's socket: Python's `server_close()`. Dropping the
+    /// server does the same.
+    pub fn server_close(self) {}
+}
+
+impl<H> fmt::Debug for UdpServer<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("UdpServer").field(&self.core).finish()
+    }
+}
