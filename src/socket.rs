@@ -855,6 +855,7 @@ impl Socket {
 
     /// Runs a send or receive through the timeout engine; `op` gets the flags
     /// the engine adds (`MSG_DONTWAIT` in timeout mode).
+    #[inline]
     pub(crate) fn call<T>(
         &self,
         interest: Interest,

@@ -310,6 +310,12 @@ impl Deadline {
 /// readiness as the blocking call it is, and retries, rather than fail
 /// (which, in `sendall`, would lose count of what was sent). Only a kernel
 /// timeout the user set ends it ([`Deadline::Blocking`]).
+///
+/// The first attempt is inlined into every caller: in blocking and
+/// non-blocking mode, and in timeout mode when it succeeds, a call is that
+/// one system call and a few tests. Everything after a failed attempt (the
+/// waits and retries) is out of line, in [`sock_call_retry`].
+#[inline]
 pub(crate) fn sock_call<T>(
     fd: BorrowedFd<'_>,
     interest: Interest,
@@ -318,54 +324,86 @@ pub(crate) fn sock_call<T>(
     mut op: impl FnMut(libc::c_int) -> io::Result<T>,
 ) -> Result<T> {
     let mut deadline = deadline;
-    let mut wait_first = no_dontwait && deadline.waits();
-    if let Deadline::Backstop(timeout) = deadline {
-        let start = Instant::now();
-        let err = match op(0) {
+    let failed = match deadline {
+        // Blocking and non-blocking mode: the call at once.
+        Deadline::Blocking | Deadline::Forever | Deadline::Kernel => match op(0) {
             Ok(value) => return Ok(value),
             Err(err) => err,
-        };
-        deadline = start
-            .checked_add(timeout)
-            .map_or(Deadline::Unbounded, Deadline::At);
-        match err.kind() {
-            io::ErrorKind::WouldBlock if deadline.has_passed() => return Err(Error::Timeout),
-            io::ErrorKind::WouldBlock => wait_first = true,
-            io::ErrorKind::Interrupted => {}
-            _ => return Err(Error::Io(err)),
+        },
+        // Timeout mode under a backstop: the clock starts, and the first
+        // attempt sleeps in the kernel, which wakes it before the deadline.
+        // Its `EWOULDBLOCK` or `EINTR` is then one of a call with a started
+        // deadline, waited out as below.
+        Deadline::Backstop(timeout) => {
+            let start = Instant::now();
+            match op(0) {
+                Ok(value) => return Ok(value),
+                Err(err) => {
+                    deadline = start
+                        .checked_add(timeout)
+                        .map_or(Deadline::Unbounded, Deadline::At);
+                    err
+                }
+            }
         }
-    }
+        // Timeout mode: a send or receive is tried at once, without waiting.
+        _ if !no_dontwait => match op(libc::MSG_DONTWAIT) {
+            Ok(value) => return Ok(value),
+            Err(err) => err,
+        },
+        // Timeout mode, `accept` and `connect`: wait first.
+        _ => return sock_call_retry(fd, interest, deadline, no_dontwait, None, op),
+    };
+    sock_call_retry(fd, interest, deadline, no_dontwait, Some(failed), op)
+}
+
+/// The rest of a [`sock_call`] whose first attempt failed with `failed`
+/// (`None`: a call that waits before its first attempt).
+#[cold]
+#[inline(never)]
+fn sock_call_retry<T>(
+    fd: BorrowedFd<'_>,
+    interest: Interest,
+    mut deadline: Deadline,
+    no_dontwait: bool,
+    mut failed: Option<io::Error>,
+    mut op: impl FnMut(libc::c_int) -> io::Result<T>,
+) -> Result<T> {
     let call_flags = if deadline.waits() {
         libc::MSG_DONTWAIT
     } else {
         0
     };
     let mut hung_up = false;
-    if wait_first {
+    if failed.is_none() {
         hung_up = wait(fd, interest, &mut deadline)?;
     }
     loop {
-        match op(call_flags) {
-            Ok(value) => return Ok(value),
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {
+        let err = match failed.take() {
+            Some(err) => err,
+            None => match op(call_flags) {
+                Ok(value) => return Ok(value),
+                Err(err) => err,
+            },
+        };
+        match err.kind() {
+            io::ErrorKind::Interrupted => {
                 if no_dontwait && deadline.waits() {
                     hung_up = wait(fd, interest, &mut deadline)?;
                 }
             }
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock && deadline.waits() && !hung_up => {
+            io::ErrorKind::WouldBlock if deadline.waits() && !hung_up => {
                 if deadline.has_passed() {
                     return Err(Error::Timeout);
                 }
                 hung_up = wait(fd, interest, &mut deadline)?;
             }
-            Err(err)
-                if err.kind() == io::ErrorKind::WouldBlock
-                    && !hung_up
-                    && blocking_call_waits(deadline, fd, interest) =>
+            io::ErrorKind::WouldBlock
+                if !hung_up && blocking_call_waits(deadline, fd, interest) =>
             {
                 hung_up = wait(fd, interest, &mut Deadline::Unbounded)?;
             }
-            Err(err) => return Err(Error::Io(err)),
+            _ => return Err(Error::Io(err)),
         }
     }
 }

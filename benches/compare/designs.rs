@@ -103,15 +103,17 @@ pub fn run(plan: Plan, words: &[String]) {
     }
     let mut samples = vec![Vec::new(); designs.len()];
     let mut calls = vec![0.0; designs.len()];
-    for _ in 0..plan.rounds {
-        for (i, (design, _)) in designs.iter().enumerate() {
-            let (elapsed, syscalls) = run_design(*design, count);
+    for round in 0..plan.rounds {
+        // A rotated order each round, as in the main table.
+        for k in 0..designs.len() {
+            let i = (round + k) % designs.len();
+            let (elapsed, syscalls) = run_design(designs[i].0, count);
             samples[i].push(elapsed.as_nanos() as f64 / count as f64);
             calls[i] = syscalls as f64 / count as f64;
         }
     }
     println!(
-        "{:<52} {:>30} {:>9} {:>15}",
+        "{:<52} {:>30} {:>13} {:>15}",
         "timeout design: round trip, median [min..max]", "", "/blocking", "syscalls/trip"
     );
     for (i, (design, name)) in designs.iter().enumerate() {
@@ -121,11 +123,12 @@ pub fn run(plan: Plan, words: &[String]) {
             Design::PysocketTimeout | Design::PysocketBlocking => "(strace)".to_string(),
             _ => format!("{:.2}", calls[i]),
         };
+        let (ratio, spread) = ratio_median(&samples[i], &samples[0]);
         println!(
-            "{:<52} {:>30} {:>9.3} {:>15}",
+            "{:<52} {:>30} {:>13} {:>15}",
             name,
             format!("{} [{}..{}]", us(med), us(min), us(max)),
-            ratio_median(&samples[i], &samples[0]),
+            format!("{ratio:.3}±{spread:.3}"),
             syscalls
         );
     }

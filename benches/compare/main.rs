@@ -94,17 +94,21 @@ pub struct Plan {
     pub design_pingpongs: usize,
 }
 
+/// Many short rounds rather than a few long ones: on a shared machine the
+/// noise (other guests' load, CPU time stolen by the host) comes and goes
+/// within a second, and a per-round ratio is only as good as the two runs it
+/// compares, next to each other in time.
 const FULL: Plan = Plan {
-    rounds: 11,
+    rounds: 31,
     idle_rounds: 7,
-    pingpongs: 20_000,
+    pingpongs: 3_000,
     bulk_bytes: 256 << 20,
     lines: 1_000_000,
-    churns: 1_000,
-    creations: 20_000,
-    option_calls: 100_000,
+    churns: 400,
+    creations: 8_000,
+    option_calls: 40_000,
     idle_connections: 10_000,
-    design_pingpongs: 20_000,
+    design_pingpongs: 3_000,
 };
 
 const SMOKE: Plan = Plan {
@@ -177,8 +181,8 @@ impl Suite {
     }
 
     /// Runs the three variants interleaved for `plan.rounds` rounds (after
-    /// one warm-up round), keeping each round's time per unit of work, and
-    /// adds the row.
+    /// one warm-up round), each round in a rotated order, keeping each
+    /// round's time per unit of work, and adds the row.
     pub fn compare(
         &mut self,
         name: &'static str,
@@ -194,11 +198,14 @@ impl Suite {
             black_box(variant());
         }
         let mut samples: [Option<Vec<f64>>; 3] = Default::default();
-        for _ in 0..self.plan.rounds {
-            for (variant, samples) in variants.iter_mut().zip(samples.iter_mut()) {
-                if let Some(variant) = variant {
+        for round in 0..self.plan.rounds {
+            // Each round starts with the next variant (A B C, B C A, C A B,
+            // ...), so that none always runs first or right after another.
+            for i in 0..variants.len() {
+                let which = (round + i) % variants.len();
+                if let Some(variant) = &mut variants[which] {
                     let nanos = variant().as_nanos() as f64 / units.max(1) as f64;
-                    samples.get_or_insert_with(Vec::new).push(nanos);
+                    samples[which].get_or_insert_with(Vec::new).push(nanos);
                 }
             }
         }
@@ -335,7 +342,7 @@ fn run_all(suite: &mut Suite) {
     idle::run(suite);
     suite.table.print();
     println!(
-        "{} rounds per scenario after one warm-up round ({} for idle connections, no warm-up); total {:.0} s",
+        "{} rounds per scenario after one warm-up round ({} for idle connections, no warm-up); ratios: median of the per-round ratios ± half their interquartile range; total {:.0} s",
         plan.rounds,
         plan.idle_rounds,
         started.elapsed().as_secs_f64()
@@ -372,7 +379,7 @@ impl Table {
 
     pub fn print(&self) {
         println!(
-            "{:<54} {:>27} {:>27} {:>27} {:>7} {:>7}",
+            "{:<54} {:>27} {:>27} {:>27} {:>12} {:>12}",
             "scenario (per unit): median [min..max]",
             "pysocket",
             "socket2",
@@ -391,7 +398,10 @@ impl Table {
                 None => "-".to_string(),
             };
             let ratio = |other: &Option<Vec<f64>>| match (&row.samples[0], other) {
-                (Some(ours), Some(theirs)) => format!("{:.3}", ratio_median(ours, theirs)),
+                (Some(ours), Some(theirs)) => {
+                    let (median, spread) = ratio_median(ours, theirs);
+                    format!("{median:.3}±{spread:.3}")
+                }
                 _ => "-".to_string(),
             };
             let mut name = row.name.to_string();
@@ -400,7 +410,7 @@ impl Table {
                 name = format!("{name} [{}]", notes.len());
             }
             println!(
-                "{:<54} {:>27} {:>27} {:>27} {:>7} {:>7}",
+                "{:<54} {:>27} {:>27} {:>27} {:>12} {:>12}",
                 name,
                 cell(&row.samples[0]),
                 cell(&row.samples[1]),
@@ -429,10 +439,15 @@ pub fn stats(samples: &[f64]) -> (f64, f64, f64) {
     )
 }
 
-/// The median of the per-round ratios `a[i] / b[i]`.
-pub fn ratio_median(a: &[f64], b: &[f64]) -> f64 {
-    let ratios: Vec<f64> = a.iter().zip(b).map(|(a, b)| a / b).collect();
-    stats(&ratios).0
+/// The median of the per-round ratios `a[i] / b[i]`, and half their
+/// interquartile range (how far the middle half of the rounds strays from
+/// the median: a difference smaller than that is noise).
+pub fn ratio_median(a: &[f64], b: &[f64]) -> (f64, f64) {
+    let mut ratios: Vec<f64> = a.iter().zip(b).map(|(a, b)| a / b).collect();
+    ratios.sort_by(f64::total_cmp);
+    let n = ratios.len();
+    let (q1, q3) = (ratios[n / 4], ratios[(3 * n) / 4]);
+    (ratios[n / 2], (q3 - q1) / 2.0)
 }
 
 fn show(unit: Unit, value: f64) -> String {
