@@ -11,6 +11,7 @@
 use std::collections::hash_map::{self, Entry};
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -218,9 +219,40 @@ struct Shared {
 /// early with a [`SelectorWaker`].
 pub struct Selector<T = ()> {
     shared: Arc<Shared>,
-    keys: HashMap<RawFd, SelectorKey<T>>,
+    keys: FdMap<SelectorKey<T>>,
     events: PollEvents,
 }
+
+/// A map keyed by descriptor number, hashed by [`FdHasher`].
+type FdMap<V> = HashMap<RawFd, V, BuildHasherDefault<FdHasher>>;
+
+/// Hashes a descriptor number with one multiplication, where std's SipHash
+/// takes some sixty instructions per lookup. Descriptor numbers are small
+/// integers the kernel hands out, not input an attacker picks, so there is
+/// no hash flooding to defend against. Multiplying by an odd constant keeps
+/// the low bits (the bucket) distinct for consecutive numbers and spreads
+/// them into the high bits (hashbrown's tag).
+#[derive(Clone, Copy, Default)]
+struct FdHasher(u64);
+
+impl Hasher for FdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(FD_HASH_FACTOR);
+        }
+    }
+
+    fn write_i32(&mut self, n: i32) {
+        self.0 = u64::from(n as u32).wrapping_mul(FD_HASH_FACTOR);
+    }
+}
+
+/// 2^64 divided by the golden ratio, odd.
+const FD_HASH_FACTOR: u64 = 0x9e37_79b9_7f4a_7c15;
 
 impl<T> Selector<T> {
     /// A new, empty selector: epoll on Linux, kqueue elsewhere.
@@ -231,7 +263,7 @@ impl<T> Selector<T> {
                 poller,
                 woken: AtomicBool::new(false),
             }),
-            keys: HashMap::new(),
+            keys: FdMap::default(),
             events: PollEvents::new(),
         })
     }
@@ -420,11 +452,50 @@ impl<T> Selector<T> {
     ///
     /// Keep `T` cheap to clone (an index, an enum, an `Rc`/`Arc`), and keep
     /// large per-socket state beside the selector, keyed by
-    /// [`fd`](SelectorKey::fd).
+    /// [`fd`](SelectorKey::fd). A loop that selects many times can reuse one
+    /// list with [`select_into`](Selector::select_into).
     pub fn select(&mut self, timeout: Option<Duration>) -> Result<Vec<(SelectorKey<T>, EventMask)>>
     where
         T: Clone,
     {
+        let mut ready = Vec::new();
+        self.select_into(timeout, &mut ready)?;
+        Ok(ready)
+    }
+
+    /// [`select`](Selector::select) into a list the caller keeps: `ready` is
+    /// cleared, then filled with the ready keys and their events, and their
+    /// number is returned (0 when the timeout passed or a waker woke the
+    /// call). A loop that reuses one list allocates nothing once the list
+    /// has grown to the most sockets ready at once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::{socketpair, EventMask, Selector};
+    ///
+    /// let (a, b) = socketpair()?;
+    /// let mut sel = Selector::new()?;
+    /// sel.register(&b, EventMask::READ, ())?;
+    /// let mut ready = Vec::new();
+    /// for round in 0..3 {
+    ///     a.sendall(b"ping")?;
+    ///     assert_eq!(sel.select_into(Some(Duration::from_secs(5)), &mut ready)?, 1);
+    ///     assert_eq!(ready[0].0.fd, b.fileno());
+    ///     assert_eq!(b.recv(16)?, b"ping");
+    /// }
+    /// assert_eq!(sel.select_into(Some(Duration::ZERO), &mut ready)?, 0);
+    /// assert!(ready.is_empty());
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn select_into(
+        &mut self,
+        timeout: Option<Duration>,
+        ready: &mut Vec<(SelectorKey<T>, EventMask)>,
+    ) -> Result<usize>
+    where
+        T: Clone,
+    {
+        ready.clear();
         let shared = &self.shared;
         let events = &mut self.events;
         let waited = wait_until(deadline_after(timeout), |remaining| {
@@ -436,12 +507,12 @@ impl<T> Selector<T> {
         });
         match waited {
             Ok(()) => {}
-            Err(Error::Timeout) => return Ok(Vec::new()),
+            Err(Error::Timeout) => return Ok(0),
             Err(err) => return Err(err),
         }
-        let mut ready: Vec<(SelectorKey<T>, EventMask)> = Vec::with_capacity(self.events.len());
+        ready.reserve(self.events.len());
         // kqueue reports reading and writing as two events: merge them.
-        let mut slots: HashMap<RawFd, usize> = HashMap::new();
+        let mut slots: FdMap<usize> = FdMap::default();
         for (fd, readable, writable) in self.events.iter() {
             let Some(key) = self.keys.get(&fd) else {
                 continue;
@@ -465,7 +536,7 @@ impl<T> Selector<T> {
                 }
             }
         }
-        Ok(ready)
+        Ok(ready.len())
     }
 }
 

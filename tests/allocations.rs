@@ -2,7 +2,8 @@
 //! call on `send`, `sendall`, `recv_into`, `sendto` and `recvfrom_into` in
 //! each timeout mode (waits, timeouts and `WouldBlock` included), exactly one
 //! allocation per `recv(n)` and `recvfrom(n)`, and nothing per line once a
-//! makefile's buffers exist.
+//! makefile's buffers exist, nor per `Selector::select_into` with a reused
+//! list.
 //!
 //! The allocator counts per thread, so the threads of other tests (and the
 //! helper threads here) never disturb a count.
@@ -16,7 +17,7 @@ use std::thread;
 use std::time::Duration;
 
 use common::{tcp_pair, udp_socket, PROMPT};
-use pysocket::{Error, Socket, AF_INET};
+use pysocket::{Error, EventMask, Selector, Socket, AF_INET};
 
 struct CountingAllocator;
 
@@ -330,4 +331,40 @@ fn makefile_lines_allocate_nothing_once_buffered() {
         allocations, 0,
         "{allocations} allocations in {CALLS} writes and flushes"
     );
+}
+
+#[test]
+fn selector_select_into_allocates_nothing_once_its_list_has_grown() {
+    let (client, server) = tcp_pair();
+    server.setblocking(false).unwrap();
+    let mut sel = Selector::new().unwrap();
+    sel.register(&server, EventMask::READ, 7u32).unwrap();
+    let mut ready = Vec::new();
+    let mut buf = [0u8; 64];
+    // The first ready socket grows the list; from then on nothing allocates.
+    client.sendall(&buf).unwrap();
+    assert_eq!(sel.select_into(Some(PROMPT), &mut ready).unwrap(), 1);
+    recv_exact(&server, &mut buf);
+    let (allocations, ()) = allocations_in(|| {
+        for _ in 0..100 {
+            client.sendall(&buf).unwrap();
+            let mut got = 0;
+            while got < buf.len() {
+                let n = sel.select_into(Some(PROMPT), &mut ready).unwrap();
+                assert_eq!(n, 1, "the socket is ready");
+                assert_eq!((ready[0].0.data, ready[0].1), (7, EventMask::READ));
+                match server.recv_into(&mut buf[got..]) {
+                    Ok(n) => got += n,
+                    Err(Error::Io(err)) if err.kind() == ErrorKind::WouldBlock => {}
+                    Err(err) => panic!("recv_into: {err}"),
+                }
+            }
+        }
+        // A timeout, too.
+        assert_eq!(
+            sel.select_into(Some(Duration::ZERO), &mut ready).unwrap(),
+            0
+        );
+    });
+    assert_eq!(allocations, 0);
 }

@@ -532,6 +532,59 @@ fn selector_watches_many_sockets() {
 }
 
 #[test]
+fn selector_select_into_reuses_one_list() {
+    // Consecutive descriptors, registered and unregistered in turn: the
+    // selector's map must find each one whatever its number.
+    const PAIRS: usize = 64;
+    let pairs: Vec<(Socket, Socket)> = (0..PAIRS).map(|_| socketpair().unwrap()).collect();
+    let mut sel = Selector::new().unwrap();
+    for (i, (_, b)) in pairs.iter().enumerate() {
+        sel.register(b, EventMask::READ, i).unwrap();
+    }
+    let mut ready = Vec::new();
+    for chosen in [[0, 31, 63], [1, 2, 62], [5, 40, 41]] {
+        for &i in &chosen {
+            pairs[i].0.sendall(b"x").unwrap();
+        }
+        let mut seen: Vec<usize> = Vec::new();
+        let deadline = Instant::now() + PROMPT;
+        while seen.len() < chosen.len() && Instant::now() < deadline {
+            let n = sel.select_into(Some(PROMPT), &mut ready).unwrap();
+            assert_eq!(n, ready.len());
+            for (key, events) in &ready {
+                assert_eq!(*events, EventMask::READ);
+                assert_eq!(key.fd, pairs[key.data].1.fileno());
+                pairs[key.data].1.recv(1).unwrap();
+                seen.push(key.data);
+            }
+        }
+        seen.sort_unstable();
+        assert_eq!(seen, chosen, "exactly the sockets written to, once each");
+    }
+    // A timeout clears what the list held.
+    pairs[7].0.sendall(b"x").unwrap();
+    assert_eq!(sel.select_into(Some(PROMPT), &mut ready).unwrap(), 1);
+    pairs[7].1.recv(1).unwrap();
+    assert_eq!(
+        sel.select_into(Some(Duration::ZERO), &mut ready).unwrap(),
+        0
+    );
+    assert!(ready.is_empty());
+    // So does a wake-up.
+    ready.push((
+        sel.get_key(pairs[0].1.fileno()).unwrap().clone(),
+        EVENT_READ,
+    ));
+    sel.waker().wake().unwrap();
+    assert_eq!(sel.select_into(Some(PROMPT), &mut ready).unwrap(), 0);
+    assert!(ready.is_empty());
+    for (i, (_, b)) in pairs.iter().enumerate() {
+        assert_eq!(sel.unregister(b).unwrap().data, i);
+    }
+    assert!(sel.is_empty());
+}
+
+#[test]
 fn selector_and_waker_are_send() {
     fn send<T: Send>() {}
     fn send_sync<T: Send + Sync>() {}

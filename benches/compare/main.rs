@@ -263,6 +263,16 @@ fn run_all(suite: &mut Suite) {
         ],
     );
     suite.compare(
+        "TCP ping-pong 64 B, non-blocking + select_into",
+        Some("as [3], pysocket reusing one list of ready keys with Selector::select_into"),
+        plan.pingpongs,
+        [
+            Some(&mut || pingpong::tcp_pysocket(plan.pingpongs, Wait::SelectorInto)),
+            Some(&mut || pingpong::tcp_socket2(plan.pingpongs, Wait::SelectorInto)),
+            Some(&mut || pingpong::tcp_std(plan.pingpongs, Wait::SelectorInto)),
+        ],
+    );
+    suite.compare(
         "UDP ping-pong 64 B, sendto/recvfrom (round trip)",
         Some("pysocket: sendto + recvfrom_into on both sides (recvfrom(n), which allocates its bytes, is the same plus one allocation)"),
         plan.pingpongs,

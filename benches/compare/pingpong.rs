@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use polling::{Event, Events, PollMode, Poller};
 use pysocket::{
-    select, Error, Selector, Socket, AF_INET, EVENT_READ, IPPROTO_TCP, SOCK_DGRAM, TCP_NODELAY,
+    select, Error, EventMask, Selector, SelectorKey, Socket, AF_INET, EVENT_READ, IPPROTO_TCP,
+    SOCK_DGRAM, TCP_NODELAY,
 };
 use socket2::{Domain, Type};
 
@@ -29,6 +30,8 @@ pub enum Wait {
     /// Non-blocking, a `Selector` (pysocket), `epoll_wait(2)` (socket2) or
     /// the polling crate (std) before each receive.
     Selector,
+    /// As `Selector`, pysocket reusing one list with `Selector::select_into`.
+    SelectorInto,
 }
 
 /// The timeout of the timeout-mode variants: never reached.
@@ -63,6 +66,7 @@ struct PySide {
     sock: Socket,
     wait: Wait,
     selector: Option<Selector>,
+    ready: Vec<(SelectorKey<()>, EventMask)>,
 }
 
 impl PySide {
@@ -71,9 +75,9 @@ impl PySide {
         match wait {
             Wait::Blocking => {}
             Wait::Timeout => sock.settimeout(Some(TIMEOUT)).unwrap(),
-            Wait::Select | Wait::Selector => sock.setblocking(false).unwrap(),
+            Wait::Select | Wait::Selector | Wait::SelectorInto => sock.setblocking(false).unwrap(),
         }
-        let selector = (wait == Wait::Selector).then(|| {
+        let selector = matches!(wait, Wait::Selector | Wait::SelectorInto).then(|| {
             let mut selector = Selector::new().unwrap();
             selector.register(&sock, EVENT_READ, ()).unwrap();
             selector
@@ -82,6 +86,7 @@ impl PySide {
             sock,
             wait,
             selector,
+            ready: Vec::new(),
         }
     }
 
@@ -95,6 +100,11 @@ impl PySide {
                 Wait::Selector => {
                     if let Some(selector) = &mut self.selector {
                         selector.select(None).unwrap();
+                    }
+                }
+                Wait::SelectorInto => {
+                    if let Some(selector) = &mut self.selector {
+                        selector.select_into(None, &mut self.ready).unwrap();
                     }
                 }
                 Wait::Blocking | Wait::Timeout => {}
@@ -123,8 +133,11 @@ pub fn tcp_socket2(count: usize, wait: Wait) -> Duration {
     let (client, conn) = loopback::socket2_pair();
     for sock in [&client, &conn] {
         sock.set_tcp_nodelay(true).unwrap();
-        sock.set_nonblocking(matches!(wait, Wait::Select | Wait::Selector))
-            .unwrap();
+        sock.set_nonblocking(matches!(
+            wait,
+            Wait::Select | Wait::Selector | Wait::SelectorInto
+        ))
+        .unwrap();
     }
     raw_pingpong(client, conn, count, wait, Waiter::epoll)
 }
@@ -133,8 +146,11 @@ pub fn tcp_std(count: usize, wait: Wait) -> Duration {
     let (client, conn) = loopback::std_pair();
     for sock in [&client, &conn] {
         sock.set_nodelay(true).unwrap();
-        sock.set_nonblocking(matches!(wait, Wait::Select | Wait::Selector))
-            .unwrap();
+        sock.set_nonblocking(matches!(
+            wait,
+            Wait::Select | Wait::Selector | Wait::SelectorInto
+        ))
+        .unwrap();
         if wait == Wait::Timeout {
             sock.set_read_timeout(Some(TIMEOUT)).unwrap();
             sock.set_write_timeout(Some(TIMEOUT)).unwrap();
@@ -206,7 +222,7 @@ impl Waiter {
         match wait {
             Wait::Blocking | Wait::Timeout => Waiter::None,
             Wait::Select => Waiter::Poll(sock.as_fd().as_raw_fd()),
-            Wait::Selector => selector(sock),
+            Wait::Selector | Wait::SelectorInto => selector(sock),
         }
     }
 

@@ -109,14 +109,13 @@ impl Core {
         let control = self.control();
         let serving = Serving::begin(control);
         let mut outcome = Ok(());
+        // One list of ready keys for the whole loop.
+        let mut ready = Vec::new();
         while !control.shutdown_requested() {
-            let ready = match selector.select(Some(poll_interval)) {
-                Ok(ready) => ready,
-                Err(err) => {
-                    outcome = Err(err);
-                    break;
-                }
-            };
+            if let Err(err) = selector.select_into(Some(poll_interval), &mut ready) {
+                outcome = Err(err);
+                break;
+            }
             if control.shutdown_requested() {
                 break;
             }
