@@ -302,11 +302,25 @@ pub trait ToAddress {
     fn describe(&self) -> Option<String> {
         None
     }
+
+    /// The OS form of [`to_address`](ToAddress::to_address)'s answer, which
+    /// the socket calls pass to the kernel. The default builds the
+    /// [`Address`] first; an address that already holds an IP address skips
+    /// that step (a `sendto` per datagram pays for it).
+    #[doc(hidden)]
+    fn to_sockaddr_for(&self, family: Family) -> Result<SockAddr> {
+        self.to_address(family)?.to_sockaddr()
+    }
 }
 
 impl<T: ToAddress + ?Sized> ToAddress for &T {
     fn to_address(&self, family: Family) -> Result<Address> {
         (**self).to_address(family)
+    }
+
+    #[inline]
+    fn to_sockaddr_for(&self, family: Family) -> Result<SockAddr> {
+        (**self).to_sockaddr_for(family)
     }
 
     fn to_addresses(&self, family: Family) -> Result<Vec<Address>> {
@@ -324,6 +338,16 @@ impl ToAddress for Address {
             Address::Inet(addr) => ip_for_family(SocketAddr::V4(*addr), family),
             Address::Inet6(addr) => ip_for_family(SocketAddr::V6(*addr), family),
             Address::Unix(addr) => addr.to_address(family),
+        }
+    }
+
+    #[inline]
+    fn to_sockaddr_for(&self, family: Family) -> Result<SockAddr> {
+        match (self, family) {
+            (Address::Inet(addr), Family::INET | Family::UNSPEC) => Ok(SockAddr::from(*addr)),
+            (Address::Inet6(addr), Family::INET6 | Family::UNSPEC) => Ok(SockAddr::from(*addr)),
+            // A mismatch (with its error) or a Unix address.
+            _ => self.to_address(family)?.to_sockaddr(),
         }
     }
 
@@ -352,6 +376,11 @@ impl ToAddress for SocketAddr {
         ip_for_family(*self, family)
     }
 
+    #[inline]
+    fn to_sockaddr_for(&self, family: Family) -> Result<SockAddr> {
+        Address::from(*self).to_sockaddr_for(family)
+    }
+
     fn describe(&self) -> Option<String> {
         Some(self.to_string())
     }
@@ -362,6 +391,11 @@ impl ToAddress for SocketAddrV4 {
         ip_for_family(SocketAddr::V4(*self), family)
     }
 
+    #[inline]
+    fn to_sockaddr_for(&self, family: Family) -> Result<SockAddr> {
+        Address::Inet(*self).to_sockaddr_for(family)
+    }
+
     fn describe(&self) -> Option<String> {
         Some(self.to_string())
     }
@@ -370,6 +404,11 @@ impl ToAddress for SocketAddrV4 {
 impl ToAddress for SocketAddrV6 {
     fn to_address(&self, family: Family) -> Result<Address> {
         ip_for_family(SocketAddr::V6(*self), family)
+    }
+
+    #[inline]
+    fn to_sockaddr_for(&self, family: Family) -> Result<SockAddr> {
+        Address::Inet6(*self).to_sockaddr_for(family)
     }
 
     fn describe(&self) -> Option<String> {

@@ -17,8 +17,8 @@ use crate::file::SocketFile;
 use crate::flags::MsgFlags;
 use crate::sys::{self, Interest};
 use crate::timeout::{
-    backstop, blocking_call_waits, getdefaulttimeout, sock_call, Deadline, KernelTimeouts,
-    TimeoutCell,
+    backstop, blocking_call_waits, getdefaulttimeout, sock_call, sock_call_in, Deadline,
+    KernelTimeouts, TimeoutCell,
 };
 
 /// A socket with the calls and semantics of Python's `socket.socket`.
@@ -37,8 +37,11 @@ use crate::timeout::{
 /// - **non-blocking** (`Some(Duration::ZERO)`): a call that cannot complete at
 ///   once fails with an [`Error::Io`] of kind `WouldBlock`;
 /// - **timeout** (`Some(d)`): a call waits at most `d` in all, then fails with
-///   [`Error::Timeout`]. The deadline is set when the call starts, so
+///   [`Error::Timeout`]. One deadline covers the whole call, so
 ///   [`sendall`](Socket::sendall) gets `d` for all its data, not per chunk.
+///   Its clock starts when the call first has to wait (for `sendall`, at
+///   the latest once its first send has left data to send), so a call that
+///   never waits never reads the clock.
 ///
 /// Calls interrupted by a signal are retried (PEP 475) without extending the
 /// deadline. Sends never raise `SIGPIPE`: a write to a closed peer is
@@ -474,8 +477,10 @@ impl Socket {
         flags: MsgFlags,
         deadline: Deadline,
     ) -> Result<()> {
-        // One deadline for every send, from the start, as CPython's sendall.
-        let deadline = deadline.started();
+        // One deadline for every send. Its clock starts at the first wait,
+        // or once the first send has left data to send: a sendall whose first
+        // send takes everything never reads the clock.
+        let mut deadline = deadline;
         let flags = flags.bits() | sys::SEND_FLAGS;
         // A stream has no message to keep whole, so a large buffer goes out
         // in sends of SENDALL_CHUNK; datagrams and records go in one.
@@ -488,9 +493,13 @@ impl Socket {
         loop {
             let rest = &data[*sent..];
             let rest = &rest[..rest.len().min(most)];
-            let n = self.call(Interest::Write, deadline, |dontwait| {
-                self.inner.send_with_flags(rest, flags | dontwait)
-            })?;
+            let n = sock_call_in(
+                self.as_fd(),
+                Interest::Write,
+                &mut deadline,
+                false,
+                |dontwait| self.inner.send_with_flags(rest, flags | dontwait),
+            )?;
             if n == 0 && !rest.is_empty() {
                 return Err(Error::Io(io::ErrorKind::WriteZero.into()));
             }
@@ -498,6 +507,7 @@ impl Socket {
             if *sent >= data.len() {
                 return Ok(());
             }
+            deadline = deadline.started();
         }
     }
 
@@ -903,7 +913,7 @@ impl Socket {
     }
 
     fn sockaddr(&self, addr: impl ToAddress) -> Result<SockAddr> {
-        addr.to_address(self.family)?.to_sockaddr()
+        addr.to_sockaddr_for(self.family)
     }
 
     /// The sender `recvfrom` reports. The kernel gives no address for data on

@@ -321,10 +321,24 @@ pub(crate) fn sock_call<T>(
     interest: Interest,
     deadline: Deadline,
     no_dontwait: bool,
-    mut op: impl FnMut(libc::c_int) -> io::Result<T>,
+    op: impl FnMut(libc::c_int) -> io::Result<T>,
 ) -> Result<T> {
     let mut deadline = deadline;
-    let failed = match deadline {
+    sock_call_in(fd, interest, &mut deadline, no_dontwait, op)
+}
+
+/// [`sock_call`], leaving in `deadline` what the call made of it: started
+/// ([`Deadline::At`]) if the call waited, as it was if not. For a caller that
+/// makes several calls against one deadline (`sendall`).
+#[inline]
+pub(crate) fn sock_call_in<T>(
+    fd: BorrowedFd<'_>,
+    interest: Interest,
+    deadline: &mut Deadline,
+    no_dontwait: bool,
+    mut op: impl FnMut(libc::c_int) -> io::Result<T>,
+) -> Result<T> {
+    let failed = match *deadline {
         // Blocking and non-blocking mode: the call at once.
         Deadline::Blocking | Deadline::Forever | Deadline::Kernel => match op(0) {
             Ok(value) => return Ok(value),
@@ -339,7 +353,7 @@ pub(crate) fn sock_call<T>(
             match op(0) {
                 Ok(value) => return Ok(value),
                 Err(err) => {
-                    deadline = start
+                    *deadline = start
                         .checked_add(timeout)
                         .map_or(Deadline::Unbounded, Deadline::At);
                     err
@@ -364,7 +378,7 @@ pub(crate) fn sock_call<T>(
 fn sock_call_retry<T>(
     fd: BorrowedFd<'_>,
     interest: Interest,
-    mut deadline: Deadline,
+    deadline: &mut Deadline,
     no_dontwait: bool,
     mut failed: Option<io::Error>,
     mut op: impl FnMut(libc::c_int) -> io::Result<T>,
@@ -376,7 +390,7 @@ fn sock_call_retry<T>(
     };
     let mut hung_up = false;
     if failed.is_none() {
-        hung_up = wait(fd, interest, &mut deadline)?;
+        hung_up = wait(fd, interest, deadline)?;
     }
     loop {
         let err = match failed.take() {
@@ -389,17 +403,17 @@ fn sock_call_retry<T>(
         match err.kind() {
             io::ErrorKind::Interrupted => {
                 if no_dontwait && deadline.waits() {
-                    hung_up = wait(fd, interest, &mut deadline)?;
+                    hung_up = wait(fd, interest, deadline)?;
                 }
             }
             io::ErrorKind::WouldBlock if deadline.waits() && !hung_up => {
                 if deadline.has_passed() {
                     return Err(Error::Timeout);
                 }
-                hung_up = wait(fd, interest, &mut deadline)?;
+                hung_up = wait(fd, interest, deadline)?;
             }
             io::ErrorKind::WouldBlock
-                if !hung_up && blocking_call_waits(deadline, fd, interest) =>
+                if !hung_up && blocking_call_waits(*deadline, fd, interest) =>
             {
                 hung_up = wait(fd, interest, &mut Deadline::Unbounded)?;
             }

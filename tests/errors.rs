@@ -143,6 +143,9 @@ fn ipv6_address_for_an_inet_socket_is_invalid() {
         invalid_message(tcp.connect((Ipv6Addr::LOCALHOST, 8001))),
         invalid_message(tcp.connect_ex(Address::Inet6(v6))),
         invalid_message(udp.sendto(b"x", ("::1", 8001))),
+        invalid_message(udp.sendto(b"x", v6)),
+        invalid_message(udp.sendto(b"x", SocketAddr::V6(v6))),
+        invalid_message(udp.sendto(b"x", &Address::Inet6(v6))),
         invalid_message(udp.connect(v6)),
     ];
     for message in &messages {
@@ -166,6 +169,9 @@ fn ipv4_address_for_an_inet6_socket_is_invalid() {
         invalid_message(tcp.connect((Ipv4Addr::LOCALHOST, 8001))),
         invalid_message(tcp.connect_ex(Address::Inet(v4))),
         invalid_message(udp.sendto(b"x", ("127.0.0.1", 8001))),
+        invalid_message(udp.sendto(b"x", v4)),
+        invalid_message(udp.sendto(b"x", SocketAddr::V4(v4))),
+        invalid_message(udp.sendto(b"x", &Address::Inet(v4))),
         invalid_message(udp.connect(v4)),
     ];
     for message in &messages {

@@ -9,6 +9,8 @@
 //! - `cargo bench`: the full suite (under five minutes on a two-core box);
 //! - `cargo bench --bench compare -- designs`: the timeout-engine designs
 //!   measured against each other, a table of its own (see `designs.rs`);
+//! - `cargo bench --bench compare -- chunks`: `sendall`'s send size, raw
+//!   sends of each size against one send of the whole buffer (`chunks.rs`);
 //! - `cargo test --benches`: every scenario once on tiny inputs, to prove
 //!   they work (the timings mean nothing).
 //!
@@ -16,6 +18,7 @@
 //! watchdog ends the process should a scenario outlive its time limit.
 
 mod bulk;
+mod chunks;
 mod designs;
 mod idle;
 mod lifecycle;
@@ -141,7 +144,8 @@ fn main() {
         SMOKE
     };
     // `cargo bench -- WORD...` runs the scenarios whose names contain a WORD;
-    // `cargo bench -- designs [WORD...]` the table of timeout-engine designs.
+    // `cargo bench -- designs [WORD...]` the table of timeout-engine designs;
+    // `cargo bench -- chunks` the table of sendall's send sizes.
     let mut words: Vec<String> = args
         .into_iter()
         .filter(|arg| !arg.starts_with("--"))
@@ -150,13 +154,17 @@ fn main() {
     watchdog::start();
     let smoke = plan.rounds == SMOKE.rounds;
     let designs_only = words.first().is_some_and(|word| word == "designs");
-    if designs_only {
+    let chunks_only = words.first().is_some_and(|word| word == "chunks");
+    if designs_only || chunks_only {
         words.remove(0);
     }
     if smoke || designs_only {
         designs::run(plan, if designs_only { &words } else { &[] });
     }
-    if !designs_only {
+    if smoke || chunks_only {
+        chunks::run(plan);
+    }
+    if !designs_only && !chunks_only {
         let mut suite = Suite {
             plan,
             filters: words,
