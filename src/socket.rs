@@ -158,9 +158,11 @@ impl<'a> From<&'a Vec<u8>> for OptValue<'a> {
 }
 
 /// The most one `send` of a stream's [`Socket::sendall`] hands the kernel.
-/// On Linux loopback, sends of 256 KiB move a large buffer about 1.7 times
-/// as fast as one send of all of it, and 1.2 times as fast as sends of
-/// 64 KiB (see BENCHMARKS.md); the extra calls cost nothing measurable.
+/// On Linux loopback, sends of 256 KiB moved a large buffer as fast as any
+/// size measured on both machines benchmarked, where one send of all of it
+/// was 1.7 times slower on one of them and sends of 64 KiB 1.2 to 1.7 times
+/// slower on both (BENCHMARKS.md, "sendall's send size"); the extra calls
+/// cost nothing measurable.
 const SENDALL_CHUNK: usize = 256 * 1024;
 
 /// The largest answer [`Socket::getsockopt_bytes`] takes, as in CPython.
