@@ -132,6 +132,7 @@ fn bracketed_host_without_colon_is_invalid() {
 #[test]
 fn ipv6_address_for_an_inet_socket_is_invalid() {
     let v6 = SocketAddrV6::new(Ipv6Addr::LOCALHOST, 8001, 0, 0);
+    let address = Address::Inet6(v6);
     let tcp = stream(AF_INET);
     let udp = dgram(AF_INET);
     let messages = [
@@ -145,7 +146,8 @@ fn ipv6_address_for_an_inet_socket_is_invalid() {
         invalid_message(udp.sendto(b"x", ("::1", 8001))),
         invalid_message(udp.sendto(b"x", v6)),
         invalid_message(udp.sendto(b"x", SocketAddr::V6(v6))),
-        invalid_message(udp.sendto(b"x", &Address::Inet6(v6))),
+        invalid_message(udp.sendto(b"x", &address)),
+        invalid_message(udp.sendto(b"x", address)),
         invalid_message(udp.connect(v6)),
     ];
     for message in &messages {
@@ -159,6 +161,7 @@ fn ipv6_address_for_an_inet_socket_is_invalid() {
 #[test]
 fn ipv4_address_for_an_inet6_socket_is_invalid() {
     let v4 = SocketAddrV4::new(Ipv4Addr::LOCALHOST, 8001);
+    let address = Address::Inet(v4);
     let tcp = stream(AF_INET6);
     let udp = dgram(AF_INET6);
     let messages = [
@@ -171,7 +174,8 @@ fn ipv4_address_for_an_inet6_socket_is_invalid() {
         invalid_message(udp.sendto(b"x", ("127.0.0.1", 8001))),
         invalid_message(udp.sendto(b"x", v4)),
         invalid_message(udp.sendto(b"x", SocketAddr::V4(v4))),
-        invalid_message(udp.sendto(b"x", &Address::Inet(v4))),
+        invalid_message(udp.sendto(b"x", &address)),
+        invalid_message(udp.sendto(b"x", address)),
         invalid_message(udp.connect(v4)),
     ];
     for message in &messages {
