@@ -121,8 +121,14 @@ const BACKSTOP_MARGIN: Duration = Duration::from_millis(20);
 
 /// The kernel timeout that backs up a call with `timeout`, if it gets one.
 pub(crate) fn backstop(timeout: Duration) -> Option<Duration> {
-    (sys::KERNEL_BACKSTOP && timeout >= BACKSTOP_MIN_TIMEOUT)
-        .then(|| timeout - timeout / 8 - BACKSTOP_MARGIN)
+    gets_backstop(timeout).then(|| timeout - timeout / 8 - BACKSTOP_MARGIN)
+}
+
+/// Whether a call with `timeout` gets a kernel backstop: what every receive
+/// asks, without computing the backstop.
+#[inline]
+fn gets_backstop(timeout: Duration) -> bool {
+    sys::KERNEL_BACKSTOP && timeout >= BACKSTOP_MIN_TIMEOUT
 }
 
 /// The descriptor may carry a backstop the crate set.
@@ -195,7 +201,7 @@ impl KernelTimeouts {
     /// blocking call on such a socket waits out the backstop's `EWOULDBLOCK`.
     pub(crate) fn refine(&self, deadline: Deadline) -> Deadline {
         match deadline {
-            Deadline::After(timeout) if self.crate_backstop() && backstop(timeout).is_some() => {
+            Deadline::After(timeout) if self.crate_backstop() && gets_backstop(timeout) => {
                 Deadline::Backstop(timeout)
             }
             Deadline::Blocking if self.crate_backstop() => Deadline::Forever,
