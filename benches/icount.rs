@@ -16,8 +16,10 @@
 //! - `raw-udp`, `udp`: `send_to`/`recv_from` against `sendto`/`recvfrom_into`;
 //! - `select`, `select-into`: non-blocking, a `Selector` before each receive.
 //!
-//! Without a MODE (as under `cargo bench` or `cargo test --benches`) it does
-//! one round trip of each, to prove they work, and prints nothing.
+//! The count is at most 1,000,000. Without a MODE (as under `cargo bench` or
+//! `cargo test --benches`) it does one round trip of each, to prove they
+//! work, and prints nothing. Should a run outlive ten minutes (a lost
+//! datagram, a peer gone), a watchdog ends the process.
 
 use std::io::Read;
 use std::mem::MaybeUninit;
@@ -33,7 +35,17 @@ use socket2::{Domain, Protocol, SockAddr, Type};
 
 const MSG: usize = 64;
 
+/// How long a run may take, even under callgrind (about 50 times slower).
+const LIMIT: Duration = Duration::from_secs(600);
+
 fn main() {
+    // The watchdog's thread is started in every run, the 0-round-trip one
+    // included, so its instructions cancel out of the difference.
+    thread::spawn(|| {
+        thread::sleep(LIMIT);
+        eprintln!("icount: still running after {LIMIT:?}; giving up");
+        std::process::exit(2);
+    });
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|arg| !arg.starts_with("--"))
@@ -45,7 +57,11 @@ fn main() {
         return;
     };
     let count = match args.get(1).map(|n| n.parse::<usize>()) {
-        Some(Ok(count)) => count.min(1_000_000),
+        Some(Ok(count)) if count <= 1_000_000 => count,
+        Some(Ok(_)) => {
+            eprintln!("icount: at most 1000000 round trips");
+            std::process::exit(2);
+        }
         Some(Err(_)) => {
             eprintln!("icount: the round-trip count must be a number");
             std::process::exit(2);
