@@ -20,6 +20,39 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// | `ExceptionGroup` from `create_connection(all_errors=True)` | [`Error::Connect`] |
 /// | `ValueError`, `TypeError`, `OverflowError` on arguments | [`Error::InvalidArgument`] |
 ///
+/// # How it prints
+///
+/// `Display` is Python's `str()` of the exception: `[Errno 111] Connection
+/// refused` for every error that carries an errno (those nested in
+/// [`Error::Bind`] and [`Error::Connect`] too), the plain message for the
+/// others (`timed out`).
+///
+/// `Debug` is the last line of Python's traceback, the exception's class and
+/// then its `str()`: `ConnectionRefusedError: [Errno 111] Connection
+/// refused`, `TimeoutError: timed out`, `socket.gaierror: [Errno -2] Name or
+/// service not known: "nosuch.invalid"`, `ValueError: ...` for
+/// [`Error::InvalidArgument`]. An OS error takes the class Python gives its
+/// errno (`BlockingIOError`, `BrokenPipeError`, `PermissionError`, ...;
+/// `OSError` for the rest), and [`Error::Connect`] that of its last attempt,
+/// which Python raises. So a `fn main() -> pysocket::Result<()>` that fails,
+/// or an `unwrap()`, prints what a Python user recognises. `{:#?}` prints the
+/// same line: match on the variants, or ask [`Error::errno`] and
+/// [`Error::kind`], for the parts.
+///
+/// ```
+/// use pysocket::{Socket, AF_INET, SOCK_STREAM};
+///
+/// // Bound but not listening: connecting is refused.
+/// let holder = Socket::new(AF_INET, SOCK_STREAM)?;
+/// holder.bind(("127.0.0.1", 0))?;
+/// let client = Socket::new(AF_INET, SOCK_STREAM)?;
+/// let err = client.connect(holder.getsockname()?).unwrap_err();
+/// let message = format!("[Errno {}] Connection refused", libc::ECONNREFUSED);
+/// assert_eq!(err.to_string(), message);
+/// assert_eq!(format!("{err:?}"), format!("ConnectionRefusedError: {message}"));
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+///
 /// ```
 /// use std::time::Duration;
 /// use pysocket::{socketpair, Error};
@@ -32,7 +65,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// assert_eq!(std::io::Error::from(err).kind(), std::io::ErrorKind::TimedOut);
 /// # Ok::<(), Error>(())
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The socket's timeout passed before the call could complete (Python's `socket.timeout`).
@@ -43,8 +76,8 @@ pub enum Error {
     /// number that a database lacks (an unknown service, protocol or network
     /// interface: Python's `OSError` without errno) is one of kind `NotFound`,
     /// with no errno and a message that names it.
-    #[error(transparent)]
-    Io(#[from] io::Error),
+    #[error("{}", OsMessage(.0))]
+    Io(io::Error),
 
     /// A host or service name could not be resolved (Python's `socket.gaierror`,
     /// and `socket.herror` for [`gethostbyname_ex`](crate::gethostbyname_ex)
@@ -76,7 +109,10 @@ pub enum Error {
     /// assert!(err.to_string().contains(&taken.to_string()));
     /// # Ok::<(), Error>(())
     /// ```
-    #[error("{source} (while attempting to bind on address {address})")]
+    #[error(
+        "{} (while attempting to bind on address {address})",
+        OsMessage(source)
+    )]
     Bind {
         /// The address the socket was to be bound to.
         address: Address,
@@ -167,13 +203,119 @@ impl Error {
     pub(crate) fn from_errno(errno: i32) -> Error {
         Error::Io(io::Error::from_raw_os_error(errno))
     }
+
+    /// What a failed `bind` on `address` reports from the calls that bind
+    /// for the caller ([`create_server`](crate::create_server), the
+    /// servers): an OS error becomes [`Error::Bind`], naming the address;
+    /// any other error stays as it is.
+    pub(crate) fn bind_failed(address: &Address, err: Error) -> Error {
+        match err {
+            Error::Io(source) => Error::Bind {
+                address: address.clone(),
+                source,
+            },
+            other => other,
+        }
+    }
+
+    /// The name of the exception Python raises for this error.
+    fn python_class(&self) -> &'static str {
+        match self {
+            Error::Timeout => "TimeoutError",
+            Error::Io(_) | Error::Bind { .. } => os_error_class(self.errno()),
+            Error::Resolve { .. } => "socket.gaierror",
+            Error::Connect { attempts, .. } => attempts
+                .last()
+                .map_or("OSError", |(_, err)| err.python_class()),
+            Error::InvalidArgument(_) => "ValueError",
+        }
+    }
+}
+
+impl From<io::Error> for Error {
+    /// Any `io::Error` is [`Error::Io`].
+    fn from(err: io::Error) -> Error {
+        Error::Io(err)
+    }
+}
+
+impl fmt::Debug for Error {
+    /// Python's traceback line: the exception's class, then its message (see
+    /// [How it prints](Error#how-it-prints)).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // An error of this crate that went through an `io::Error` and back
+        // prints as itself.
+        if let Error::Io(err) = self {
+            if let Some(inner) = err
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<Error>())
+            {
+                return fmt::Debug::fmt(inner, f);
+            }
+        }
+        write!(f, "{}: {self}", self.python_class())
+    }
+}
+
+/// The classes Python's `OSError` constructor picks by errno (CPython's
+/// `errnomap`); every other errno is plain `OSError`.
+const OS_ERROR_CLASSES: &[(i32, &str)] = &[
+    (libc::EAGAIN, "BlockingIOError"),
+    (libc::EALREADY, "BlockingIOError"),
+    (libc::EINPROGRESS, "BlockingIOError"),
+    (libc::EWOULDBLOCK, "BlockingIOError"),
+    (libc::EPIPE, "BrokenPipeError"),
+    (libc::ESHUTDOWN, "BrokenPipeError"),
+    (libc::ECHILD, "ChildProcessError"),
+    (libc::ECONNABORTED, "ConnectionAbortedError"),
+    (libc::ECONNREFUSED, "ConnectionRefusedError"),
+    (libc::ECONNRESET, "ConnectionResetError"),
+    (libc::EEXIST, "FileExistsError"),
+    (libc::ENOENT, "FileNotFoundError"),
+    (libc::EISDIR, "IsADirectoryError"),
+    (libc::ENOTDIR, "NotADirectoryError"),
+    (libc::EINTR, "InterruptedError"),
+    (libc::EACCES, "PermissionError"),
+    (libc::EPERM, "PermissionError"),
+    (libc::ESRCH, "ProcessLookupError"),
+    (libc::ETIMEDOUT, "TimeoutError"),
+];
+
+/// The class Python raises for an OS error with this errno, if any.
+fn os_error_class(errno: Option<i32>) -> &'static str {
+    errno
+        .and_then(|errno| OS_ERROR_CLASSES.iter().find(|(code, _)| *code == errno))
+        .map_or("OSError", |(_, class)| class)
+}
+
+/// An `io::Error` as Python's `str(OSError)` shows it: `[Errno 111]
+/// Connection refused` when it carries an errno, its own message otherwise.
+struct OsMessage<'a>(&'a io::Error);
+
+impl fmt::Display for OsMessage<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.raw_os_error() {
+            Some(code) => write!(f, "[Errno {code}] {}", strerror(code)),
+            None => write!(f, "{}", self.0),
+        }
+    }
+}
+
+/// The system's text for an errno (`strerror`, which Python prints too).
+fn strerror(code: i32) -> String {
+    // std offers the text only followed by " (os error N)".
+    let text = io::Error::from_raw_os_error(code).to_string();
+    match text.strip_suffix(&format!(" (os error {code})")) {
+        Some(message) => message.to_string(),
+        None => text,
+    }
 }
 
 /// The attempts of an [`Error::Connect`], as its message lists them.
 struct Attempts<'a>(&'a [(Address, Error)]);
 
 impl fmt::Display for Attempts<'_> {
-    /// `tried [::1]:8001 (Connection refused (os error 111)), then 127.0.0.1:8001 (timed out)`.
+    /// `tried [::1]:8001 ([Errno 111] Connection refused), then 127.0.0.1:8001 (timed out)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.0.is_empty() {
             return f.write_str("no address to try");
@@ -194,5 +336,158 @@ impl From<Error> for io::Error {
             Error::Io(err) => err,
             other => io::Error::new(other.kind(), other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::{create_server, socketpair, Socket, AF_INET, SOCK_STREAM};
+
+    /// What python3 prints for each line of `script`, or `None` (and a note)
+    /// when python3 is not installed.
+    fn python(script: &str) -> Option<Vec<String>> {
+        let Ok(out) = Command::new("python3").args(["-c", script]).output() else {
+            eprintln!("python3 not found: skipping the comparison with Python");
+            return None;
+        };
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        Some(text.lines().map(str::to_string).collect())
+    }
+
+    /// Python's `OSError(errno, strerror)` picks the class and prints the
+    /// message as `Debug` does, for every errno.
+    #[test]
+    fn os_errors_print_as_python_prints_them() {
+        let codes = 1..=133;
+        let script = format!(
+            "import os\n\
+             for code in range({}, {}):\n    \
+             e = OSError(code, os.strerror(code))\n    \
+             print(f'{{type(e).__name__}}: {{e}}')",
+            codes.start(),
+            codes.end() + 1
+        );
+        let Some(expected) = python(&script) else {
+            return;
+        };
+        let ours: Vec<String> = codes
+            .map(|code| format!("{:?}", Error::from_errno(code)))
+            .collect();
+        assert_eq!(ours, expected);
+    }
+
+    /// The same failures over real loopback sockets, in Rust and in Python,
+    /// print the same line.
+    #[test]
+    fn real_failures_print_as_in_python() {
+        // Bound but not listening: connects are refused, binds find it taken.
+        let holder = Socket::new(AF_INET, SOCK_STREAM).unwrap();
+        holder.bind(("127.0.0.1", 0)).unwrap();
+        let port = holder.getsockname().unwrap().port().unwrap();
+
+        let refused = Socket::new(AF_INET, SOCK_STREAM)
+            .unwrap()
+            .connect(("127.0.0.1", port))
+            .unwrap_err();
+        let in_use = Socket::new(AF_INET, SOCK_STREAM)
+            .unwrap()
+            .bind(("127.0.0.1", port))
+            .unwrap_err();
+        let server_in_use = create_server(("127.0.0.1", port)).unwrap_err();
+        let (a, _b) = socketpair().unwrap();
+        a.settimeout(Some(Duration::from_millis(1))).unwrap();
+        let timed_out = a.recv(1).unwrap_err();
+        a.setblocking(false).unwrap();
+        let would_block = a.recv(1).unwrap_err();
+        let ours = [&refused, &in_use, &server_in_use, &timed_out, &would_block]
+            .map(|err| format!("{err:?}"));
+
+        let script = format!(
+            "import socket\n\
+             def show(call):\n    \
+             try:\n        call()\n    \
+             except OSError as e:\n        print(f'{{type(e).__name__}}: {{e}}')\n\
+             show(lambda: socket.socket().connect(('127.0.0.1', {port})))\n\
+             show(lambda: socket.socket().bind(('127.0.0.1', {port})))\n\
+             show(lambda: socket.create_server(('127.0.0.1', {port})))\n\
+             a, b = socket.socketpair()\n\
+             a.settimeout(0.001)\n\
+             show(lambda: a.recv(1))\n\
+             a.setblocking(False)\n\
+             show(lambda: a.recv(1))\n"
+        );
+        let Some(expected) = python(&script) else {
+            return;
+        };
+        assert_eq!(ours[0], expected[0]);
+        assert_eq!(ours[1], expected[1]);
+        // Python names the address as a tuple, this crate as Rust does.
+        let (python_head, _) = expected[2].rsplit_once(" address ").unwrap();
+        assert_eq!(ours[2], format!("{python_head} address 127.0.0.1:{port})"));
+        assert_eq!(ours[3..], expected[3..]);
+    }
+
+    fn address(text: &str) -> Address {
+        text.parse::<std::net::SocketAddr>().unwrap().into()
+    }
+
+    #[test]
+    fn nested_errors_use_the_errno_style() {
+        let refused = Error::from_errno(libc::ECONNREFUSED);
+        let message = format!("[Errno {}] Connection refused", libc::ECONNREFUSED);
+        let connect = Error::Connect {
+            target: "localhost:8001".to_string(),
+            attempts: vec![
+                (address("[::1]:8001"), Error::Timeout),
+                (address("127.0.0.1:8001"), refused),
+            ],
+        };
+        assert_eq!(
+            connect.to_string(),
+            format!(
+                "could not connect to localhost:8001: tried [::1]:8001 (timed out), \
+                 then 127.0.0.1:8001 ({message})"
+            )
+        );
+        assert_eq!(
+            format!("{connect:?}"),
+            format!("ConnectionRefusedError: {connect}")
+        );
+    }
+
+    #[test]
+    fn errors_without_errno_print_their_message() {
+        let not_found = Error::Io(io::Error::new(
+            io::ErrorKind::NotFound,
+            "service/proto not found",
+        ));
+        assert_eq!(format!("{not_found:?}"), "OSError: service/proto not found");
+        let invalid = Error::invalid("port must be 0-65535");
+        assert_eq!(format!("{invalid:#?}"), "ValueError: port must be 0-65535");
+        let resolve = crate::getaddrinfo("no-such-host.invalid", 80).unwrap_err();
+        assert!(matches!(resolve, Error::Resolve { .. }), "{resolve:?}");
+        assert_eq!(
+            format!("{resolve:?}"),
+            format!("socket.gaierror: {resolve}")
+        );
+    }
+
+    /// An error that went through `io::Error` and back prints as itself, and
+    /// the conversion keeps the errno.
+    #[test]
+    fn round_trips_through_io_error() {
+        let timeout = Error::Io(io::Error::from(Error::Timeout));
+        assert_eq!(format!("{timeout:?}"), "TimeoutError: timed out");
+        let refused = io::Error::from(Error::from_errno(libc::ECONNREFUSED));
+        assert_eq!(refused.raw_os_error(), Some(libc::ECONNREFUSED));
     }
 }

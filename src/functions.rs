@@ -355,13 +355,8 @@ impl<A: ToAddress> ServerBuilder<A> {
         if family == Family::INET6 {
             sock.as_socket2().set_only_v6(!self.dualstack_ipv6)?;
         }
-        sock.bind(&address).map_err(|err| match err {
-            Error::Io(source) => Error::Bind {
-                address: address.clone(),
-                source,
-            },
-            other => other,
-        })?;
+        sock.bind(&address)
+            .map_err(|err| Error::bind_failed(&address, err))?;
         sock.listen(self.backlog.unwrap_or(DEFAULT_BACKLOG))?;
         Ok(sock)
     }

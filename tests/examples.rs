@@ -1119,7 +1119,7 @@ fn clients_report_a_refused_connection_in_one_line() {
         let status = client.finish();
         let err = client.stderr();
         assert_eq!(status.code(), Some(1), "{name}: {err}");
-        assert_eq!(err, "Error: Connection refused (os error 111)\n", "{name}");
+        assert_eq!(err, "Error: [Errno 111] Connection refused\n", "{name}");
     }
 }
 

@@ -322,7 +322,7 @@ fn server_recovers(kind: Kind) {
             .timeout(Some(PROMPT))
             .handle_error(move |err, _| {
                 let text = err.to_string();
-                if text.contains("os error 24") {
+                if text.contains("[Errno 24]") {
                     emfiles.fetch_add(1, Ordering::SeqCst);
                 } else {
                     reports

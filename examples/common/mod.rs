@@ -75,7 +75,7 @@ pub fn fail(message: &str) -> ! {
 }
 
 /// What `main` returns, so that an error ends the program with status 1 and
-/// one line (`Error: Connection refused (os error 111)`) instead of a debug dump.
+/// one line (`Error: [Errno 111] Connection refused`) instead of a debug dump.
 pub struct Failure(String);
 
 impl<E: fmt::Display> From<E> for Failure {

@@ -16,6 +16,7 @@
 //! | `server.shutdown()` (from another thread) | `server.shutdown()`, or [`ServerHandle::shutdown`] from a `'static` thread |
 //! | `server.server_close()`, `with server:` | `server.server_close()`, or drop |
 //! | `server.server_address`, `server.socket`, `server.fileno()` | `server.server_address()`, `server.socket()`, `server.fileno()` |
+//! | `BaseServer`, the methods every server has | [`BaseServer`], which every server derefs to |
 //! | class attributes: `allow_reuse_address`, `request_queue_size`, `address_family`, `timeout` (of the handler), `max_packet_size`, `block_on_close` | [`ServerOptions`] |
 //! | `handle_error(request, client_address)` (prints a traceback) | [`ServerOptions::handle_error`] (prints to stderr by default) |
 //!
@@ -60,7 +61,7 @@
 //!
 //! # Stopping
 //!
-//! [`shutdown`](TcpServer::shutdown) asks `serve_forever` to stop, wakes it
+//! [`shutdown`](BaseServer::shutdown) asks `serve_forever` to stop, wakes it
 //! at once (no need to wait for `poll_interval`), and returns once it has
 //! stopped. Differences from Python, so that idle clients never keep a server
 //! from stopping:
@@ -91,10 +92,10 @@
 //! fails for lack of descriptors, a thread that cannot start) are reported
 //! the same way.
 
-mod handle;
+mod base;
+mod control;
 mod options;
 mod selector;
-mod serve;
 mod stream;
 mod tcp;
 mod threading;
@@ -102,13 +103,13 @@ mod udp;
 
 use std::any::Any;
 use std::error::Error as StdError;
-use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
 use crate::error::Error;
 
-pub use handle::ServerHandle;
+pub use base::BaseServer;
+pub use control::ServerHandle;
 pub use options::ServerOptions;
 pub use selector::{Connection, ConnectionHandler, SelectorTcpServer};
 pub use stream::{RequestHandler, StreamRequest};
@@ -127,37 +128,27 @@ pub const DEFAULT_MAX_THREADS: usize = 256;
 pub type HandlerResult = std::result::Result<(), Box<dyn StdError + Send + Sync>>;
 
 /// Why a request failed, as [`ServerOptions::handle_error`] receives it.
-#[derive(Debug)]
+///
+/// ```
+/// use pysocket::server::RequestError;
+///
+/// let err = RequestError::Panic("index out of bounds".to_string());
+/// assert_eq!(err.to_string(), "handler panicked: index out of bounds");
+/// ```
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RequestError {
     /// A handler method returned this error.
-    Handler(Box<dyn StdError + Send + Sync>),
+    #[error("{0}")]
+    Handler(#[source] Box<dyn StdError + Send + Sync>),
     /// A handler method (or the function that makes handlers) panicked,
     /// with this message.
+    #[error("handler panicked: {0}")]
     Panic(String),
     /// The server could not take a request: `accept` or `recvfrom` failed,
     /// or a handler thread could not start.
-    Server(Error),
-}
-
-impl fmt::Display for RequestError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RequestError::Handler(err) => write!(f, "{err}"),
-            RequestError::Panic(message) => write!(f, "handler panicked: {message}"),
-            RequestError::Server(err) => write!(f, "{err}"),
-        }
-    }
-}
-
-impl StdError for RequestError {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        match self {
-            RequestError::Handler(err) => Some(&**err),
-            RequestError::Panic(_) => None,
-            RequestError::Server(err) => Some(err),
-        }
-    }
+    #[error("{0}")]
+    Server(#[source] Error),
 }
 
 /// Runs one handler method, turning an error or a panic into a [`RequestError`].

@@ -1,19 +1,19 @@
 //! [`SelectorTcpServer`]: every connection from one thread around a
 //! [`Selector`], with a [`ConnectionHandler`] called as events arrive.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::net::Shutdown;
+use std::ops::Deref;
 use std::os::fd::{AsRawFd, RawFd};
 use std::time::Duration;
 
-use super::serve::{common_methods, Core};
+use super::base::{BaseServer, ServeLoop};
 use super::{guarded, make, Factory, HandlerResult, RequestError, ServerHandle, ServerOptions};
 use crate::address::{Address, ToAddress};
 use crate::constants::SockType;
 use crate::error::{Error, Result};
-use crate::select::{EventMask, Selector};
+use crate::select::{EventMask, Selector, SelectorKey};
 use crate::socket::Socket;
 
 /// How much output a [`SelectorTcpServer`] connection may queue before the
@@ -152,7 +152,7 @@ impl Connection<'_> {
 /// # Ok::<(), pysocket::Error>(())
 /// ```
 pub struct SelectorTcpServer<H> {
-    core: Core,
+    base: BaseServer,
     factory: Factory<H>,
 }
 
@@ -192,46 +192,31 @@ impl<H: ConnectionHandler> SelectorTcpServer<H> {
         handler: impl Fn() -> H + Send + Sync + 'static,
         options: ServerOptions,
     ) -> Result<SelectorTcpServer<H>> {
-        let core = Core::bind(server_address, SockType::STREAM, options, false)?;
+        let base = BaseServer::bind(server_address, SockType::STREAM, options, false)?;
         Ok(SelectorTcpServer {
-            core,
+            base,
             factory: Box::new(handler),
         })
     }
 
     /// Serves every connection from this thread until
-    /// [`shutdown`](SelectorTcpServer::shutdown), then closes them (each
+    /// [`shutdown`](super::BaseServer::shutdown), then closes them (each
     /// handler's [`connection_lost`](ConnectionHandler::connection_lost)
     /// runs with `None`).
     pub fn serve_forever(&self, poll_interval: Duration) -> Result<()> {
-        let listener = self.core.socket.as_raw_fd();
-        let peers: RefCell<HashMap<RawFd, Peer<H>>> = Default::default();
-        let mut buffer = Vec::new();
-        self.core.serve(
-            poll_interval,
-            |selector, ready| {
-                let mut peers = peers.borrow_mut();
-                for (key, events) in ready {
-                    if key.fd == listener {
-                        self.accept_all(selector, &mut peers);
-                    } else {
-                        self.service(selector, &mut peers, key.fd, *events, &mut buffer);
-                    }
-                }
-            },
-            |_| {},
-            |selector| {
-                for (_, peer) in peers.borrow_mut().drain() {
-                    self.close_peer(selector, peer, None);
-                }
-            },
-        )
+        let peers = Peers {
+            server: self,
+            listener: self.base.socket.as_raw_fd(),
+            peers: HashMap::new(),
+            buffer: Vec::new(),
+        };
+        self.base.serve(poll_interval, peers)
     }
 
     fn accept_all(&self, selector: &mut Selector<()>, peers: &mut HashMap<RawFd, Peer<H>>) {
-        let options = &self.core.options;
+        let options = &self.base.options;
         for _ in 0..ACCEPTS_PER_ROUND {
-            let Some((socket, client_address)) = self.core.accept() else {
+            let Some((socket, client_address)) = self.base.accept() else {
                 return;
             };
             let prepared = socket
@@ -339,12 +324,12 @@ impl<H: ConnectionHandler> SelectorTcpServer<H> {
             client_address,
             output,
             closing,
-            server: &self.core.handle,
+            server: &self.base.handle,
         };
         match guarded(|| call(handler, &mut conn)) {
             Ok(()) => Fate::Keep,
             Err(err) => {
-                self.core.options.report(&err, Some(&peer.client_address));
+                self.base.options.report(&err, Some(&peer.client_address));
                 Fate::Abort
             }
         }
@@ -390,22 +375,62 @@ impl<H: ConnectionHandler> SelectorTcpServer<H> {
             Ok(())
         });
         if let Err(err) = lost {
-            self.core.options.report(&err, Some(&peer.client_address));
+            self.base.options.report(&err, Some(&peer.client_address));
         }
         let _ = peer.socket.shutdown(Shutdown::Write);
     }
-
-    common_methods!();
 
     /// Closes the server's socket: Python's `server_close()`. Dropping the
     /// server does the same.
     pub fn server_close(self) {}
 }
 
+/// [`SelectorTcpServer::serve_forever`]'s loop: the connections it owns, and
+/// the buffer every `recv` reads into.
+struct Peers<'s, H> {
+    server: &'s SelectorTcpServer<H>,
+    listener: RawFd,
+    peers: HashMap<RawFd, Peer<H>>,
+    buffer: Vec<u8>,
+}
+
+impl<H: ConnectionHandler> ServeLoop for Peers<'_, H> {
+    fn handle_ready(
+        &mut self,
+        selector: &mut Selector<()>,
+        ready: &[(SelectorKey<()>, EventMask)],
+    ) {
+        for (key, events) in ready {
+            if key.fd == self.listener {
+                self.server.accept_all(selector, &mut self.peers);
+            } else {
+                let (peers, buffer) = (&mut self.peers, &mut self.buffer);
+                self.server
+                    .service(selector, peers, key.fd, *events, buffer);
+            }
+        }
+    }
+
+    /// Closes every connection: they end with the loop.
+    fn stopped(&mut self, selector: &mut Selector<()>) {
+        for (_, peer) in self.peers.drain() {
+            self.server.close_peer(selector, peer, None);
+        }
+    }
+}
+
+impl<H> Deref for SelectorTcpServer<H> {
+    type Target = BaseServer;
+
+    fn deref(&self) -> &BaseServer {
+        &self.base
+    }
+}
+
 impl<H> fmt::Debug for SelectorTcpServer<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("SelectorTcpServer")
-            .field(&self.core)
+            .field(&self.base)
             .finish()
     }
 }

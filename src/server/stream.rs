@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::net::Shutdown;
 
-use super::serve::Core;
+use super::base::BaseServer;
 use super::{make, run_handler, Factory, HandlerResult, RequestError, ServerHandle, ServerOptions};
 use crate::address::{Address, ToAddress};
 use crate::constants::SockType;
@@ -98,15 +98,15 @@ pub(super) struct StreamService<H> {
 }
 
 impl<H> StreamService<H> {
-    /// Binds a stream server (see [`Core::bind`]) and sets up the service of
+    /// Binds a stream server (see [`BaseServer::bind`]) and sets up the service of
     /// its connections, which `handler` makes the handlers of.
     pub(super) fn bind(
         server_address: impl ToAddress,
         handler: impl Fn() -> H + Send + Sync + 'static,
         options: ServerOptions,
         cut_on_shutdown: bool,
-    ) -> Result<(Core, StreamService<H>)> {
-        let core = Core::bind(
+    ) -> Result<(BaseServer, StreamService<H>)> {
+        let base = BaseServer::bind(
             server_address,
             SockType::STREAM,
             options.clone(),
@@ -115,9 +115,9 @@ impl<H> StreamService<H> {
         let service = StreamService {
             factory: Box::new(handler),
             options,
-            handle: core.handle.clone(),
+            handle: base.handle.clone(),
         };
-        Ok((core, service))
+        Ok((base, service))
     }
 }
 

@@ -1,16 +1,16 @@
 //! [`TcpServer`]: one connection at a time, inside `serve_forever`.
 
 use std::fmt;
-use std::os::fd::{AsRawFd, RawFd};
+use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::serve::{common_methods, Core};
+use super::base::{BaseServer, ServeLoop};
 use super::stream::StreamService;
-use super::{RequestHandler, ServerHandle, ServerOptions};
-use crate::address::{Address, ToAddress};
+use super::{RequestHandler, ServerOptions};
+use crate::address::ToAddress;
 use crate::error::Result;
-use crate::socket::Socket;
+use crate::select::{EventMask, Selector, SelectorKey};
 
 /// A TCP server that handles one connection at a time, inside
 /// [`serve_forever`](TcpServer::serve_forever): Python's
@@ -51,7 +51,7 @@ use crate::socket::Socket;
 /// # Ok::<(), pysocket::Error>(())
 /// ```
 pub struct TcpServer<H> {
-    core: Core,
+    base: BaseServer,
     service: StreamService<H>,
 }
 
@@ -72,39 +72,46 @@ impl<H: RequestHandler> TcpServer<H> {
         handler: impl Fn() -> H + Send + Sync + 'static,
         options: ServerOptions,
     ) -> Result<TcpServer<H>> {
-        let (core, service) = StreamService::bind(server_address, handler, options, true)?;
-        Ok(TcpServer { core, service })
+        let (base, service) = StreamService::bind(server_address, handler, options, true)?;
+        Ok(TcpServer { base, service })
     }
 
     /// Handles connections one after another until
-    /// [`shutdown`](TcpServer::shutdown): Python's
+    /// [`shutdown`](super::BaseServer::shutdown): Python's
     /// `serve_forever(poll_interval)`. A shutdown wakes the loop at once;
     /// `poll_interval` only bounds each wait. An error is returned only if
     /// waiting itself fails, or if `serve_forever` already runs.
     pub fn serve_forever(&self, poll_interval: Duration) -> Result<()> {
-        self.core.serve(
-            poll_interval,
-            |_, _| {
-                if let Some((conn, client_address)) = self.core.accept() {
-                    let conn = Arc::new(conn);
-                    let _tracked = self.core.control().track(&conn);
-                    self.service.process(&conn, client_address);
-                }
-            },
-            |_| {},
-            |_| {},
-        )
+        self.base.serve(poll_interval, self)
     }
-
-    common_methods!();
 
     /// Closes the server's socket: Python's `server_close()`. Dropping the
     /// server does the same.
     pub fn server_close(self) {}
 }
 
+/// [`TcpServer::serve_forever`]'s loop: a ready listener gives one
+/// connection, served to its end before the loop waits again.
+impl<H: RequestHandler> ServeLoop for &TcpServer<H> {
+    fn handle_ready(&mut self, _: &mut Selector<()>, _: &[(SelectorKey<()>, EventMask)]) {
+        if let Some((conn, client_address)) = self.base.accept() {
+            let conn = Arc::new(conn);
+            let _tracked = self.base.control().track(&conn);
+            self.service.process(&conn, client_address);
+        }
+    }
+}
+
+impl<H> Deref for TcpServer<H> {
+    type Target = BaseServer;
+
+    fn deref(&self) -> &BaseServer {
+        &self.base
+    }
+}
+
 impl<H> fmt::Debug for TcpServer<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("TcpServer").field(&self.core).finish()
+        f.debug_tuple("TcpServer").field(&self.base).finish()
     }
 }

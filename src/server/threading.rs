@@ -2,17 +2,18 @@
 //! live threads, all joined on close.
 
 use std::fmt;
-use std::os::fd::{AsRawFd, RawFd};
+use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use super::handle::lock;
-use super::serve::{common_methods, Core};
+use super::base::{BaseServer, ServeLoop};
+use super::control::lock;
 use super::stream::StreamService;
-use super::{RequestError, RequestHandler, ServerHandle, ServerOptions};
+use super::{RequestError, RequestHandler, ServerOptions};
 use crate::address::{Address, ToAddress};
 use crate::error::{Error, Result};
+use crate::select::{EventMask, Selector, SelectorKey};
 use crate::socket::Socket;
 
 /// A TCP server that handles each connection in a thread of its own:
@@ -24,7 +25,7 @@ use crate::socket::Socket;
 /// handler thread, after cutting connections still open (see the
 /// [module docs](super#stopping)). See the [module example](super#example).
 pub struct ThreadingTcpServer<H> {
-    core: Core,
+    base: BaseServer,
     service: Arc<StreamService<H>>,
     threads: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -46,37 +47,32 @@ impl<H: RequestHandler + 'static> ThreadingTcpServer<H> {
         handler: impl Fn() -> H + Send + Sync + 'static,
         options: ServerOptions,
     ) -> Result<ThreadingTcpServer<H>> {
-        let (core, service) = StreamService::bind(server_address, handler, options, false)?;
+        let (base, service) = StreamService::bind(server_address, handler, options, false)?;
         Ok(ThreadingTcpServer {
-            core,
+            base,
             service: Arc::new(service),
             threads: Mutex::new(Vec::new()),
         })
     }
 
     /// Accepts connections and starts a handler thread for each until
-    /// [`shutdown`](ThreadingTcpServer::shutdown): Python's
+    /// [`shutdown`](super::BaseServer::shutdown): Python's
     /// `serve_forever(poll_interval)`. Handler threads go on after it
     /// returns, until [`server_close`](ThreadingTcpServer::server_close).
     pub fn serve_forever(&self, poll_interval: Duration) -> Result<()> {
-        self.core.serve(
+        self.base.serve(
             poll_interval,
-            |_, _| {
-                if self.wait_for_slot(poll_interval) {
-                    if let Some((conn, client_address)) = self.core.accept() {
-                        self.process_request(conn, client_address);
-                    }
-                }
+            Threading {
+                server: self,
+                poll_interval,
             },
-            |_| self.reap(),
-            |_| {},
         )
     }
 
     /// Waits until fewer than `max_threads` handlers run. Returns `false` if a
     /// shutdown came first.
     fn wait_for_slot(&self, poll_interval: Duration) -> bool {
-        self.core
+        self.base
             .control()
             .wait_for_fewer(self.service.options.max_threads, poll_interval)
     }
@@ -84,7 +80,7 @@ impl<H: RequestHandler + 'static> ThreadingTcpServer<H> {
     /// Python's `ThreadingMixIn.process_request`: a thread for the connection.
     fn process_request(&self, conn: Socket, client_address: Address) {
         let conn = Arc::new(conn);
-        let tracked = self.core.control().track(&conn);
+        let tracked = self.base.control().track(&conn);
         let service = Arc::clone(&self.service);
         let address = client_address.clone();
         let spawned = thread::Builder::new()
@@ -120,10 +116,8 @@ impl<H: RequestHandler + 'static> ThreadingTcpServer<H> {
 
     /// How many handler threads are serving a connection now.
     pub fn active_threads(&self) -> usize {
-        self.core.control().live()
+        self.base.control().live()
     }
-
-    common_methods!();
 
     /// Closes the server: its socket, and (unless
     /// [`block_on_close`](ServerOptions::block_on_close) is off) every
@@ -139,17 +133,46 @@ impl<H> Drop for ThreadingTcpServer<H> {
         if !self.service.options.block_on_close {
             return;
         }
-        self.core.control().cut_all_gracefully();
+        self.base.control().cut_all_gracefully();
         for thread in threads {
             let _ = thread.join();
         }
     }
 }
 
+/// [`ThreadingTcpServer::serve_forever`]'s loop.
+struct Threading<'s, H> {
+    server: &'s ThreadingTcpServer<H>,
+    poll_interval: Duration,
+}
+
+impl<H: RequestHandler + 'static> ServeLoop for Threading<'_, H> {
+    fn handle_ready(&mut self, _: &mut Selector<()>, _: &[(SelectorKey<()>, EventMask)]) {
+        let server = self.server;
+        if server.wait_for_slot(self.poll_interval) {
+            if let Some((conn, client_address)) = server.base.accept() {
+                server.process_request(conn, client_address);
+            }
+        }
+    }
+
+    fn service_actions(&mut self) {
+        self.server.reap();
+    }
+}
+
+impl<H> Deref for ThreadingTcpServer<H> {
+    type Target = BaseServer;
+
+    fn deref(&self) -> &BaseServer {
+        &self.base
+    }
+}
+
 impl<H> fmt::Debug for ThreadingTcpServer<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("ThreadingTcpServer")
-            .field(&self.core)
+            .field(&self.base)
             .finish()
     }
 }

@@ -3,15 +3,16 @@
 
 use std::fmt;
 use std::io::Cursor;
-use std::os::fd::{AsRawFd, RawFd};
+use std::ops::Deref;
 use std::time::Duration;
 
-use super::serve::{common_methods, Core};
+use super::base::{BaseServer, ServeLoop};
 use super::{make, run_handler, Factory, HandlerResult, RequestError, ServerHandle, ServerOptions};
 use crate::address::{Address, ToAddress};
 use crate::constants::SockType;
 use crate::error::Result;
 use crate::flags::MsgFlags;
+use crate::select::{EventMask, Selector, SelectorKey};
 use crate::socket::Socket;
 
 /// The handler of one datagram of a [`UdpServer`]: Python's
@@ -109,7 +110,7 @@ pub struct DatagramRequest<'a> {
 /// # Ok::<(), pysocket::Error>(())
 /// ```
 pub struct UdpServer<H> {
-    core: Core,
+    base: BaseServer,
     factory: Factory<H>,
 }
 
@@ -129,23 +130,21 @@ impl<H: DatagramRequestHandler> UdpServer<H> {
         handler: impl Fn() -> H + Send + Sync + 'static,
         options: ServerOptions,
     ) -> Result<UdpServer<H>> {
-        let core = Core::bind(server_address, SockType::DGRAM, options, false)?;
+        let base = BaseServer::bind(server_address, SockType::DGRAM, options, false)?;
         Ok(UdpServer {
-            core,
+            base,
             factory: Box::new(handler),
         })
     }
 
     /// Handles datagrams one after another until
-    /// [`shutdown`](UdpServer::shutdown): Python's `serve_forever(poll_interval)`.
+    /// [`shutdown`](super::BaseServer::shutdown): Python's `serve_forever(poll_interval)`.
     pub fn serve_forever(&self, poll_interval: Duration) -> Result<()> {
-        let mut packet = Vec::new();
-        self.core.serve(
-            poll_interval,
-            |_, _| self.handle_datagram(&mut packet),
-            |_| {},
-            |_| {},
-        )
+        let datagrams = Datagrams {
+            server: self,
+            packet: Vec::new(),
+        };
+        self.base.serve(poll_interval, datagrams)
     }
 
     /// Receives one datagram, if one is there, and runs its handler.
@@ -153,22 +152,22 @@ impl<H: DatagramRequestHandler> UdpServer<H> {
         let Some((len, client_address)) = self.receive(packet) else {
             return;
         };
-        let report = |err: RequestError| self.core.options.report(&err, Some(&client_address));
+        let report = |err: RequestError| self.base.options.report(&err, Some(&client_address));
         let Ok(mut handler) = make(&self.factory).map_err(&report) else {
             return;
         };
         let data = &packet[..len];
         let mut request = DatagramRequest {
             packet: data,
-            socket: &self.core.socket,
+            socket: &self.base.socket,
             client_address: client_address.clone(),
             rfile: Cursor::new(data),
             wfile: Vec::new(),
-            server: &self.core.handle,
+            server: &self.base.handle,
         };
         let phases = [H::setup, H::handle, H::finish];
         if run_handler(&mut handler, &mut request, phases, report) && !request.wfile.is_empty() {
-            if let Err(err) = self.core.socket.sendto(&request.wfile, &client_address) {
+            if let Err(err) = self.base.socket.sendto(&request.wfile, &client_address) {
                 report(RequestError::Server(err));
             }
         }
@@ -178,14 +177,14 @@ impl<H: DatagramRequestHandler> UdpServer<H> {
     /// its length and sender. Failures that leave nothing to serve are
     /// reported or passed over.
     fn receive(&self, packet: &mut Vec<u8>) -> Option<(usize, Address)> {
-        let options = &self.core.options;
+        let options = &self.base.options;
         if packet.len() != options.max_packet_size {
             packet.resize(options.max_packet_size, 0);
         }
         // The socket stays blocking so that answers wait for room; only this
         // receive must not wait.
         let received = self
-            .core
+            .base
             .socket
             .recvfrom_into_with_flags(packet, MsgFlags::DONTWAIT);
         match received {
@@ -200,15 +199,34 @@ impl<H: DatagramRequestHandler> UdpServer<H> {
         }
     }
 
-    common_methods!();
-
     /// Closes the server's socket: Python's `server_close()`. Dropping the
     /// server does the same.
     pub fn server_close(self) {}
 }
 
+/// [`UdpServer::serve_forever`]'s loop, with the buffer every datagram is
+/// received into.
+struct Datagrams<'s, H> {
+    server: &'s UdpServer<H>,
+    packet: Vec<u8>,
+}
+
+impl<H: DatagramRequestHandler> ServeLoop for Datagrams<'_, H> {
+    fn handle_ready(&mut self, _: &mut Selector<()>, _: &[(SelectorKey<()>, EventMask)]) {
+        self.server.handle_datagram(&mut self.packet);
+    }
+}
+
+impl<H> Deref for UdpServer<H> {
+    type Target = BaseServer;
+
+    fn deref(&self) -> &BaseServer {
+        &self.base
+    }
+}
+
 impl<H> fmt::Debug for UdpServer<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("UdpServer").field(&self.core).finish()
+        f.debug_tuple("UdpServer").field(&self.base).finish()
     }
 }

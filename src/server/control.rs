@@ -1,6 +1,6 @@
-//! [`ServerHandle`], and what the serving loop shares with it and with the
-//! handler threads: the shutdown request, the thread that serves, and the
-//! connections that closing cuts.
+//! Stopping a server: [`ServerHandle`], and the [`Control`] it shares with
+//! the serving loop and the handler threads: the shutdown request, the thread
+//! that serves, and the connections that closing cuts.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -15,7 +15,7 @@ use crate::select::SelectorWaker;
 use crate::socket::Socket;
 
 /// A handle on a server, to stop it from any thread: from
-/// [`handle`](super::TcpServer::handle) on every server kind, and given to
+/// [`handle`](super::BaseServer::handle) on every server kind, and given to
 /// every handler. Cheap to clone, `Send + Sync + 'static`.
 ///
 /// A handle keeps the server's wake-up resources open until the last handle

@@ -1,0 +1,295 @@
+//! [`BaseServer`]: what every server kind is built on (Python's
+//! `socketserver.BaseServer`): the bound socket, the selector the loop waits
+//! on, the [`ServerHandle`], Python's `serve_forever` loop, accepting, and
+//! the methods every server kind has.
+
+use std::fmt;
+use std::os::fd::{AsRawFd, RawFd};
+use std::sync::{Arc, Mutex, TryLockError};
+use std::thread;
+use std::time::Duration;
+
+use super::control::{Control, Serving};
+use super::{RequestError, ServerHandle, ServerOptions};
+use crate::address::{Address, ToAddress};
+use crate::constants::{SockType, SOL_SOCKET, SO_REUSEADDR};
+use crate::error::{Error, Result};
+use crate::select::{EventMask, Selector, SelectorKey};
+use crate::socket::Socket;
+
+/// How long a server waits before accepting again when the process is out of
+/// descriptors or memory (the listener stays readable, so retrying at once
+/// would spin).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// What every server kind has: Python's `socketserver.BaseServer`. Every
+/// server ([`TcpServer`](super::TcpServer),
+/// [`ThreadingTcpServer`](super::ThreadingTcpServer),
+/// [`UdpServer`](super::UdpServer),
+/// [`SelectorTcpServer`](super::SelectorTcpServer)) derefs to its
+/// `BaseServer`, so these methods are called on the server itself; each
+/// server kind adds its own `serve_forever` and `server_close`.
+///
+/// ```
+/// use std::time::Duration;
+/// use pysocket::server::{DatagramRequest, DatagramRequestHandler, HandlerResult, UdpServer};
+///
+/// struct Ignore;
+/// impl DatagramRequestHandler for Ignore {
+///     fn handle(&mut self, _: &mut DatagramRequest<'_>) -> HandlerResult { Ok(()) }
+/// }
+///
+/// let server = UdpServer::new(("127.0.0.1", 0), || Ignore)?;
+/// assert_eq!(server.server_address().ip(), Some("127.0.0.1".parse().unwrap()));
+/// assert_eq!(server.fileno(), server.socket().fileno());
+/// std::thread::scope(|scope| {
+///     scope.spawn(|| server.serve_forever(Duration::from_millis(500)));
+///     server.shutdown(); // returns once serve_forever has stopped
+/// });
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+pub struct BaseServer {
+    /// Declared before `socket`, so that it drops (and forgets the socket) first.
+    selector: Mutex<Selector<()>>,
+    pub(super) socket: Socket,
+    pub(super) handle: ServerHandle,
+    pub(super) options: ServerOptions,
+}
+
+/// What a server kind does in [`BaseServer::serve`]'s loop.
+pub(super) trait ServeLoop {
+    /// Handles a round of ready keys: Python's `_handle_request_noblock`.
+    fn handle_ready(&mut self, selector: &mut Selector<()>, ready: &[(SelectorKey<()>, EventMask)]);
+
+    /// Runs after every wait, ready keys or not: Python's `service_actions`.
+    /// Does nothing by default.
+    fn service_actions(&mut self) {}
+
+    /// Runs once the loop has stopped, with its selector. Does nothing by
+    /// default.
+    fn stopped(&mut self, selector: &mut Selector<()>) {
+        let _ = selector;
+    }
+}
+
+impl BaseServer {
+    /// Python's `server_bind` and `server_activate`: a socket of the
+    /// options' family, bound (after the reuse options), listening if it is
+    /// a stream, and watched by the loop's selector. `cut_on_shutdown`:
+    /// whether `shutdown` cuts the connections in progress (a server that
+    /// handles them inside `serve_forever`).
+    pub(super) fn bind(
+        server_address: impl ToAddress,
+        kind: SockType,
+        options: ServerOptions,
+        cut_on_shutdown: bool,
+    ) -> Result<BaseServer> {
+        let address = server_address.to_address(options.address_family)?;
+        let socket = Socket::new(options.address_family, kind)?;
+        if options.allow_reuse_address {
+            socket.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)?;
+        }
+        if options.allow_reuse_port {
+            socket.as_socket2().set_reuse_port(true)?;
+        }
+        socket
+            .bind(&address)
+            .map_err(|err| Error::bind_failed(&address, err))?;
+        if kind == SockType::STREAM {
+            socket.listen(options.request_queue_size)?;
+            // The loop accepts only when the listener is ready; a client gone
+            // in between must give `WouldBlock`, not a hang.
+            socket.setblocking(false)?;
+        } else {
+            // Blocking whatever the default timeout, so answers wait for room
+            // and the loop's `MSG_DONTWAIT` receive never waits in the engine.
+            socket.setblocking(true)?;
+        }
+        let address = socket.getsockname()?;
+        let mut selector = Selector::new()?;
+        selector.register(&socket, EventMask::READ, ())?;
+        let handle = ServerHandle::new(
+            address,
+            selector.waker(),
+            cut_on_shutdown,
+            options.close_grace,
+        );
+        Ok(BaseServer {
+            selector: Mutex::new(selector),
+            socket,
+            handle,
+            options,
+        })
+    }
+
+    pub(super) fn control(&self) -> &Arc<Control> {
+        &self.handle.control
+    }
+
+    /// Python's `serve_forever`: waits for readiness (at most
+    /// `poll_interval` at a time) and runs `body`'s steps, until
+    /// [`ServerHandle::shutdown`].
+    pub(super) fn serve(&self, poll_interval: Duration, mut body: impl ServeLoop) -> Result<()> {
+        let mut selector = match self.selector.try_lock() {
+            Ok(selector) => selector,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                return Err(Error::invalid(
+                    "serve_forever is already running for this server",
+                ))
+            }
+        };
+        let control = self.control();
+        let serving = Serving::begin(control);
+        let mut outcome = Ok(());
+        // One list of ready keys for the whole loop.
+        let mut ready = Vec::new();
+        while !control.shutdown_requested() {
+            if let Err(err) = selector.select_into(Some(poll_interval), &mut ready) {
+                outcome = Err(err);
+                break;
+            }
+            if control.shutdown_requested() {
+                break;
+            }
+            if !ready.is_empty() {
+                body.handle_ready(&mut selector, &ready);
+            }
+            body.service_actions();
+        }
+        body.stopped(&mut selector);
+        drop(serving);
+        outcome
+    }
+
+    /// Accepts a connection the listener reported. `None` when there was
+    /// none after all, or when accepting failed (reported, and followed by a
+    /// pause when the process is out of resources).
+    pub(super) fn accept(&self) -> Option<(Socket, Address)> {
+        match self.socket.accept() {
+            Ok(accepted) => Some(accepted),
+            Err(err) if err.is_would_block() => None,
+            Err(err) if matches!(err.errno(), Some(libc::ECONNABORTED | libc::EINTR)) => None,
+            Err(err) => {
+                let exhausted = matches!(
+                    err.errno(),
+                    Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+                );
+                self.options.report(&RequestError::Server(err), None);
+                if exhausted {
+                    thread::sleep(ACCEPT_BACKOFF);
+                }
+                None
+            }
+        }
+    }
+
+    /// The address the server is bound to: Python's `server.server_address`
+    /// (with the port the OS chose when asked for port 0).
+    ///
+    /// ```
+    /// use pysocket::server::{HandlerResult, RequestHandler, StreamRequest, TcpServer};
+    ///
+    /// struct Nothing;
+    /// impl RequestHandler for Nothing {
+    ///     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// }
+    ///
+    /// let server = TcpServer::new(("127.0.0.1", 0), || Nothing)?;
+    /// assert_ne!(server.server_address().port(), Some(0));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn server_address(&self) -> &Address {
+        self.handle.server_address()
+    }
+
+    /// The server's socket: Python's `server.socket`.
+    ///
+    /// ```
+    /// use pysocket::server::{HandlerResult, RequestHandler, StreamRequest, TcpServer};
+    ///
+    /// struct Nothing;
+    /// impl RequestHandler for Nothing {
+    ///     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// }
+    ///
+    /// let server = TcpServer::new(("127.0.0.1", 0), || Nothing)?;
+    /// assert_eq!(&server.socket().getsockname()?, server.server_address());
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn socket(&self) -> &Socket {
+        &self.socket
+    }
+
+    /// The server socket's descriptor: Python's `server.fileno()`.
+    ///
+    /// ```
+    /// use pysocket::server::{HandlerResult, RequestHandler, StreamRequest, TcpServer};
+    ///
+    /// struct Nothing;
+    /// impl RequestHandler for Nothing {
+    ///     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// }
+    ///
+    /// let server = TcpServer::new(("127.0.0.1", 0), || Nothing)?;
+    /// assert_eq!(server.fileno(), server.socket().fileno());
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn fileno(&self) -> RawFd {
+        self.socket.as_raw_fd()
+    }
+
+    /// A handle to stop the server from any thread, `'static`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::server::{HandlerResult, RequestHandler, StreamRequest, TcpServer};
+    ///
+    /// struct Nothing;
+    /// impl RequestHandler for Nothing {
+    ///     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// }
+    ///
+    /// let server = TcpServer::new(("127.0.0.1", 0), || Nothing)?;
+    /// let handle = server.handle();
+    /// let serving = std::thread::spawn(move || server.serve_forever(Duration::from_millis(500)));
+    /// handle.shutdown();
+    /// serving.join().unwrap()?;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn handle(&self) -> ServerHandle {
+        self.handle.clone()
+    }
+
+    /// Stops `serve_forever` and returns once it has stopped: Python's
+    /// `server.shutdown()`. See [`ServerHandle::shutdown`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::server::{HandlerResult, RequestHandler, StreamRequest, TcpServer};
+    ///
+    /// struct Nothing;
+    /// impl RequestHandler for Nothing {
+    ///     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// }
+    ///
+    /// let server = TcpServer::new(("127.0.0.1", 0), || Nothing)?;
+    /// std::thread::scope(|scope| {
+    ///     scope.spawn(|| server.serve_forever(Duration::from_millis(500)));
+    ///     server.shutdown();
+    /// });
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn shutdown(&self) {
+        self.handle.shutdown()
+    }
+}
+
+impl fmt::Debug for BaseServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("server_address", self.handle.server_address())
+            .field("fd", &self.socket.fileno())
+            .finish_non_exhaustive()
+    }
+}
