@@ -33,8 +33,10 @@ fn main() -> Result<(), common::Failure> {
 
     if let Err(e) = sock.bind((host.as_str(), port)) {
         // 配置 Socket,绑定 IP 地址和端口号
+        // The document exits with status 0 here; a failure status tells a
+        // shell or a supervisor that the server never started.
         println!("Bind Failed... {e}");
-        exit(0);
+        exit(1);
     }
 
     sock.listen(5)?; // 设置最大允许连接数,各连接和 Server 的通信遵循 FIFO 原则

@@ -764,6 +764,19 @@ fn tcp_server_times_out_a_silent_client_and_serves_the_next() {
     );
 }
 
+#[test]
+fn tcp_server_reports_a_failed_bind_with_status_1() {
+    let holder = TcpListener::bind((HOST, 0)).unwrap();
+    let port = holder.local_addr().unwrap().port().to_string();
+    let ended = run("tcp_server", &["--host", HOST, "--port", &port]);
+    assert_eq!(ended.status.code(), Some(1), "{}", ended.stderr);
+    let out = &ended.stdout;
+    assert!(
+        out.starts_with("Socket Created\nBind Failed... ") && out.contains("Address already in use"),
+        "{out:?}"
+    );
+}
+
 /// A `std::net` client of a server that prints nothing once it listens.
 fn connect_when_listening(port: u16, server: &mut Running) -> TcpStream {
     let deadline = Instant::now() + PATIENCE;
