@@ -13,21 +13,18 @@
 
 use crate::common;
 
-use std::io::{self, BufRead, Write};
+use std::io::{BufRead, Write};
 
 use pysocket::{Socket, AF_INET, SOCK_STREAM};
 
 /// The example's `main`: its flags, then the program.
 pub fn main() -> Result<(), common::Failure> {
-    let args = common::Args::parse(
+    common::run_client(
         "Half-duplex chat client of seed document 003 (\"Python socket 实现服务端和客户端数据传输\")\n\
          and of document 001: type a message, wait for the answer; `q` quits.",
-        &[("host", "127.0.0.1", "server address"), ("port", "9999", "server port")],
-    );
-    let host: String = args.get("host");
-    let port: u16 = args.get("port");
-    run(&host, port, io::stdin().lock(), io::stdout())?;
-    Ok(())
+        "9999",
+        run,
+    )
 }
 
 /// The document's program, reading the keyboard from `stdin` and printing to `out`.

@@ -6,24 +6,18 @@
 
 use crate::common;
 
-use std::io::{self, BufRead, Write};
+use std::io::{BufRead, Write};
 
 use pysocket::{Socket, AF_INET, SOCK_STREAM};
 
 /// The example's `main`: its flags, then the program.
 pub fn main() -> Result<(), common::Failure> {
-    let args = common::Args::parse(
+    common::run_client(
         "TCP client of seed document 000 (\"Socket编程通信过程\"): sends each line typed to the\n\
          server and prints the reply; an empty line quits.",
-        &[
-            ("host", "127.0.0.1", "server address"),
-            ("port", "8001", "server port"),
-        ],
-    );
-    let host: String = args.get("host");
-    let port: u16 = args.get("port");
-    run(&host, port, io::stdin().lock(), io::stdout())?;
-    Ok(())
+        "8001",
+        run,
+    )
 }
 
 /// The document's program, reading the keyboard from `stdin` and printing to `out`.

@@ -10,7 +10,7 @@
 
 use crate::common;
 
-use std::io::{self, BufRead, Write};
+use std::io::{BufRead, Write};
 
 use pysocket::{Socket, AF_INET, SOCK_STREAM};
 
@@ -18,19 +18,13 @@ const BUFSIZE: usize = 1024;
 
 /// The example's `main`: its flags, then the program.
 pub fn main() -> Result<(), common::Failure> {
-    let args = common::Args::parse(
+    common::run_client(
         "Client of seed document 004 (\"Socket 通信\", Socket_client.py): sends each line typed\n\
          and prints the server's time-stamped answer; an empty line quits.\n\
          (The document's HOST is 10.67.0.134, its author's server.)",
-        &[
-            ("host", "127.0.0.1", "server address"),
-            ("port", "21567", "server port"),
-        ],
-    );
-    let host: String = args.get("host");
-    let port: u16 = args.get("port");
-    run(&host, port, io::stdin().lock(), io::stdout())?;
-    Ok(())
+        "21567",
+        run,
+    )
 }
 
 /// The document's program, reading the keyboard from `stdin` and printing to `out`.

@@ -10,24 +10,18 @@
 
 use crate::common;
 
-use std::io::{self, BufRead, Write};
+use std::io::{BufRead, Write};
 
 use pysocket::{Socket, AF_INET, SOCK_DGRAM};
 
 /// The example's `main`: its flags, then the program.
 pub fn main() -> Result<(), common::Failure> {
-    let args = common::Args::parse(
+    common::run_client(
         "UDP client of seed document 001 (\"python socket编程\", code rebuilt from its prose):\n\
          sends each line typed as one datagram and prints the reply; an empty line quits.",
-        &[
-            ("host", "127.0.0.1", "server address"),
-            ("port", "8888", "server port"),
-        ],
-    );
-    let host: String = args.get("host");
-    let port: u16 = args.get("port");
-    run(&host, port, io::stdin().lock(), io::stdout())?;
-    Ok(())
+        "8888",
+        run,
+    )
 }
 
 /// The program, reading the keyboard from `stdin` and printing to `out`.
