@@ -3,60 +3,35 @@
 //! clients read a script instead of the keyboard, and each conversation is
 //! printed as a transcript, one line per line either side prints.
 //!
-//! The conversations are the examples' own code: this file includes each
-//! example as a module and calls the function that holds its document's
-//! program (`tcp_client::run`, `echo_server::echo`, ...). Only the servers'
-//! `main` (flags, `bind`, the endless `accept` loop) is left out: the tour
-//! binds port 0 and accepts as many clients as it sends.
+//! The conversations are the examples' own code (`examples/programs/`): the
+//! tour calls the function that holds each document's program
+//! (`tcp_client::run`, `echo_server::echo`, `select_chat_server::chat_room`,
+//! ...). Only the servers' `main` (flags, `bind`, the endless `accept` loop)
+//! is left out: the tour binds port 0, serves as many clients as it sends,
+//! and every server stops once its clients are done.
 //!
 //! Run: `cargo run --example tour`.
 
-// Each example included below declares `mod common` itself.
-#![allow(clippy::duplicate_mod)]
-
 mod common;
-
-#[allow(dead_code)]
-#[path = "chat_client.rs"]
-mod chat_client;
-#[allow(dead_code)]
-#[path = "chat_server.rs"]
-mod chat_server;
-#[allow(dead_code)]
-#[path = "echo_client.rs"]
-mod echo_client;
-#[allow(dead_code)]
-#[path = "echo_server.rs"]
-mod echo_server;
-#[allow(dead_code)]
-#[path = "tcp_client.rs"]
-mod tcp_client;
-#[allow(dead_code)]
-#[path = "tcp_server.rs"]
-mod tcp_server;
-#[allow(dead_code)]
-#[path = "threaded_client.rs"]
-mod threaded_client;
-#[allow(dead_code)]
-#[path = "threaded_server.rs"]
-mod threaded_server;
-#[allow(dead_code)]
-#[path = "udp_client.rs"]
-mod udp_client;
-#[allow(dead_code)]
-#[path = "udp_server.rs"]
-mod udp_server;
+mod programs;
 
 use std::collections::VecDeque;
 use std::io::{self, BufRead, Read, Write};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::Failure;
+use programs::{
+    chat_client, chat_server, echo_client, echo_server, select_chat_server, socketserver_echo,
+    tcp_client, tcp_server, threaded_client, threaded_server, udp_client, udp_server,
+};
+use pysocket::server::{ThreadingTcpServer, DEFAULT_POLL_INTERVAL};
 use pysocket::{Socket, AF_INET, SOCK_DGRAM, SOCK_STREAM};
 
 const HOST: &str = "127.0.0.1";
+/// The watchdog: a conversation that stalls longer fails instead of hanging.
+const PATIENCE: Duration = Duration::from_secs(5);
 
 fn main() -> Result<(), Failure> {
     common::Args::parse(
@@ -64,13 +39,14 @@ fn main() -> Result<(), Failure> {
          inside this process, on loopback ports, and prints each conversation.",
         &[],
     );
-    // A watchdog: a conversation that stalls fails with "timed out" instead of hanging.
-    pysocket::setdefaulttimeout(Some(Duration::from_secs(5)));
+    pysocket::setdefaulttimeout(Some(PATIENCE));
 
     document_000()?;
     document_001_udp()?;
     document_002()?;
+    document_002_socketserver()?;
     document_003_chat()?;
+    document_003_select_chat()?;
     document_004()?;
     println!("\nEvery pair talked: the tour is over.");
     Ok(())
@@ -146,6 +122,34 @@ fn document_002() -> Result<(), Failure> {
     join(serving)
 }
 
+/// Document 002's server again, as Python would write it with `socketserver`:
+/// a thread per connection, stopped with `shutdown` once the clients are done.
+fn document_002_socketserver() -> Result<(), Failure> {
+    let server = Side::new("server");
+    let out = server.clone();
+    let echo_server = ThreadingTcpServer::new((HOST, 0), move || socketserver_echo::EchoHandler {
+        out: out.clone(),
+    })?;
+    let port = echo_server.server_address().port().unwrap_or_default();
+    heading(
+        "002, on pysocket::server",
+        "socketserver_echo ⇄ echo_client",
+        port,
+    );
+    let stop = echo_server.handle();
+    let serving = thread::spawn(move || -> pysocket::Result<()> {
+        echo_server.serve_forever(DEFAULT_POLL_INTERVAL)?;
+        echo_server.server_close(); // waits for the handler threads
+        Ok(())
+    });
+    let client = Side::new("client");
+    for message in ["Hello", "Hello, threads"] {
+        echo_client::run(HOST, port, message, client.clone())?;
+    }
+    stop.shutdown();
+    join(serving)
+}
+
 fn document_003_chat() -> Result<(), Failure> {
     let (listener, port) = tcp_listener()?;
     heading("003 (and 001)", "chat_server ⇄ chat_client", port);
@@ -158,6 +162,41 @@ fn document_003_chat() -> Result<(), Failure> {
     });
     let keyboard = Keyboard::new(&client, &["你好", "今天天气不错", "q"]);
     chat_client::run(HOST, port, keyboard, client)?;
+    join(serving)
+}
+
+/// The chat improved as document 001 asks: full duplex, one thread, a
+/// `Selector`. Two chat clients take part; each waits until both are in
+/// the room before it speaks, so that neither misses the other's message.
+fn document_003_select_chat() -> Result<(), Failure> {
+    let listener = tcp_socket()?;
+    select_chat_server::listen(&listener)?;
+    let port = bound_port(&listener)?;
+    heading(
+        "001 and 003, improved",
+        "select_chat_server ⇄ two chat_clients",
+        port,
+    );
+    let server = Side::new("server");
+    let room = server.clone();
+    let serving = thread::spawn(move || select_chat_server::chat_room(&listener, room, Some(2)));
+    let guests = [("alice", "大家好", 0), ("bob", "你好, alice", 100)];
+    let clients: Vec<_> = guests
+        .into_iter()
+        .map(|(name, message, pause)| {
+            let server = server.clone();
+            thread::spawn(move || -> pysocket::Result<()> {
+                let side = Side::new(name);
+                let keyboard = Keyboard::new(&side, &[message, "q"])
+                    .pausing(Duration::from_millis(pause))
+                    .after(move || server.count("connected from") == 2);
+                chat_client::run(HOST, port, keyboard, side)
+            })
+        })
+        .collect();
+    for client in clients {
+        join(client)?;
+    }
     join(serving)
 }
 
@@ -206,11 +245,17 @@ fn heading(document: &str, pair: &str, port: u16) {
 
 /// A listening TCP socket on a loopback port the system picks.
 fn tcp_listener() -> pysocket::Result<(Socket, u16)> {
-    let listener = Socket::new(AF_INET, SOCK_STREAM)?;
-    listener.bind((HOST, 0))?;
+    let listener = tcp_socket()?;
     listener.listen(5)?;
     let port = bound_port(&listener)?;
     Ok((listener, port))
+}
+
+/// A TCP socket bound to a loopback port the system picks.
+fn tcp_socket() -> pysocket::Result<Socket> {
+    let sock = Socket::new(AF_INET, SOCK_STREAM)?;
+    sock.bind((HOST, 0))?;
+    Ok(sock)
 }
 
 fn bound_port(sock: &Socket) -> pysocket::Result<u16> {
@@ -233,6 +278,7 @@ struct Side(Arc<Mutex<Line>>);
 struct Line {
     name: String,
     pending: Vec<u8>,
+    printed: Vec<String>,
 }
 
 impl Side {
@@ -240,7 +286,17 @@ impl Side {
         Side(Arc::new(Mutex::new(Line {
             name: name.to_string(),
             pending: Vec::new(),
+            printed: Vec::new(),
         })))
+    }
+
+    /// How many of the lines printed so far contain `text`.
+    fn count(&self, text: &str) -> usize {
+        let line = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        line.printed
+            .iter()
+            .filter(|printed| printed.contains(text))
+            .count()
     }
 }
 
@@ -261,8 +317,10 @@ impl Write for Side {
 }
 
 impl Line {
-    fn print(&self, text: &[u8]) {
-        println!("  {:<9}│ {}", self.name, String::from_utf8_lossy(text));
+    fn print(&mut self, text: &[u8]) {
+        let text = String::from_utf8_lossy(text).into_owned();
+        println!("  {:<9}│ {text}", self.name);
+        self.printed.push(text);
     }
 }
 
@@ -270,7 +328,8 @@ impl Drop for Line {
     /// A last prompt the program left without a newline.
     fn drop(&mut self) {
         if !self.pending.is_empty() {
-            self.print(&self.pending);
+            let pending = std::mem::take(&mut self.pending);
+            self.print(&pending);
         }
     }
 }
@@ -283,6 +342,8 @@ struct Keyboard {
     typed: Vec<u8>,
     echo: Side,
     pause: Duration,
+    /// What the typist waits for before the first line.
+    cue: Option<Box<dyn Fn() -> bool + Send>>,
 }
 
 impl Keyboard {
@@ -292,7 +353,31 @@ impl Keyboard {
             typed: Vec::new(),
             echo: side.clone(),
             pause: Duration::ZERO,
+            cue: None,
         }
+    }
+
+    /// Types nothing until `cue` holds (at most `PATIENCE`).
+    fn after(mut self, cue: impl Fn() -> bool + Send + 'static) -> Keyboard {
+        self.cue = Some(Box::new(cue));
+        self
+    }
+
+    fn wait_for_cue(&mut self) -> io::Result<()> {
+        let Some(cue) = self.cue.take() else {
+            return Ok(());
+        };
+        let deadline = Instant::now() + PATIENCE;
+        while !cue() {
+            if Instant::now() > deadline {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the cue never came",
+                ));
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+        Ok(())
     }
 
     /// Thinks for `pause` before typing each line.
@@ -305,6 +390,7 @@ impl Keyboard {
 impl BufRead for Keyboard {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         if self.typed.is_empty() {
+            self.wait_for_cue()?;
             if let Some(line) = self.script.pop_front() {
                 thread::sleep(self.pause);
                 self.typed = format!("{line}\n").into_bytes();

@@ -1,56 +1,11 @@
-//! The UDP client of document 001 ("python socket编程"): `sendto` each line
-//! typed to 127.0.0.1:8888, `recvfrom(1024)` the reply and print it; an empty
-//! line (or the end of input) quits.
-//!
-//! The document's code blocks are lost; this follows its prose. The default
-//! address, the prompt (borrowed from document 000's client) and the printed
-//! lines are this example's own.
+//! The `udp_client` example: document 001's UDP client.
+//! The program is in `programs/udp_client.rs`, which the tour runs too.
 //!
 //! Run: `cargo run --example udp_server`, then `cargo run --example udp_client`.
 
 mod common;
-
-use std::io::{self, BufRead, Write};
-
-use pysocket::{Socket, AF_INET, SOCK_DGRAM};
+mod programs;
 
 fn main() -> Result<(), common::Failure> {
-    let args = common::Args::parse(
-        "UDP client of seed document 001 (\"python socket编程\", code rebuilt from its prose):\n\
-         sends each line typed as one datagram and prints the reply; an empty line quits.",
-        &[
-            ("host", "127.0.0.1", "server address"),
-            ("port", "8888", "server port"),
-        ],
-    );
-    let host: String = args.get("host");
-    let port: u16 = args.get("port");
-    run(&host, port, io::stdin().lock(), io::stdout())?;
-    Ok(())
-}
-
-/// The program, reading the keyboard from `stdin` and printing to `out`.
-pub fn run(
-    host: &str,
-    port: u16,
-    mut stdin: impl BufRead,
-    mut out: impl Write,
-) -> pysocket::Result<()> {
-    let s = Socket::new(AF_INET, SOCK_DGRAM)?; // 创建UDP Socket: 不用 connect
-    loop {
-        // The end of input quits, as an empty line does.
-        let data = common::input("Please input data:", &mut stdin, &mut out)?.unwrap_or_default();
-        if data.is_empty() {
-            break;
-        }
-        s.sendto(data.as_bytes(), (host, port))?;
-        let (reply, addr) = s.recvfrom(1024)?;
-        writeln!(
-            out,
-            "Received from {}: {}",
-            common::repr(&addr),
-            String::from_utf8_lossy(&reply)
-        )?;
-    }
-    s.close()
+    programs::udp_client::main()
 }

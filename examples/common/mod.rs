@@ -68,6 +68,30 @@ impl Args {
     }
 }
 
+/// The `main` of a client the user types into: parses `--host` (default
+/// 127.0.0.1) and `--port` (default `port`), then runs `program` against
+/// them, reading the keyboard and printing to the terminal.
+pub fn run_client(
+    about: &str,
+    port: &str,
+    program: impl FnOnce(&str, u16, io::StdinLock<'static>, io::Stdout) -> pysocket::Result<()>,
+) -> Result<(), Failure> {
+    let args = Args::parse(
+        about,
+        &[
+            ("host", "127.0.0.1", "server address"),
+            ("port", port, "server port"),
+        ],
+    );
+    program(
+        args.text("host"),
+        args.get("port"),
+        io::stdin().lock(),
+        io::stdout(),
+    )?;
+    Ok(())
+}
+
 /// Prints a one-line error and exits with status 2.
 pub fn fail(message: &str) -> ! {
     eprintln!("error: {message}");
