@@ -131,7 +131,7 @@ mod resolve;
 mod select;
 pub mod server;
 mod socket;
-#[cfg_attr(unix, path = "sys/unix.rs")]
+#[cfg_attr(unix, path = "sys/unix/mod.rs")]
 mod sys;
 mod timeout;
 

@@ -17,10 +17,10 @@ use std::time::Duration;
 use socket2::SockAddr;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
-#[path = "epoll.rs"]
+#[path = "poller/epoll.rs"]
 mod poller;
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-#[path = "polling.rs"]
+#[path = "poller/polling.rs"]
 mod poller;
 
 pub(crate) use poller::{PollEvents, Poller, SPLITS_EVENTS};
