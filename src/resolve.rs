@@ -2,7 +2,8 @@
 //! (`getaddrinfo`, `getnameinfo`, `gethostname`, `gethostby*`, `getfqdn`),
 //! services and protocols (`getservby*`, `getprotobyname`), and network
 //! interfaces (`if_*`); and the resolution of a `("host", port)` address
-//! ([`ToAddress`]).
+//! ([`ToAddress`]), with the errors of both resolvers (Python's `gaierror`
+//! and `herror`).
 //!
 //! Every lookup calls the C library through `sys::netdb`, which copies
 //! the answers out as bytes. Names become text here, with
@@ -21,7 +22,7 @@ use socket2::SockAddr;
 
 use crate::address::{ip_for_family, join_host_port, Address, ToAddress};
 use crate::constants::{Family, Protocol, SockType};
-use crate::error::{Error, Result};
+use crate::error::{Error, Resolver, Result};
 use crate::sys;
 
 /// One answer of [`getaddrinfo`]: Python's `(family, type, proto, canonname,
@@ -684,6 +685,7 @@ fn gaierror(host: &str, code: libc::c_int) -> Error {
         host: host.to_owned(),
         code,
         message: sys::netdb::gai_strerror(code),
+        resolver: Resolver::GetAddrInfo,
     }
 }
 
@@ -694,12 +696,76 @@ fn herror(host: &str, code: libc::c_int) -> Error {
         host: host.to_owned(),
         code,
         message: sys::netdb::hstrerror(code),
+        resolver: Resolver::HostDb,
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::lossy_text;
+    use std::io::ErrorKind;
+
+    use super::{gaierror, herror, lossy_text};
+    use crate::error::{Error, Resolver};
+    use crate::sys::netdb::{HOST_NOT_FOUND, TRY_AGAIN};
+
+    /// Each resolver's errors say which it is, and a temporary failure
+    /// (`EAI_AGAIN`, `TRY_AGAIN`: nothing a test can provoke offline) is not
+    /// `NotFound`, which the other codes are.
+    #[test]
+    fn resolver_errors_tell_gaierror_from_herror_and_temporary_failures() {
+        let mut cases = vec![
+            (
+                gaierror("a", libc::EAI_NONAME),
+                Resolver::GetAddrInfo,
+                ErrorKind::NotFound,
+            ),
+            (
+                gaierror("a", libc::EAI_FAIL),
+                Resolver::GetAddrInfo,
+                ErrorKind::NotFound,
+            ),
+            (
+                gaierror("a", libc::EAI_AGAIN),
+                Resolver::GetAddrInfo,
+                ErrorKind::Other,
+            ),
+            (
+                herror("a", HOST_NOT_FOUND),
+                Resolver::HostDb,
+                ErrorKind::NotFound,
+            ),
+            (herror("a", TRY_AGAIN), Resolver::HostDb, ErrorKind::Other),
+        ];
+        // Where the two tables give the codes different values (glibc's
+        // EAI_AGAIN is -3, the BSDs' 2 as TRY_AGAIN), each code is read
+        // against its own resolver's table only.
+        if libc::EAI_AGAIN != TRY_AGAIN {
+            cases.push((
+                gaierror("a", TRY_AGAIN),
+                Resolver::GetAddrInfo,
+                ErrorKind::NotFound,
+            ));
+            cases.push((
+                herror("a", libc::EAI_AGAIN),
+                Resolver::HostDb,
+                ErrorKind::NotFound,
+            ));
+        }
+        for (err, resolver, kind) in cases {
+            assert!(
+                matches!(&err, Error::Resolve { resolver: found, .. } if *found == resolver),
+                "{err:?}"
+            );
+            assert_eq!(
+                err.is_gaierror(),
+                resolver == Resolver::GetAddrInfo,
+                "{err:?}"
+            );
+            assert_eq!(err.is_herror(), resolver == Resolver::HostDb, "{err:?}");
+            assert_eq!(err.kind(), kind, "{err:?}");
+            assert_eq!(std::io::Error::from(err).kind(), kind);
+        }
+    }
 
     /// The conversion `getaddrinfo` applies to `ai_canonname` (and
     /// `getnameinfo`, `gethostname` to their names): UTF-8 stays as it is.

@@ -253,6 +253,9 @@ fn until_nul(text: &[u8]) -> Vec<u8> {
 
 /// `h_errno`: the name is not known.
 pub(crate) const HOST_NOT_FOUND: libc::c_int = 1;
+/// `h_errno`: a temporary failure, worth trying again later (the same 2 on
+/// every Unix; the libc crate does not define it).
+pub(crate) const TRY_AGAIN: libc::c_int = 2;
 
 /// A host entry (`struct hostent`), copied out of the C library.
 #[derive(Debug)]
