@@ -1,26 +1,19 @@
-//! Socket addresses, what callers may pass as one ([`ToAddress`]), and their
-//! resolution against a socket's family, as Python's `socket` module does it.
+//! Socket addresses, and what callers may pass as one ([`ToAddress`]),
+//! checked against a socket's family as Python's `socket` module does it.
+//! A host name is resolved by `resolve.rs`, which holds the impl for
+//! `("host", port)`; this module does not call the resolver itself.
 
 use std::ffi::OsStr;
 use std::fmt;
-use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use socket2::SockAddr;
 
-use crate::constants::{Family, SockType};
+use crate::constants::Family;
 use crate::error::{Error, Result};
-use crate::resolve::no_nul;
 use crate::sys;
-
-/// The longest `AF_UNIX` path the OS takes, in bytes, without the final NUL.
-fn unix_path_limit() -> usize {
-    // SAFETY: `sockaddr_un` is plain old data; all-zero bytes are a valid value.
-    let storage: libc::sockaddr_un = unsafe { std::mem::zeroed() };
-    storage.sun_path.len() - 1
-}
 
 /// The address of an `AF_UNIX` socket.
 ///
@@ -68,21 +61,21 @@ impl UnixAddress {
                         "AF_UNIX path {path:?} contains a NUL byte"
                     )));
                 }
-                if bytes.len() > unix_path_limit() {
+                if bytes.len() > sys::unix_path_limit() {
                     return Err(Error::invalid(format!(
                         "AF_UNIX path too long: {path:?} is {} bytes, the limit is {}",
                         bytes.len(),
-                        unix_path_limit()
+                        sys::unix_path_limit()
                     )));
                 }
                 bytes.to_vec()
             }
             UnixAddress::Abstract(name) => {
-                if name.len() > unix_path_limit() {
+                if name.len() > sys::unix_path_limit() {
                     return Err(Error::invalid(format!(
                         "AF_UNIX abstract name too long: {} bytes, the limit is {}",
                         name.len(),
-                        unix_path_limit()
+                        sys::unix_path_limit()
                     )));
                 }
                 let mut bytes = Vec::with_capacity(name.len() + 1);
@@ -431,20 +424,7 @@ macro_rules! ip_tuple {
 }
 ip_tuple!(IpAddr, Ipv4Addr, Ipv6Addr);
 
-impl ToAddress for (&str, u16) {
-    fn to_address(&self, family: Family) -> Result<Address> {
-        let mut first = host_port(self.0, self.1, family, false)?;
-        first.pop().ok_or_else(|| resolve_empty(self.0))
-    }
-
-    fn to_addresses(&self, family: Family) -> Result<Vec<Address>> {
-        host_port(self.0, self.1, family, true)
-    }
-
-    fn describe(&self) -> Option<String> {
-        Some(join_host_port(self.0, self.1))
-    }
-}
+// `("host", port)` is resolved: its impl is with the resolver, in `resolve.rs`.
 
 impl ToAddress for (String, u16) {
     fn to_address(&self, family: Family) -> Result<Address> {
@@ -526,7 +506,7 @@ impl ToAddress for PathBuf {
 }
 
 /// `host:port`, with brackets around an IPv6 literal (`[::1]:80`).
-fn join_host_port(host: &str, port: u16) -> String {
+pub(crate) fn join_host_port(host: &str, port: u16) -> String {
     if host.contains(':') {
         format!("[{host}]:{port}")
     } else {
@@ -535,7 +515,7 @@ fn join_host_port(host: &str, port: u16) -> String {
 }
 
 /// Checks that an IP address fits a socket of `family`.
-fn ip_for_family(addr: SocketAddr, family: Family) -> Result<Address> {
+pub(crate) fn ip_for_family(addr: SocketAddr, family: Family) -> Result<Address> {
     match (family, addr) {
         (Family::INET | Family::UNSPEC, SocketAddr::V4(v4)) => Ok(Address::Inet(v4)),
         (Family::INET6 | Family::UNSPEC, SocketAddr::V6(v6)) => Ok(Address::Inet6(v6)),
@@ -589,102 +569,4 @@ pub(crate) fn split_host_port(text: &str) -> Result<(&str, u16)> {
         ))
     })?;
     Ok((host, port))
-}
-
-/// Python's `setipaddr`: a host string and port for a socket of `family`.
-fn host_port(host: &str, port: u16, family: Family, all: bool) -> Result<Vec<Address>> {
-    if !matches!(family, Family::INET | Family::INET6 | Family::UNSPEC) {
-        let what = if family == Family::UNIX {
-            "a path"
-        } else {
-            "an address of its own family"
-        };
-        return Err(Error::invalid(format!(
-            "an {family} socket takes {what}, not the host and port ({host:?}, {port})"
-        )));
-    }
-    let literal = match host {
-        "" if family == Family::INET6 => Some(IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
-        "" => Some(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
-        "<broadcast>" => Some(IpAddr::V4(Ipv4Addr::BROADCAST)),
-        _ => host.parse::<IpAddr>().ok(),
-    };
-    if let Some(ip) = literal {
-        return ip_for_family(SocketAddr::new(ip, port), family).map(|addr| vec![addr]);
-    }
-    let mut resolved = resolve(host, port, family)?;
-    if !all {
-        resolved.truncate(1);
-    }
-    Ok(resolved)
-}
-
-/// Resolves `host` with `getaddrinfo(3)` for `family`, keeping the resolver's
-/// order and dropping the duplicates it returns once per socket type.
-pub(crate) fn resolve(host: &str, port: u16, family: Family) -> Result<Vec<Address>> {
-    let c_host = no_nul("host name", host)?;
-    let hints = sys::GaiHints {
-        family: family.as_raw(),
-        socktype: SockType::STREAM.as_raw(),
-        ..sys::GaiHints::default()
-    };
-    let service = no_nul("service", &port.to_string())?;
-    let entries = sys::getaddrinfo(Some(&c_host), Some(&service), hints)
-        .map_err(|err| resolve_error(host, &err))?;
-    let mut found: Vec<Address> = Vec::new();
-    for entry in &entries {
-        let sockaddr = entry_socket_addr(entry)?;
-        // Only the family asked for: AF_UNSPEC takes both.
-        if let Ok(addr) = ip_for_family(sockaddr, family) {
-            if !found.contains(&addr) {
-                found.push(addr);
-            }
-        }
-    }
-    if found.is_empty() {
-        return Err(resolve_empty(host));
-    }
-    Ok(found)
-}
-
-/// The IP address and port of a `getaddrinfo` answer. An answer with no
-/// address, or one of another family than `AF_INET` and `AF_INET6`, is an
-/// [`Error::Io`] (the resolvers this crate runs on give none).
-pub(crate) fn entry_socket_addr(entry: &sys::AddrInfoEntry) -> Result<SocketAddr> {
-    entry
-        .addr
-        .as_ref()
-        .and_then(SockAddr::as_socket)
-        .ok_or_else(|| {
-            Error::Io(io::Error::other(format!(
-                "getaddrinfo gave an address of family {}, not AF_INET or AF_INET6",
-                Family::from(entry.family)
-            )))
-        })
-}
-
-/// Python's `gaierror` from a failed `getaddrinfo`/`getnameinfo`: the
-/// `EAI_*` code and its message. `EAI_SYSTEM` is the `errno` the call left,
-/// as an [`Error::Io`], as CPython raises an `OSError` for it.
-pub(crate) fn resolve_error(host: &str, err: &sys::GaiError) -> Error {
-    match err {
-        sys::GaiError::Resolver(code) => Error::Resolve {
-            host: host.to_owned(),
-            code: *code,
-            message: sys::gai_strerror(*code),
-        },
-        sys::GaiError::System(err) => Error::Io(err.raw_os_error().map_or_else(
-            || io::Error::new(err.kind(), err.to_string()),
-            io::Error::from_raw_os_error,
-        )),
-    }
-}
-
-/// Python's `gaierror` for a name that resolved to nothing usable.
-pub(crate) fn resolve_empty(host: &str) -> Error {
-    Error::Resolve {
-        host: host.to_owned(),
-        code: libc::EAI_NONAME,
-        message: sys::gai_strerror(libc::EAI_NONAME),
-    }
 }

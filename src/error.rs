@@ -15,7 +15,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// | `socket.timeout` / `TimeoutError` | [`Error::Timeout`]                      |
 /// | `OSError` (errno set)          | [`Error::Io`] ([`Error::errno`])           |
 /// | `BlockingIOError`              | [`Error::Io`] of kind `WouldBlock`         |
-/// | `socket.gaierror`, `socket.herror` | [`Error::Resolve`]                     |
+/// | `socket.gaierror`, `socket.herror` | [`Error::Resolve`] ([`Error::is_gaierror`], [`Error::is_herror`]) |
 /// | `OSError` from `create_server`'s bind | [`Error::Bind`] (names the address, keeps the errno) |
 /// | `ExceptionGroup` from `create_connection(all_errors=True)` | [`Error::Connect`] |
 /// | `ValueError`, `TypeError`, `OverflowError` on arguments | [`Error::InvalidArgument`] |
@@ -79,9 +79,22 @@ pub enum Error {
     #[error("{}", OsMessage(.0))]
     Io(io::Error),
 
-    /// A host or service name could not be resolved (Python's `socket.gaierror`,
-    /// and `socket.herror` for [`gethostbyname_ex`](crate::gethostbyname_ex)
-    /// and [`gethostbyaddr`](crate::gethostbyaddr)).
+    /// A host or service name could not be resolved: Python's
+    /// `socket.gaierror` from `getaddrinfo`/`getnameinfo`, or `socket.herror`
+    /// from the hosts database ([`gethostbyname_ex`](crate::gethostbyname_ex),
+    /// [`gethostbyaddr`](crate::gethostbyaddr)). `resolver` says which, and
+    /// so how to read `code` ([`Error::is_gaierror`], [`Error::is_herror`]).
+    ///
+    /// ```
+    /// use pysocket::{getaddrinfo, Error, Resolver};
+    ///
+    /// let err = getaddrinfo("no-such-host.invalid", 80).unwrap_err();
+    /// let Error::Resolve { host, code, resolver, .. } = &err else { panic!("{err}") };
+    /// assert_eq!(host, "no-such-host.invalid");
+    /// assert_eq!(*resolver, Resolver::GetAddrInfo);
+    /// assert!([libc::EAI_NONAME, libc::EAI_AGAIN].contains(code));
+    /// # Ok::<(), Error>(())
+    /// ```
     #[error("[Errno {code}] {message}: {host:?}")]
     Resolve {
         /// The name that was looked up (`host:service` when a service was too).
@@ -92,6 +105,9 @@ pub enum Error {
         code: i32,
         /// The resolver's message (`gai_strerror`, or `hstrerror` for `h_errno`).
         message: String,
+        /// The resolver that failed: which of Python's exceptions this is,
+        /// and which table `code` belongs to.
+        resolver: Resolver,
     },
 
     /// [`create_server`](crate::create_server) could not bind its address.
@@ -139,6 +155,53 @@ pub enum Error {
     InvalidArgument(String),
 }
 
+/// The resolver behind an [`Error::Resolve`]: Python raises a different
+/// exception for each, and each has its own codes.
+///
+/// ```
+/// use pysocket::{gethostbyname_ex, getaddrinfo, Error, Resolver};
+///
+/// // getaddrinfo and getnameinfo: Python's socket.gaierror.
+/// let err = getaddrinfo("no-such-host.invalid", 80).unwrap_err();
+/// assert!(matches!(err, Error::Resolve { resolver: Resolver::GetAddrInfo, .. }));
+///
+/// // The hosts database, which has no entry for "": Python's socket.herror.
+/// let err = gethostbyname_ex("").unwrap_err();
+/// assert!(matches!(err, Error::Resolve { resolver: Resolver::HostDb, .. }));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Resolver {
+    /// `getaddrinfo(3)` or `getnameinfo(3)`: Python's `socket.gaierror`.
+    /// The code is an `EAI_*` value (`libc::EAI_NONAME`, ...), negative on
+    /// glibc, and its message is `gai_strerror`'s.
+    #[doc(alias = "gaierror")]
+    GetAddrInfo,
+    /// The hosts database, `gethostbyname(3)` and `gethostbyaddr(3)` (for
+    /// [`gethostbyname_ex`](crate::gethostbyname_ex) and
+    /// [`gethostbyaddr`](crate::gethostbyaddr)): Python's `socket.herror`.
+    /// The code is an `h_errno` value (`HOST_NOT_FOUND` is 1, `TRY_AGAIN`
+    /// 2, `NO_RECOVERY` 3, `NO_DATA` 4), and its message is `hstrerror`'s.
+    #[doc(alias = "herror")]
+    HostDb,
+}
+
+impl Resolver {
+    /// The kind of a failure with `code`: a temporary one (`EAI_AGAIN`,
+    /// `TRY_AGAIN`) is `Other`, any other `NotFound`.
+    fn kind(self, code: i32) -> io::ErrorKind {
+        let temporary = match self {
+            Resolver::GetAddrInfo => code == libc::EAI_AGAIN,
+            Resolver::HostDb => code == crate::sys::netdb::TRY_AGAIN,
+        };
+        if temporary {
+            io::ErrorKind::Other
+        } else {
+            io::ErrorKind::NotFound
+        }
+    }
+}
+
 impl Error {
     /// The OS error number, as Python's `OSError.errno`; `None` where there is none
     /// (a timeout, a resolver failure, a bad argument).
@@ -164,11 +227,31 @@ impl Error {
     }
 
     /// The `io::ErrorKind` this error converts to.
+    ///
+    /// A name that does not resolve ([`Error::Resolve`]) is `NotFound`,
+    /// unless the failure is temporary: `EAI_AGAIN` from `getaddrinfo`
+    /// (Python's `gaierror` "Temporary failure in name resolution", often a
+    /// DNS server that did not answer) or `TRY_AGAIN` from the hosts
+    /// database (`herror`). That one is `Other`: the name may well exist, and
+    /// resolve if asked again later.
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use pysocket::{getaddrinfo, Error};
+    ///
+    /// let err = getaddrinfo("no-such-host.invalid", 80).unwrap_err();
+    /// match &err {
+    ///     Error::Resolve { code, .. } if *code == libc::EAI_AGAIN => {
+    ///         assert_eq!(err.kind(), ErrorKind::Other) // offline: retry later
+    ///     }
+    ///     _ => assert_eq!(err.kind(), ErrorKind::NotFound),
+    /// }
+    /// ```
     pub fn kind(&self) -> io::ErrorKind {
         match self {
             Error::Timeout => io::ErrorKind::TimedOut,
             Error::Io(err) | Error::Bind { source: err, .. } => err.kind(),
-            Error::Resolve { .. } => io::ErrorKind::NotFound,
+            Error::Resolve { resolver, code, .. } => resolver.kind(*code),
             Error::InvalidArgument(_) => io::ErrorKind::InvalidInput,
             Error::Connect { attempts, .. } => attempts
                 .last()
@@ -194,6 +277,54 @@ impl Error {
             self.errno(),
             Some(libc::EWOULDBLOCK | libc::EINPROGRESS | libc::EALREADY)
         ) || (matches!(self, Error::Io(_)) && self.kind() == io::ErrorKind::WouldBlock)
+    }
+
+    /// Whether this is Python's `socket.gaierror`: an [`Error::Resolve`]
+    /// from `getaddrinfo` or `getnameinfo` ([`Resolver::GetAddrInfo`]).
+    /// (Their `EAI_SYSTEM` is the OS error, an [`Error::Io`], as Python
+    /// raises an `OSError` for it.)
+    ///
+    /// ```
+    /// use pysocket::{getaddrinfo, gethostbyname, getnameinfo, NameInfoFlags};
+    ///
+    /// assert!(getaddrinfo("no-such-host.invalid", 80).unwrap_err().is_gaierror());
+    /// assert!(gethostbyname("no-such-host.invalid").unwrap_err().is_gaierror());
+    /// assert!(getnameinfo(("no-such-host.invalid", 80), NameInfoFlags::empty())
+    ///     .unwrap_err()
+    ///     .is_gaierror());
+    /// ```
+    pub fn is_gaierror(&self) -> bool {
+        matches!(
+            self,
+            Error::Resolve {
+                resolver: Resolver::GetAddrInfo,
+                ..
+            }
+        )
+    }
+
+    /// Whether this is Python's `socket.herror`: an [`Error::Resolve`] from
+    /// the hosts database ([`Resolver::HostDb`]), which
+    /// [`gethostbyname_ex`](crate::gethostbyname_ex) and
+    /// [`gethostbyaddr`](crate::gethostbyaddr) consult.
+    ///
+    /// ```
+    /// use pysocket::gethostbyname_ex;
+    ///
+    /// // "" passes gethostbyname's check (it is 0.0.0.0), but the hosts
+    /// // database has no entry for it: Python's herror(NO_RECOVERY).
+    /// let err = gethostbyname_ex("").unwrap_err();
+    /// assert!(err.is_herror());
+    /// assert!(!err.is_gaierror());
+    /// ```
+    pub fn is_herror(&self) -> bool {
+        matches!(
+            self,
+            Error::Resolve {
+                resolver: Resolver::HostDb,
+                ..
+            }
+        )
     }
 
     pub(crate) fn invalid(message: impl Into<String>) -> Error {

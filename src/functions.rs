@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use socket2::{Domain, SockRef, Type};
 
-use crate::address::{resolve_empty, Address, ToAddress};
+use crate::address::{Address, ToAddress};
 use crate::constants::{Family, Protocol, SockType, SOCK_STREAM, SOL_SOCKET, SOMAXCONN};
 use crate::constants::{SO_REUSEADDR, SO_REUSEPORT};
 use crate::error::{Error, Result};
+use crate::resolve::resolve_empty;
 use crate::socket::Socket;
 use crate::timeout::getdefaulttimeout;
 

@@ -77,7 +77,7 @@
 //! | `socket.getdefaulttimeout()`, `socket.setdefaulttimeout(t)` | [`getdefaulttimeout`], [`setdefaulttimeout`] |
 //! | `except socket.timeout` | [`Error::Timeout`] ([`Error::is_timeout`]) |
 //! | `except BlockingIOError` | [`Error::Io`] of kind `WouldBlock` |
-//! | `except socket.gaierror`, `except socket.herror` | [`Error::Resolve`] |
+//! | `except socket.gaierror`, `except socket.herror` | [`Error::Resolve`] ([`Error::is_gaierror`], [`Error::is_herror`]; its [`Resolver`] says which) |
 //! | `except OSError` from `create_server` (the address it tried in the message) | [`Error::Bind`] |
 //! | `except* OSError` from `create_connection(..., all_errors=True)` | [`Error::Connect`] (every attempt) |
 //! | `except OSError as e: e.errno` | [`Error::errno`] |
@@ -131,13 +131,13 @@ mod resolve;
 mod select;
 pub mod server;
 mod socket;
-#[cfg_attr(unix, path = "sys/unix.rs")]
+#[cfg_attr(unix, path = "sys/unix/mod.rs")]
 mod sys;
 mod timeout;
 
 pub use crate::address::{Address, ToAddress, UnixAddress};
 pub use crate::constants::*;
-pub use crate::error::{Error, Result};
+pub use crate::error::{Error, Resolver, Result};
 pub use crate::file::{SocketFile, DEFAULT_BUFFER_SIZE};
 pub use crate::flags::MsgFlags;
 pub use crate::functions::{

@@ -1,9 +1,11 @@
 //! Name lookups, as Python's module functions: hosts and addresses
 //! (`getaddrinfo`, `getnameinfo`, `gethostname`, `gethostby*`, `getfqdn`),
 //! services and protocols (`getservby*`, `getprotobyname`), and network
-//! interfaces (`if_*`).
+//! interfaces (`if_*`); and the resolution of a `("host", port)` address
+//! ([`ToAddress`]), with the errors of both resolvers (Python's `gaierror`
+//! and `herror`).
 //!
-//! Every lookup calls the C library through the `sys` module, which copies
+//! Every lookup calls the C library through `sys::netdb`, which copies
 //! the answers out as bytes. Names become text here, with
 //! [`String::from_utf8_lossy`]'s rules: a name that is not UTF-8 (a canonical
 //! name, host or service from the hosts file or DNS, this machine's host
@@ -14,13 +16,13 @@
 
 use std::ffi::CString;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use socket2::SockAddr;
 
-use crate::address::{entry_socket_addr, resolve_error, Address, ToAddress};
+use crate::address::{ip_for_family, join_host_port, Address, ToAddress};
 use crate::constants::{Family, Protocol, SockType};
-use crate::error::{Error, Result};
+use crate::error::{Error, Resolver, Result};
 use crate::sys;
 
 /// One answer of [`getaddrinfo`]: Python's `(family, type, proto, canonname,
@@ -211,11 +213,7 @@ pub fn getaddrinfo_with(
         (Some(host), None) => host.to_owned(),
         (None, Some(service)) => format!(":{service}"),
         (None, None) => {
-            return Err(Error::Resolve {
-                host: String::new(),
-                code: libc::EAI_NONAME,
-                message: sys::gai_strerror(libc::EAI_NONAME),
-            })
+            return Err(gaierror("", libc::EAI_NONAME));
         }
     };
     lookup(host, service, hints, &what)
@@ -232,13 +230,13 @@ fn lookup(
     let c_service = service
         .map(|service| no_nul("service", service))
         .transpose()?;
-    let c_hints = sys::GaiHints {
+    let c_hints = sys::netdb::GaiHints {
         flags: hints.flags.bits(),
         family: hints.family.as_raw(),
         socktype: hints.kind.as_raw(),
         protocol: hints.proto.as_raw(),
     };
-    let entries = sys::getaddrinfo(c_host.as_deref(), c_service.as_deref(), c_hints)
+    let entries = sys::netdb::getaddrinfo(c_host.as_deref(), c_service.as_deref(), c_hints)
         .map_err(|err| resolve_error(what, &err))?;
     entries
         .into_iter()
@@ -253,6 +251,97 @@ fn lookup(
             })
         })
         .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Host names as addresses: what `ToAddress` does with `("host", port)`.
+// ---------------------------------------------------------------------------
+
+impl ToAddress for (&str, u16) {
+    fn to_address(&self, family: Family) -> Result<Address> {
+        let mut first = host_port(self.0, self.1, family, false)?;
+        first.pop().ok_or_else(|| resolve_empty(self.0))
+    }
+
+    fn to_addresses(&self, family: Family) -> Result<Vec<Address>> {
+        host_port(self.0, self.1, family, true)
+    }
+
+    fn describe(&self) -> Option<String> {
+        Some(join_host_port(self.0, self.1))
+    }
+}
+
+/// Python's `setipaddr`: a host string and port for a socket of `family`.
+fn host_port(host: &str, port: u16, family: Family, all: bool) -> Result<Vec<Address>> {
+    if !matches!(family, Family::INET | Family::INET6 | Family::UNSPEC) {
+        let what = if family == Family::UNIX {
+            "a path"
+        } else {
+            "an address of its own family"
+        };
+        return Err(Error::invalid(format!(
+            "an {family} socket takes {what}, not the host and port ({host:?}, {port})"
+        )));
+    }
+    let literal = match host {
+        "" if family == Family::INET6 => Some(IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
+        "" => Some(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        "<broadcast>" => Some(IpAddr::V4(Ipv4Addr::BROADCAST)),
+        _ => host.parse::<IpAddr>().ok(),
+    };
+    if let Some(ip) = literal {
+        return ip_for_family(SocketAddr::new(ip, port), family).map(|addr| vec![addr]);
+    }
+    let mut resolved = resolve(host, port, family)?;
+    if !all {
+        resolved.truncate(1);
+    }
+    Ok(resolved)
+}
+
+/// Resolves `host` with `getaddrinfo(3)` for `family`, keeping the resolver's
+/// order and dropping the duplicates it returns once per socket type.
+fn resolve(host: &str, port: u16, family: Family) -> Result<Vec<Address>> {
+    let c_host = no_nul("host name", host)?;
+    let hints = sys::netdb::GaiHints {
+        family: family.as_raw(),
+        socktype: SockType::STREAM.as_raw(),
+        ..sys::netdb::GaiHints::default()
+    };
+    let service = no_nul("service", &port.to_string())?;
+    let entries = sys::netdb::getaddrinfo(Some(&c_host), Some(&service), hints)
+        .map_err(|err| resolve_error(host, &err))?;
+    let mut found: Vec<Address> = Vec::new();
+    for entry in &entries {
+        let sockaddr = entry_socket_addr(entry)?;
+        // Only the family asked for: AF_UNSPEC takes both.
+        if let Ok(addr) = ip_for_family(sockaddr, family) {
+            if !found.contains(&addr) {
+                found.push(addr);
+            }
+        }
+    }
+    if found.is_empty() {
+        return Err(resolve_empty(host));
+    }
+    Ok(found)
+}
+
+/// The IP address and port of a `getaddrinfo` answer. An answer with no
+/// address, or one of another family than `AF_INET` and `AF_INET6`, is an
+/// [`Error::Io`] (the resolvers this crate runs on give none).
+fn entry_socket_addr(entry: &sys::netdb::AddrInfoEntry) -> Result<SocketAddr> {
+    entry
+        .addr
+        .as_ref()
+        .and_then(SockAddr::as_socket)
+        .ok_or_else(|| {
+            Error::Io(io::Error::other(format!(
+                "getaddrinfo gave an address of family {}, not AF_INET or AF_INET6",
+                Family::from(entry.family)
+            )))
+        })
 }
 
 /// Bytes the C library gave as a name, as text: invalid UTF-8 sequences
@@ -291,7 +380,7 @@ pub fn getnameinfo(addr: impl ToAddress, flags: NameInfoFlags) -> Result<(String
             "getnameinfo takes an IP address and port, not the AF_UNIX address {address:?}"
         )));
     };
-    let (host, service) = sys::getnameinfo(&SockAddr::from(sockaddr), flags.bits())
+    let (host, service) = sys::netdb::getnameinfo(&SockAddr::from(sockaddr), flags.bits())
         .map_err(|err| resolve_error(&address.to_string(), &err))?;
     Ok((lossy_text(host), lossy_text(service)))
 }
@@ -307,7 +396,7 @@ pub fn getnameinfo(addr: impl ToAddress, flags: NameInfoFlags) -> Result<(String
 /// # Ok::<(), pysocket::Error>(())
 /// ```
 pub fn gethostname() -> Result<String> {
-    Ok(lossy_text(sys::gethostname()?))
+    Ok(lossy_text(sys::netdb::gethostname()?))
 }
 
 /// The IPv4 address of a host: Python's `socket.gethostbyname(name)`.
@@ -371,7 +460,7 @@ pub fn gethostbyname(name: &str) -> Result<Ipv4Addr> {
 pub fn gethostbyname_ex(name: &str) -> Result<(String, Vec<String>, Vec<Ipv4Addr>)> {
     gethostbyname(name)?;
     let c_name = no_nul("host name", name)?;
-    let entry = sys::gethostbyname(&c_name).map_err(|err| host_error(name, err))?;
+    let entry = sys::netdb::gethostbyname(&c_name).map_err(|err| host_error(name, err))?;
     let addrs = entry
         .addrs
         .into_iter()
@@ -391,7 +480,7 @@ pub fn gethostbyname_ex(name: &str) -> Result<(String, Vec<String>, Vec<Ipv4Addr
 /// [`Error::Resolve`] with the `h_errno` code and message (Python's `herror`).
 ///
 /// ```
-/// use std::net::{IpAddr, Ipv4Addr};
+/// use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 /// use pysocket::gethostbyaddr;
 ///
 /// let (name, _aliases, addrs) = gethostbyaddr("127.0.0.1")?;
@@ -407,7 +496,7 @@ pub fn gethostbyaddr(ip: &str) -> Result<(String, Vec<String>, Vec<IpAddr>)> {
     let Some(addr) = address.ip() else {
         return Err(Error::invalid(format!("{ip:?} is not an IP address")));
     };
-    let entry = sys::gethostbyaddr(addr).map_err(|err| host_error(ip, err))?;
+    let entry = sys::netdb::gethostbyaddr(addr).map_err(|err| host_error(ip, err))?;
     Ok((entry.name, entry.aliases, entry.addrs))
 }
 
@@ -461,7 +550,7 @@ pub fn getservbyname(name: &str, proto: Option<&str>) -> Result<u16> {
     let c_proto = proto
         .map(|proto| no_nul("protocol name", proto))
         .transpose()?;
-    sys::getservbyname(&c_name, c_proto.as_deref())?
+    sys::netdb::getservbyname(&c_name, c_proto.as_deref())?
         .ok_or_else(|| not_found(format!("service {name:?} not found{}", for_proto(proto))))
 }
 
@@ -481,7 +570,7 @@ pub fn getservbyport(port: u16, proto: Option<&str>) -> Result<String> {
     let c_proto = proto
         .map(|proto| no_nul("protocol name", proto))
         .transpose()?;
-    sys::getservbyport(port, c_proto.as_deref())?
+    sys::netdb::getservbyport(port, c_proto.as_deref())?
         .ok_or_else(|| not_found(format!("no service on port {port}{}", for_proto(proto))))
 }
 
@@ -500,7 +589,8 @@ pub fn getservbyport(port: u16, proto: Option<&str>) -> Result<String> {
 /// ```
 pub fn getprotobyname(name: &str) -> Result<i32> {
     let c_name = no_nul("protocol name", name)?;
-    sys::getprotobyname(&c_name)?.ok_or_else(|| not_found(format!("protocol {name:?} not found")))
+    sys::netdb::getprotobyname(&c_name)?
+        .ok_or_else(|| not_found(format!("protocol {name:?} not found")))
 }
 
 /// Every network interface as `(index, name)`: `if_nameindex(3)`, Python's
@@ -512,7 +602,7 @@ pub fn getprotobyname(name: &str) -> Result<i32> {
 /// # Ok::<(), pysocket::Error>(())
 /// ```
 pub fn if_nameindex() -> Result<Vec<(u32, String)>> {
-    Ok(sys::if_nameindex()?)
+    Ok(sys::netdb::if_nameindex()?)
 }
 
 /// The index of a network interface: `if_nametoindex(3)`, Python's
@@ -530,7 +620,8 @@ pub fn if_nameindex() -> Result<Vec<(u32, String)>> {
 /// ```
 pub fn if_nametoindex(name: &str) -> Result<u32> {
     let c_name = no_nul("interface name", name)?;
-    sys::if_nametoindex(&c_name)?.ok_or_else(|| not_found(format!("no interface named {name:?}")))
+    sys::netdb::if_nametoindex(&c_name)?
+        .ok_or_else(|| not_found(format!("no interface named {name:?}")))
 }
 
 /// The name of a network interface: `if_indextoname(3)`, Python's
@@ -542,7 +633,8 @@ pub fn if_nametoindex(name: &str) -> Result<u32> {
 /// assert!(if_indextoname(0).is_err()); // indices start at 1
 /// ```
 pub fn if_indextoname(index: u32) -> Result<String> {
-    sys::if_indextoname(index)?.ok_or_else(|| not_found(format!("no interface with index {index}")))
+    sys::netdb::if_indextoname(index)?
+        .ok_or_else(|| not_found(format!("no interface with index {index}")))
 }
 
 /// Python's errno-less `OSError` for a name or number a database lacks.
@@ -556,25 +648,124 @@ fn for_proto(proto: Option<&str>) -> String {
 }
 
 /// `text` as a C string, or an error naming it (as `role`) if it holds a NUL.
-pub(crate) fn no_nul(role: &str, text: &str) -> Result<CString> {
+fn no_nul(role: &str, text: &str) -> Result<CString> {
     CString::new(text).map_err(|_| Error::invalid(format!("{role} {text:?} contains a NUL byte")))
 }
 
 /// Python's `herror` for a failed `gethostby*` lookup of `name`.
-fn host_error(name: &str, err: sys::HostError) -> Error {
+fn host_error(name: &str, err: sys::netdb::HostError) -> Error {
     match err {
-        sys::HostError::Resolver(code) => Error::Resolve {
-            host: name.to_owned(),
-            code,
-            message: sys::hstrerror(code),
-        },
-        sys::HostError::Os(err) => Error::Io(err),
+        sys::netdb::HostError::Resolver(code) => herror(name, code),
+        sys::netdb::HostError::Os(err) => Error::Io(err),
+    }
+}
+
+/// Python's `gaierror` from a failed `getaddrinfo`/`getnameinfo`: the
+/// `EAI_*` code and its message. `EAI_SYSTEM` is the `errno` the call left,
+/// as an [`Error::Io`], as CPython raises an `OSError` for it.
+fn resolve_error(host: &str, err: &sys::netdb::GaiError) -> Error {
+    match err {
+        sys::netdb::GaiError::Resolver(code) => gaierror(host, *code),
+        sys::netdb::GaiError::System(err) => Error::Io(err.raw_os_error().map_or_else(
+            || io::Error::new(err.kind(), err.to_string()),
+            io::Error::from_raw_os_error,
+        )),
+    }
+}
+
+/// Python's `gaierror` for a name that resolved to nothing usable.
+pub(crate) fn resolve_empty(host: &str) -> Error {
+    gaierror(host, libc::EAI_NONAME)
+}
+
+/// Python's `gaierror`: `getaddrinfo` or `getnameinfo` failed with the
+/// `EAI_*` `code` while looking up `host`.
+fn gaierror(host: &str, code: libc::c_int) -> Error {
+    Error::Resolve {
+        host: host.to_owned(),
+        code,
+        message: sys::netdb::gai_strerror(code),
+        resolver: Resolver::GetAddrInfo,
+    }
+}
+
+/// Python's `herror`: the hosts database failed with the `h_errno` `code`
+/// while looking up `host`.
+fn herror(host: &str, code: libc::c_int) -> Error {
+    Error::Resolve {
+        host: host.to_owned(),
+        code,
+        message: sys::netdb::hstrerror(code),
+        resolver: Resolver::HostDb,
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::lossy_text;
+    use std::io::ErrorKind;
+
+    use super::{gaierror, herror, lossy_text};
+    use crate::error::{Error, Resolver};
+    use crate::sys::netdb::{HOST_NOT_FOUND, TRY_AGAIN};
+
+    /// Each resolver's errors say which it is, and a temporary failure
+    /// (`EAI_AGAIN`, `TRY_AGAIN`: nothing a test can provoke offline) is not
+    /// `NotFound`, which the other codes are.
+    #[test]
+    fn resolver_errors_tell_gaierror_from_herror_and_temporary_failures() {
+        let mut cases = vec![
+            (
+                gaierror("a", libc::EAI_NONAME),
+                Resolver::GetAddrInfo,
+                ErrorKind::NotFound,
+            ),
+            (
+                gaierror("a", libc::EAI_FAIL),
+                Resolver::GetAddrInfo,
+                ErrorKind::NotFound,
+            ),
+            (
+                gaierror("a", libc::EAI_AGAIN),
+                Resolver::GetAddrInfo,
+                ErrorKind::Other,
+            ),
+            (
+                herror("a", HOST_NOT_FOUND),
+                Resolver::HostDb,
+                ErrorKind::NotFound,
+            ),
+            (herror("a", TRY_AGAIN), Resolver::HostDb, ErrorKind::Other),
+        ];
+        // Where the two tables give the codes different values (glibc's
+        // EAI_AGAIN is -3, the BSDs' 2 as TRY_AGAIN), each code is read
+        // against its own resolver's table only.
+        if libc::EAI_AGAIN != TRY_AGAIN {
+            cases.push((
+                gaierror("a", TRY_AGAIN),
+                Resolver::GetAddrInfo,
+                ErrorKind::NotFound,
+            ));
+            cases.push((
+                herror("a", libc::EAI_AGAIN),
+                Resolver::HostDb,
+                ErrorKind::NotFound,
+            ));
+        }
+        for (err, resolver, kind) in cases {
+            assert!(
+                matches!(&err, Error::Resolve { resolver: found, .. } if *found == resolver),
+                "{err:?}"
+            );
+            assert_eq!(
+                err.is_gaierror(),
+                resolver == Resolver::GetAddrInfo,
+                "{err:?}"
+            );
+            assert_eq!(err.is_herror(), resolver == Resolver::HostDb, "{err:?}");
+            assert_eq!(err.kind(), kind, "{err:?}");
+            assert_eq!(std::io::Error::from(err).kind(), kind);
+        }
+    }
 
     /// The conversion `getaddrinfo` applies to `ai_canonname` (and
     /// `getnameinfo`, `gethostname` to their names): UTF-8 stays as it is.

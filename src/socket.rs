@@ -199,7 +199,8 @@ impl Socket {
     /// # Ok::<(), pysocket::Error>(())
     /// ```
     pub fn with_protocol(family: Family, kind: SockType, proto: Protocol) -> Result<Socket> {
-        let (kind, nonblocking) = split_type_flags(kind);
+        let (kind, nonblocking) = sys::split_type_flags(kind.as_raw());
+        let kind = SockType::from(kind);
         let proto_arg =
             (proto != Protocol::DEFAULT).then(|| socket2::Protocol::from(proto.as_raw()));
         let inner = socket2::Socket::new(
@@ -271,7 +272,7 @@ impl Socket {
         let kind = inner
             .r#type()
             .map_or(SockType::from(0), |ty| SockType::from(i32::from(ty)));
-        let proto = adopted_protocol(&inner);
+        let proto = sys::socket_protocol(&inner).map_or(Protocol::DEFAULT, Protocol::from);
         let nonblocking = sys::is_nonblocking(inner.as_fd()).unwrap_or(false);
         // Best effort: a descriptor that is no socket refuses the option, and its
         // calls will say so.
@@ -929,65 +930,6 @@ impl Socket {
             return self.getpeername();
         }
         Address::from_sockaddr(from)
-    }
-}
-
-/// Splits Linux's `SOCK_NONBLOCK`/`SOCK_CLOEXEC` bits off a socket type.
-fn split_type_flags(kind: SockType) -> (SockType, bool) {
-    #[cfg(any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly",
-        target_os = "illumos"
-    ))]
-    {
-        let raw = kind.as_raw();
-        let nonblocking = raw & libc::SOCK_NONBLOCK != 0;
-        (
-            SockType::from(raw & !(libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC)),
-            nonblocking,
-        )
-    }
-    #[cfg(not(any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly",
-        target_os = "illumos"
-    )))]
-    {
-        (kind, false)
-    }
-}
-
-/// The protocol of an adopted socket, where the OS tells it.
-fn adopted_protocol(inner: &socket2::Socket) -> Protocol {
-    #[cfg(any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "freebsd",
-        target_os = "fuchsia"
-    ))]
-    {
-        match inner.protocol() {
-            Ok(Some(proto)) => Protocol::from(i32::from(proto)),
-            _ => Protocol::DEFAULT,
-        }
-    }
-    #[cfg(not(any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "freebsd",
-        target_os = "fuchsia"
-    )))]
-    {
-        let _ = inner;
-        Protocol::DEFAULT
     }
 }
 

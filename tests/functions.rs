@@ -18,7 +18,7 @@ use pysocket::{
     gethostbyaddr, gethostbyname, gethostbyname_ex, gethostname, getnameinfo, getprotobyname,
     getservbyname, getservbyport, htonl, htons, if_indextoname, if_nameindex, if_nametoindex,
     inet_aton, inet_ntoa, inet_ntop, inet_pton, ntohl, ntohs, socketpair, AddrInfoFlags,
-    AddrInfoHints, Address, ConnectionBuilder, Error, Family, NameInfoFlags, Protocol,
+    AddrInfoHints, Address, ConnectionBuilder, Error, Family, NameInfoFlags, Protocol, Resolver,
     ServerBuilder, Socket, ToAddress, AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, IPPROTO_IPV6,
     IPV6_V6ONLY, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN, SO_REUSEADDR, SO_REUSEPORT,
 };
@@ -51,6 +51,7 @@ fn resolve_host<T: std::fmt::Debug>(result: pysocket::Result<T>) -> String {
                 host,
                 code,
                 message,
+                ..
             } = err
             else {
                 unreachable!()
@@ -247,6 +248,7 @@ fn getaddrinfo_errors_keep_the_eai_code() {
             host,
             code,
             message,
+            ..
         } = &err
         else {
             panic!("{what}: expected Error::Resolve, got {err:?}");
@@ -474,6 +476,54 @@ fn host_lookup_failures_name_the_host() {
         matches!(&err, Error::Resolve { code, .. } if *code > 0),
         "{err:?}"
     );
+}
+
+/// Python's `gaierror` and `herror` are told apart from the error itself:
+/// `getaddrinfo` (and what resolves with it) raises the one, the hosts
+/// database the other. Either is `NotFound`, unless the failure is temporary.
+#[test]
+fn gaierror_and_herror_are_told_apart() {
+    let gaierrors = [
+        getaddrinfo(NO_SUCH_HOST, 80).unwrap_err(),
+        getaddrinfo_with(None, None, &AddrInfoHints::default()).unwrap_err(),
+        getnameinfo((NO_SUCH_HOST, 80), NameInfoFlags::empty()).unwrap_err(),
+        gethostbyname(NO_SUCH_HOST).unwrap_err(),
+        // As in CPython, the name goes through getaddrinfo first.
+        gethostbyname_ex(NO_SUCH_HOST).unwrap_err(),
+        Socket::new(AF_INET, SOCK_STREAM)
+            .unwrap()
+            .connect((NO_SUCH_HOST, 80))
+            .unwrap_err(),
+    ];
+    for err in &gaierrors {
+        assert!(err.is_gaierror() && !err.is_herror(), "{err:?}");
+        let Error::Resolve { code, resolver, .. } = err else {
+            panic!("expected Error::Resolve, got {err:?}");
+        };
+        assert_eq!(*resolver, Resolver::GetAddrInfo, "{err:?}");
+        let kind = if *code == libc::EAI_AGAIN {
+            ErrorKind::Other
+        } else {
+            ErrorKind::NotFound
+        };
+        assert_eq!(err.kind(), kind, "{err:?}");
+    }
+    // The hosts database has no entry for "" (glibc says NO_RECOVERY).
+    let err = gethostbyname_ex("").unwrap_err();
+    assert!(err.is_herror() && !err.is_gaierror(), "{err:?}");
+    let Error::Resolve { code, resolver, .. } = &err else {
+        panic!("expected Error::Resolve, got {err:?}");
+    };
+    assert_eq!(*resolver, Resolver::HostDb);
+    const TRY_AGAIN: i32 = 2;
+    let kind = if *code == TRY_AGAIN {
+        ErrorKind::Other
+    } else {
+        ErrorKind::NotFound
+    };
+    assert_eq!(err.kind(), kind, "{err:?}");
+    let other = Error::Timeout;
+    assert!(!other.is_gaierror() && !other.is_herror());
 }
 
 // ---------------------------------------------------------------------------

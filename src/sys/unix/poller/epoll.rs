@@ -9,7 +9,7 @@ use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::time::Duration;
 
-use super::{cvt, timeout_millis};
+use crate::sys::{cvt, timeout_millis};
 
 /// Each backend event carries a readable and a writable flag of its own, so
 /// [`PollEvents`] never reports one descriptor twice.
