@@ -354,6 +354,10 @@ impl Error {
         match self {
             Error::Timeout => "TimeoutError",
             Error::Io(_) | Error::Bind { .. } => os_error_class(self.errno()),
+            Error::Resolve {
+                resolver: Resolver::HostDb,
+                ..
+            } => "socket.herror",
             Error::Resolve { .. } => "socket.gaierror",
             Error::Connect { attempts, .. } => attempts
                 .last()
@@ -610,6 +614,9 @@ mod tests {
             format!("{resolve:?}"),
             format!("socket.gaierror: {resolve}")
         );
+        let host_db = crate::gethostbyname_ex("").unwrap_err();
+        assert!(host_db.is_herror(), "{host_db:?}");
+        assert_eq!(format!("{host_db:?}"), format!("socket.herror: {host_db}"));
     }
 
     /// An error that went through `io::Error` and back prints as itself, and
