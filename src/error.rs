@@ -5,7 +5,16 @@ use std::io;
 
 use crate::address::Address;
 
-/// The result of every fallible call in this crate.
+/// The result of every fallible call in this crate: `Ok`, or an [`Error`].
+///
+/// ```
+/// fn local_port() -> pysocket::Result<u16> {
+///     let sock = pysocket::create_server(("127.0.0.1", 0))?;
+///     Ok(sock.getsockname()?.port().unwrap_or(0))
+/// }
+/// assert_ne!(local_port()?, 0);
+/// # Ok::<(), pysocket::Error>(())
+/// ```
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// Everything that can go wrong in a socket call.
@@ -127,7 +136,20 @@ impl Error {
         }
     }
 
-    /// The `io::ErrorKind` this error converts to.
+    /// The `io::ErrorKind` this error converts to, as `io::Error::from(err).kind()`
+    /// would give.
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use std::time::Duration;
+    /// use pysocket::socketpair;
+    /// let (a, _b) = socketpair()?;
+    /// a.setblocking(false)?;
+    /// assert_eq!(a.recv(1).unwrap_err().kind(), ErrorKind::WouldBlock);
+    /// a.settimeout(Some(Duration::from_millis(10)))?;
+    /// assert_eq!(a.recv(1).unwrap_err().kind(), ErrorKind::TimedOut);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn kind(&self) -> io::ErrorKind {
         match self {
             Error::Timeout => io::ErrorKind::TimedOut,
@@ -140,8 +162,18 @@ impl Error {
         }
     }
 
-    /// Whether this is the socket timeout ([`Error::Timeout`]), or a failed
-    /// [`create_connection`](crate::create_connection) whose last attempt timed out.
+    /// Whether this is the socket timeout ([`Error::Timeout`], Python's
+    /// `socket.timeout`), or a failed [`create_connection`](crate::create_connection)
+    /// whose last attempt timed out.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::socketpair;
+    /// let (a, _b) = socketpair()?;
+    /// a.settimeout(Some(Duration::from_millis(10)))?;
+    /// assert!(a.recv(1).unwrap_err().is_timeout());
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn is_timeout(&self) -> bool {
         match self {
             Error::Timeout => true,
@@ -152,7 +184,18 @@ impl Error {
         }
     }
 
-    /// Whether a non-blocking call would have had to wait (Python's `BlockingIOError`).
+    /// Whether a non-blocking call would have had to wait: Python's
+    /// `BlockingIOError` (`EWOULDBLOCK`, `EINPROGRESS`, `EALREADY`).
+    ///
+    /// ```
+    /// use pysocket::socketpair;
+    /// let (a, _b) = socketpair()?;
+    /// a.setblocking(false)?;
+    /// let err = a.recv(1).unwrap_err();
+    /// assert!(err.is_would_block());
+    /// assert!(!err.is_timeout());
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn is_would_block(&self) -> bool {
         matches!(
             self.errno(),
