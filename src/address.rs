@@ -36,7 +36,14 @@ pub enum UnixAddress {
 }
 
 impl UnixAddress {
-    /// The file system path, if this is one.
+    /// The file system path, if this is one (`None` for abstract and unnamed addresses).
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use pysocket::UnixAddress;
+    /// assert_eq!(UnixAddress::from("/tmp/app.sock").as_path(), Some(Path::new("/tmp/app.sock")));
+    /// assert_eq!(UnixAddress::from("\0app").as_path(), None);
+    /// ```
     pub fn as_path(&self) -> Option<&Path> {
         match self {
             UnixAddress::Path(path) => Some(path),
@@ -138,17 +145,41 @@ pub enum Address {
 }
 
 impl Address {
-    /// The IP address, for `Inet` and `Inet6`.
+    /// The IP address, for `Inet` and `Inet6` (`None` for `Unix`).
+    ///
+    /// ```
+    /// use std::net::{Ipv6Addr, SocketAddr};
+    /// use pysocket::{Address, UnixAddress};
+    /// let addr = Address::from(SocketAddr::from((Ipv6Addr::LOCALHOST, 8001)));
+    /// assert_eq!(addr.ip(), Some(Ipv6Addr::LOCALHOST.into()));
+    /// assert_eq!(Address::from(UnixAddress::from("/tmp/app.sock")).ip(), None);
+    /// ```
     pub fn ip(&self) -> Option<IpAddr> {
         self.as_socket_addr().map(|addr| addr.ip())
     }
 
-    /// The port, for `Inet` and `Inet6`.
+    /// The port, for `Inet` and `Inet6` (`None` for `Unix`).
+    ///
+    /// ```
+    /// use pysocket::{Socket, AF_INET, SOCK_STREAM};
+    /// let sock = Socket::new(AF_INET, SOCK_STREAM)?;
+    /// sock.bind(("127.0.0.1", 0))?;
+    /// let port = sock.getsockname()?.port().unwrap();
+    /// assert_ne!(port, 0); // the port the OS chose
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn port(&self) -> Option<u16> {
         self.as_socket_addr().map(|addr| addr.port())
     }
 
-    /// The std address, for `Inet` and `Inet6`.
+    /// The std address, for `Inet` and `Inet6` (`None` for `Unix`).
+    ///
+    /// ```
+    /// use std::net::SocketAddr;
+    /// use pysocket::Address;
+    /// let std_addr: SocketAddr = "127.0.0.1:8001".parse().unwrap();
+    /// assert_eq!(Address::from(std_addr).as_socket_addr(), Some(std_addr));
+    /// ```
     pub fn as_socket_addr(&self) -> Option<SocketAddr> {
         match self {
             Address::Inet(addr) => Some(SocketAddr::V4(*addr)),
@@ -157,7 +188,14 @@ impl Address {
         }
     }
 
-    /// The Unix address, for `Unix`.
+    /// The Unix address, for `Unix` (`None` for the IP families).
+    ///
+    /// ```
+    /// use pysocket::{socketpair, UnixAddress};
+    /// let (a, _b) = socketpair()?;
+    /// assert_eq!(a.getsockname()?.as_unix(), Some(&UnixAddress::Unnamed));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn as_unix(&self) -> Option<&UnixAddress> {
         match self {
             Address::Unix(addr) => Some(addr),
@@ -165,7 +203,15 @@ impl Address {
         }
     }
 
-    /// The family this address belongs to.
+    /// The family this address belongs to: `AF_INET`, `AF_INET6` or `AF_UNIX`.
+    ///
+    /// ```
+    /// use std::net::SocketAddr;
+    /// use pysocket::{Address, UnixAddress, AF_INET6, AF_UNIX};
+    /// let v6: SocketAddr = "[::1]:8001".parse().unwrap();
+    /// assert_eq!(Address::from(v6).family(), AF_INET6);
+    /// assert_eq!(Address::from(UnixAddress::from("/tmp/app.sock")).family(), AF_UNIX);
+    /// ```
     pub fn family(&self) -> Family {
         match self {
             Address::Inet(_) => Family::INET,

@@ -5,7 +5,16 @@ use std::io;
 
 use crate::address::Address;
 
-/// The result of every fallible call in this crate.
+/// The result of every fallible call in this crate: `Ok`, or an [`Error`].
+///
+/// ```
+/// fn local_port() -> pysocket::Result<u16> {
+///     let sock = pysocket::create_server(("127.0.0.1", 0))?;
+///     Ok(sock.getsockname()?.port().unwrap_or(0))
+/// }
+/// assert_ne!(local_port()?, 0);
+/// # Ok::<(), pysocket::Error>(())
+/// ```
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// Everything that can go wrong in a socket call.
@@ -69,6 +78,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 #[non_exhaustive]
 pub enum Error {
     /// The socket's timeout passed before the call could complete (Python's `socket.timeout`).
+    #[doc(alias("timeout", "TimeoutError"))]
     #[error("timed out")]
     Timeout,
 
@@ -76,6 +86,7 @@ pub enum Error {
     /// number that a database lacks (an unknown service, protocol or network
     /// interface: Python's `OSError` without errno) is one of kind `NotFound`,
     /// with no errno and a message that names it.
+    #[doc(alias = "OSError")]
     #[error("{}", OsMessage(.0))]
     Io(io::Error),
 
@@ -95,6 +106,7 @@ pub enum Error {
     /// assert!([libc::EAI_NONAME, libc::EAI_AGAIN].contains(code));
     /// # Ok::<(), Error>(())
     /// ```
+    #[doc(alias("gaierror", "herror"))]
     #[error("[Errno {code}] {message}: {host:?}")]
     Resolve {
         /// The name that was looked up (`host:service` when a service was too).
@@ -151,6 +163,7 @@ pub enum Error {
     },
 
     /// An argument was malformed or does not fit the socket; the message names it.
+    #[doc(alias = "ValueError")]
     #[error("{0}")]
     InvalidArgument(String),
 }
@@ -226,7 +239,8 @@ impl Error {
         }
     }
 
-    /// The `io::ErrorKind` this error converts to.
+    /// The `io::ErrorKind` this error converts to, as `io::Error::from(err).kind()`
+    /// would give.
     ///
     /// A name that does not resolve ([`Error::Resolve`]) is `NotFound`,
     /// unless the failure is temporary: `EAI_AGAIN` from `getaddrinfo`
@@ -247,6 +261,20 @@ impl Error {
     ///     _ => assert_eq!(err.kind(), ErrorKind::NotFound),
     /// }
     /// ```
+    ///
+    /// A non-blocking call that would block is `WouldBlock`, a timeout `TimedOut`:
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use std::time::Duration;
+    /// use pysocket::socketpair;
+    /// let (a, _b) = socketpair()?;
+    /// a.setblocking(false)?;
+    /// assert_eq!(a.recv(1).unwrap_err().kind(), ErrorKind::WouldBlock);
+    /// a.settimeout(Some(Duration::from_millis(10)))?;
+    /// assert_eq!(a.recv(1).unwrap_err().kind(), ErrorKind::TimedOut);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn kind(&self) -> io::ErrorKind {
         match self {
             Error::Timeout => io::ErrorKind::TimedOut,
@@ -259,8 +287,18 @@ impl Error {
         }
     }
 
-    /// Whether this is the socket timeout ([`Error::Timeout`]), or a failed
-    /// [`create_connection`](crate::create_connection) whose last attempt timed out.
+    /// Whether this is the socket timeout ([`Error::Timeout`], Python's
+    /// `socket.timeout`), or a failed [`create_connection`](crate::create_connection)
+    /// whose last attempt timed out.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::socketpair;
+    /// let (a, _b) = socketpair()?;
+    /// a.settimeout(Some(Duration::from_millis(10)))?;
+    /// assert!(a.recv(1).unwrap_err().is_timeout());
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn is_timeout(&self) -> bool {
         match self {
             Error::Timeout => true,
@@ -271,7 +309,18 @@ impl Error {
         }
     }
 
-    /// Whether a non-blocking call would have had to wait (Python's `BlockingIOError`).
+    /// Whether a non-blocking call would have had to wait: Python's
+    /// `BlockingIOError` (`EWOULDBLOCK`, `EINPROGRESS`, `EALREADY`).
+    ///
+    /// ```
+    /// use pysocket::socketpair;
+    /// let (a, _b) = socketpair()?;
+    /// a.setblocking(false)?;
+    /// let err = a.recv(1).unwrap_err();
+    /// assert!(err.is_would_block());
+    /// assert!(!err.is_timeout());
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn is_would_block(&self) -> bool {
         matches!(
             self.errno(),

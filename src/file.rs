@@ -7,8 +7,17 @@ use std::io::{self, BufRead, Read, Write};
 use crate::flags::MsgFlags;
 use crate::socket::Socket;
 
-/// The default size of each buffer: large enough that a stream of short lines
-/// costs one `recv` per 64 KiB rather than one per line.
+/// The default size of each [`SocketFile`] buffer: large enough that a stream
+/// of short lines costs one `recv` per 64 KiB rather than one per line.
+///
+/// ```
+/// use pysocket::{socketpair, SocketFile, DEFAULT_BUFFER_SIZE};
+/// let (a, _b) = socketpair()?;
+/// // What SocketFile::new(&a) does:
+/// let file = SocketFile::with_capacity(&a, DEFAULT_BUFFER_SIZE, DEFAULT_BUFFER_SIZE);
+/// assert!(file.buffer().is_empty());
+/// # Ok::<(), pysocket::Error>(())
+/// ```
 pub const DEFAULT_BUFFER_SIZE: usize = 64 * 1024;
 
 /// A buffered file over a socket, from [`Socket::makefile`]: reads and writes
@@ -45,6 +54,7 @@ pub const DEFAULT_BUFFER_SIZE: usize = 64 * 1024;
 /// assert_eq!(line, "second line\n");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[doc(alias = "SocketIO")]
 pub struct SocketFile<'a> {
     sock: &'a Socket,
     /// The bytes received, those from `rpos` on not yet read. Allocated on
@@ -125,15 +135,44 @@ impl ReadBuf {
 }
 
 impl<'a> SocketFile<'a> {
-    /// A file with buffers of [`DEFAULT_BUFFER_SIZE`] bytes.
+    /// A buffered file over `sock`, with buffers of [`DEFAULT_BUFFER_SIZE`] bytes:
+    /// what [`Socket::makefile`] returns.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use pysocket::{socketpair, SocketFile};
+    /// let (a, b) = socketpair()?;
+    /// let mut file = SocketFile::new(&a);
+    /// file.write_all(b"ping")?;
+    /// file.flush()?;
+    /// let mut buf = [0u8; 4];
+    /// SocketFile::new(&b).read_exact(&mut buf)?;
+    /// assert_eq!(&buf, b"ping");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(sock: &'a Socket) -> SocketFile<'a> {
         SocketFile::with_capacity(sock, DEFAULT_BUFFER_SIZE, DEFAULT_BUFFER_SIZE)
     }
 
-    /// A file with buffers of the given sizes (each at least one byte). A line
-    /// longer than the read buffer grows it. Buffers are allocated when first
-    /// needed; a size that cannot be allocated is an error of kind
+    /// A buffered file over `sock` with buffers of the given sizes (each at least
+    /// one byte): Python's `makefile(buffering=n)`.
+    ///
+    /// A line longer than the read buffer grows it. Buffers are allocated when
+    /// first needed; a size that cannot be allocated is an error of kind
     /// `OutOfMemory` from the read or write that needed it.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use pysocket::{socketpair, SocketFile};
+    /// let (a, b) = socketpair()?;
+    /// let mut file = SocketFile::with_capacity(&a, 4096, 4);
+    /// file.write_all(b"abc")?; // fits in the 4-byte write buffer: not sent yet
+    /// assert_eq!(file.write_buffer(), b"abc");
+    /// file.write_all(b"def")?; // does not fit: what was buffered goes out first
+    /// assert_eq!(b.recv(64)?, b"abc");
+    /// assert_eq!(file.write_buffer(), b"def");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_capacity(
         sock: &'a Socket,
         read_capacity: usize,
@@ -149,17 +188,52 @@ impl<'a> SocketFile<'a> {
         }
     }
 
-    /// The socket underneath.
+    /// The socket underneath (Python's `file.raw._sock`, roughly).
+    ///
+    /// ```
+    /// use pysocket::socketpair;
+    /// let (a, _b) = socketpair()?;
+    /// let file = a.makefile();
+    /// assert_eq!(file.get_ref().fileno(), a.fileno());
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn get_ref(&self) -> &'a Socket {
         self.sock
     }
 
-    /// The data received but not yet read.
+    /// The data received but not yet read (Python's `file.peek()` without a
+    /// `recv`).
+    ///
+    /// ```
+    /// use std::io::BufRead;
+    /// use pysocket::socketpair;
+    /// let (a, b) = socketpair()?;
+    /// a.sendall(b"one\ntwo\n")?;
+    /// let mut file = b.makefile();
+    /// let mut line = String::new();
+    /// file.read_line(&mut line)?;
+    /// assert_eq!(line, "one\n");
+    /// assert_eq!(file.buffer(), b"two\n"); // received with the first line
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn buffer(&self) -> &[u8] {
         &self.rbuf.as_bytes()[self.rpos..]
     }
 
-    /// The data written but not yet sent.
+    /// The data written but not yet sent; [`flush`](std::io::Write::flush) sends it.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use pysocket::socketpair;
+    /// let (a, b) = socketpair()?;
+    /// let mut file = a.makefile();
+    /// file.write_all(b"queued")?;
+    /// assert_eq!(file.write_buffer(), b"queued");
+    /// file.flush()?;
+    /// assert!(file.write_buffer().is_empty());
+    /// assert_eq!(b.recv(64)?, b"queued");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn write_buffer(&self) -> &[u8] {
         &self.wbuf
     }

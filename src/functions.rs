@@ -42,6 +42,7 @@ pub fn socketpair() -> Result<(Socket, Socket)> {
 /// assert_eq!(b.recv(64)?, b"two");
 /// # Ok::<(), pysocket::Error>(())
 /// ```
+#[doc(alias = "socketpair")]
 pub fn socketpair_with(family: Family, kind: SockType) -> Result<(Socket, Socket)> {
     let (a, b) = socket2::Socket::pair(
         Domain::from(family.as_raw()),
@@ -127,8 +128,9 @@ pub fn create_connection(addr: impl ToAddress, timeout: Option<Duration>) -> Res
     ConnectionBuilder::new(addr).timeout(timeout).connect()
 }
 
-/// [`create_connection`] with Python's other arguments: the timeout left to
-/// the default, and a source address.
+/// Builds a TCP connection with the rest of Python's
+/// `socket.create_connection` arguments: the timeout left to the default,
+/// and a source address. [`create_connection`] is the short form.
 ///
 /// ```
 /// use std::time::Duration;
@@ -145,6 +147,7 @@ pub fn create_connection(addr: impl ToAddress, timeout: Option<Duration>) -> Res
 /// ```
 #[derive(Clone, Debug)]
 #[must_use = "a builder does nothing until connect() is called"]
+#[doc(alias = "create_connection")]
 pub struct ConnectionBuilder<A, S = Address> {
     addr: A,
     timeout: Option<Option<Duration>>,
@@ -152,7 +155,16 @@ pub struct ConnectionBuilder<A, S = Address> {
 }
 
 impl<A: ToAddress> ConnectionBuilder<A> {
-    /// A connection to `addr`, with the default timeout and no source address.
+    /// A connection to `addr`, with the [default timeout](crate::getdefaulttimeout)
+    /// and no source address; [`connect`](ConnectionBuilder::connect) makes it.
+    ///
+    /// ```
+    /// use pysocket::{create_server, ConnectionBuilder};
+    /// let server = create_server(("127.0.0.1", 0))?;
+    /// let client = ConnectionBuilder::new(server.getsockname()?).connect()?;
+    /// assert_eq!(client.getpeername()?, server.getsockname()?);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn new(addr: A) -> ConnectionBuilder<A> {
         ConnectionBuilder {
             addr,
@@ -163,10 +175,21 @@ impl<A: ToAddress> ConnectionBuilder<A> {
 }
 
 impl<A: ToAddress, S: ToAddress> ConnectionBuilder<A, S> {
-    /// The timeout of each attempt, kept by the socket returned: `None`
-    /// blocking, `Some(d)` timeout mode. Without this call, sockets start with
-    /// the [default timeout](crate::getdefaulttimeout) (Python's
-    /// `_GLOBAL_DEFAULT_TIMEOUT`).
+    /// Sets the timeout of each attempt, which the socket returned keeps
+    /// (Python's `timeout`): `None` blocking, `Some(d)` timeout mode. Without this
+    /// call, sockets start with the [default timeout](crate::getdefaulttimeout)
+    /// (Python's `_GLOBAL_DEFAULT_TIMEOUT`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::{create_server, ConnectionBuilder};
+    /// let server = create_server(("127.0.0.1", 0))?;
+    /// let client = ConnectionBuilder::new(server.getsockname()?)
+    ///     .timeout(Some(Duration::from_secs(5)))
+    ///     .connect()?;
+    /// assert_eq!(client.gettimeout(), Some(Duration::from_secs(5)));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn timeout(mut self, timeout: Option<Duration>) -> ConnectionBuilder<A, S> {
         self.timeout = Some(timeout);
         self
@@ -176,6 +199,17 @@ impl<A: ToAddress, S: ToAddress> ConnectionBuilder<A, S> {
     /// `source_address`), read against that attempt's family: `("", 0)` fits
     /// any, `("127.0.0.1", 0)` only IPv4 targets (an attempt it does not fit
     /// fails with that error).
+    ///
+    /// ```
+    /// use pysocket::{create_server, ConnectionBuilder};
+    /// let server = create_server(("127.0.0.1", 0))?;
+    /// let client = ConnectionBuilder::new(server.getsockname()?)
+    ///     .source_address(("127.0.0.1", 0))
+    ///     .connect()?;
+    /// let (_conn, peer) = server.accept()?;
+    /// assert_eq!(peer, client.getsockname()?);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn source_address<T: ToAddress>(self, source: T) -> ConnectionBuilder<A, T> {
         ConnectionBuilder {
             addr: self.addr,
@@ -184,8 +218,17 @@ impl<A: ToAddress, S: ToAddress> ConnectionBuilder<A, S> {
         }
     }
 
-    /// Resolves the address and tries each in turn, as [`create_connection`]
-    /// describes (errors included).
+    /// Makes the connection: resolves the address and tries each in turn, as
+    /// [`create_connection`] describes (errors included).
+    ///
+    /// ```
+    /// use pysocket::{ConnectionBuilder, Socket, AF_INET, SOCK_STREAM};
+    /// let unused = Socket::new(AF_INET, SOCK_STREAM)?;
+    /// unused.bind(("127.0.0.1", 0))?; // bound but not listening
+    /// let err = ConnectionBuilder::new(unused.getsockname()?).connect().unwrap_err();
+    /// assert_eq!(err.errno(), Some(libc::ECONNREFUSED));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn connect(&self) -> Result<Socket> {
         let addresses = self.addr.to_addresses(Family::UNSPEC)?;
         let target = self.addr.describe().unwrap_or_else(|| {
@@ -257,8 +300,9 @@ pub fn create_server(addr: impl ToAddress) -> Result<Socket> {
     ServerBuilder::new(addr).build()
 }
 
-/// [`create_server`] with Python's other arguments: `family`, `backlog`,
-/// `reuse_port` and `dualstack_ipv6`.
+/// Builds a listening socket with the rest of Python's
+/// `socket.create_server` arguments: `family`, `backlog`, `reuse_port` and
+/// `dualstack_ipv6`. [`create_server`] is the short form.
 ///
 /// A dual-stack server is one `AF_INET6` socket with `IPV6_V6ONLY` cleared:
 /// it also accepts IPv4 clients, which it sees at IPv4-mapped addresses
@@ -279,6 +323,7 @@ pub fn create_server(addr: impl ToAddress) -> Result<Socket> {
 /// ```
 #[derive(Clone, Debug)]
 #[must_use = "a builder does nothing until build() is called"]
+#[doc(alias = "create_server")]
 pub struct ServerBuilder<A> {
     addr: A,
     family: Option<Family>,
@@ -288,7 +333,15 @@ pub struct ServerBuilder<A> {
 }
 
 impl<A: ToAddress> ServerBuilder<A> {
-    /// A server on `addr`, with [`create_server`]'s defaults.
+    /// A server on `addr`, with [`create_server`]'s defaults;
+    /// [`build`](ServerBuilder::build) makes it.
+    ///
+    /// ```
+    /// use pysocket::{ServerBuilder, AF_INET};
+    /// let server = ServerBuilder::new(("127.0.0.1", 0)).build()?;
+    /// assert_eq!(server.family(), AF_INET);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn new(addr: A) -> ServerBuilder<A> {
         ServerBuilder {
             addr,
@@ -299,40 +352,84 @@ impl<A: ToAddress> ServerBuilder<A> {
         }
     }
 
-    /// The address family (`AF_INET`, `AF_INET6`, or `AF_UNIX` for a path).
-    /// Unset, it is `AF_INET` unless the address is an IPv6 one, or
-    /// `AF_INET6` for a dual-stack server.
+    /// Sets the address family (Python's `family`): `AF_INET`, `AF_INET6`, or
+    /// `AF_UNIX` for a path. Unset, it is `AF_INET` unless the address is an IPv6
+    /// one, or `AF_INET6` for a dual-stack server.
+    ///
+    /// ```
+    /// use pysocket::{ServerBuilder, AF_INET6};
+    /// let server = ServerBuilder::new(("::1", 0)).family(AF_INET6).build()?;
+    /// assert_eq!(server.family(), AF_INET6);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn family(mut self, family: Family) -> ServerBuilder<A> {
         self.family = Some(family);
         self
     }
 
-    /// The `listen(2)` backlog; unset, `min(SOMAXCONN, 128)` as Python's
-    /// `listen()`.
+    /// Sets the `listen(2)` backlog (Python's `backlog`); unset,
+    /// `min(SOMAXCONN, 128)` as Python's `listen()`.
+    ///
+    /// ```
+    /// use pysocket::ServerBuilder;
+    /// let server = ServerBuilder::new(("127.0.0.1", 0)).backlog(5).build()?;
+    /// assert_ne!(server.getsockname()?.port(), Some(0));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn backlog(mut self, backlog: i32) -> ServerBuilder<A> {
         self.backlog = Some(backlog);
         self
     }
 
-    /// Sets `SO_REUSEPORT`, so that several sockets (each with it) may bind
-    /// the same address and port and share its connections.
+    /// Sets `SO_REUSEPORT` (Python's `reuse_port`), so that several sockets (each
+    /// with it) may bind the same address and port and share its connections.
+    ///
+    /// ```
+    /// use pysocket::{ServerBuilder, SOL_SOCKET, SO_REUSEPORT};
+    /// let first = ServerBuilder::new(("127.0.0.1", 0)).reuse_port(true).build()?;
+    /// assert_eq!(first.getsockopt(SOL_SOCKET, SO_REUSEPORT)?, 1);
+    /// let second = ServerBuilder::new(first.getsockname()?).reuse_port(true).build()?;
+    /// assert_eq!(second.getsockname()?, first.getsockname()?);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn reuse_port(mut self, reuse: bool) -> ServerBuilder<A> {
         self.reuse_port = reuse;
         self
     }
 
-    /// One `AF_INET6` socket that accepts IPv4 clients too (`IPV6_V6ONLY`
-    /// cleared). It needs the `AF_INET6` family (the default once this is
-    /// set); another family, or a system without dual-stack sockets
-    /// ([`has_dualstack_ipv6`]), is [`Error::InvalidArgument`] from
+    /// Makes one `AF_INET6` socket that accepts IPv4 clients too (`IPV6_V6ONLY`
+    /// cleared): Python's `dualstack_ipv6`. It needs the `AF_INET6` family (the
+    /// default once this is set); another family, or a system without dual-stack
+    /// sockets ([`has_dualstack_ipv6`]), is [`Error::InvalidArgument`] from
     /// [`build`](ServerBuilder::build), as Python's `ValueError`.
+    ///
+    /// ```
+    /// use pysocket::{ServerBuilder, AF_INET, AF_INET6};
+    /// if pysocket::has_dualstack_ipv6() {
+    ///     let server = ServerBuilder::new(("", 0)).dualstack_ipv6(true).build()?;
+    ///     assert_eq!(server.family(), AF_INET6);
+    /// }
+    /// let wrong = ServerBuilder::new(("", 0)).family(AF_INET).dualstack_ipv6(true).build();
+    /// assert!(matches!(wrong, Err(pysocket::Error::InvalidArgument(_))));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn dualstack_ipv6(mut self, dualstack: bool) -> ServerBuilder<A> {
         self.dualstack_ipv6 = dualstack;
         self
     }
 
-    /// Creates the socket, sets its options, binds and listens, as
-    /// [`create_server`] describes (errors included).
+    /// Makes the server: creates the socket, sets its options, binds and listens,
+    /// as [`create_server`] describes (errors included).
+    ///
+    /// ```
+    /// use pysocket::{ServerBuilder, Socket, AF_INET, SOCK_STREAM};
+    /// let server = ServerBuilder::new(("127.0.0.1", 0)).build()?;
+    /// let client = Socket::new(AF_INET, SOCK_STREAM)?;
+    /// client.connect(server.getsockname()?)?;
+    /// let (_conn, peer) = server.accept()?;
+    /// assert_eq!(peer, client.getsockname()?);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn build(&self) -> Result<Socket> {
         if self.dualstack_ipv6 {
             if let Some(family) = self.family.filter(|family| *family != Family::INET6) {

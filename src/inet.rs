@@ -208,6 +208,10 @@ pub const fn htons(value: u16) -> u16 {
 }
 
 /// A 16-bit value from network to host byte order: Python's `socket.ntohs`.
+///
+/// ```
+/// assert_eq!(pysocket::ntohs(u16::from_ne_bytes([0x1f, 0x90])), 8080);
+/// ```
 pub const fn ntohs(value: u16) -> u16 {
     u16::from_be(value)
 }
@@ -224,6 +228,10 @@ pub const fn htonl(value: u32) -> u32 {
 }
 
 /// A 32-bit value from network to host byte order: Python's `socket.ntohl`.
+///
+/// ```
+/// assert_eq!(pysocket::ntohl(u32::from_ne_bytes([127, 0, 0, 1])), 0x7f00_0001);
+/// ```
 pub const fn ntohl(value: u32) -> u32 {
     u32::from_be(value)
 }

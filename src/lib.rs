@@ -156,6 +156,9 @@ pub use crate::select::{
 };
 pub use crate::socket::{OptValue, Socket};
 pub use crate::timeout::{getdefaulttimeout, setdefaulttimeout};
+/// Which directions [`Socket::shutdown`] closes: Python's `how` argument,
+/// given as [`SHUT_RD`], [`SHUT_WR`] or [`SHUT_RDWR`] (std's type, re-exported).
+#[doc(no_inline)]
 pub use std::net::Shutdown;
 
 /// The README's examples, compiled and run as doctests.

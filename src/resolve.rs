@@ -202,6 +202,7 @@ pub fn getaddrinfo(host: &str, port: u16) -> Result<Vec<AddrInfo>> {
 /// assert!(err.to_string().contains("localhost:no-such-service"));
 /// # Ok::<(), Error>(())
 /// ```
+#[doc(alias = "getaddrinfo")]
 pub fn getaddrinfo_with(
     host: Option<&str>,
     service: Option<&str>,

@@ -23,6 +23,17 @@ use crate::timeout::{deadline_after, wait_until};
 
 /// What [`select`] returns: the ready items of each list, in the order given
 /// (Python's `(rlist, wlist, xlist)`).
+///
+/// ```
+/// use std::time::Duration;
+/// use pysocket::{select, socketpair, Ready};
+/// let (a, b) = socketpair()?;
+/// a.sendall(b"x")?;
+/// let ready: Ready<&pysocket::Socket> = select(&[&b], &[], &[], Some(Duration::ZERO))?;
+/// assert_eq!(ready.0.len(), 1);
+/// assert!(ready.1.is_empty() && ready.2.is_empty());
+/// # Ok::<(), pysocket::Error>(())
+/// ```
 pub type Ready<S> = (Vec<S>, Vec<S>, Vec<S>);
 
 /// Waits until some of the given sockets are ready: Python's
@@ -135,14 +146,41 @@ bitflags::bitflags! {
     }
 }
 
-/// Python's `selectors.EVENT_READ`.
+/// Readable: Python's `selectors.EVENT_READ` ([`EventMask::READ`]).
+///
+/// ```
+/// use pysocket::{socketpair, Selector, EVENT_READ};
+/// let (_a, b) = socketpair()?;
+/// let mut sel = Selector::new()?;
+/// assert_eq!(sel.register(&b, EVENT_READ, ())?.events, EVENT_READ);
+/// # Ok::<(), pysocket::Error>(())
+/// ```
 pub const EVENT_READ: EventMask = EventMask::READ;
-/// Python's `selectors.EVENT_WRITE`.
+/// Writable: Python's `selectors.EVENT_WRITE` ([`EventMask::WRITE`]).
+///
+/// ```
+/// use std::time::Duration;
+/// use pysocket::{socketpair, Selector, EVENT_WRITE};
+/// let (a, _b) = socketpair()?;
+/// let mut sel = Selector::new()?;
+/// sel.register(&a, EVENT_WRITE, ())?;
+/// assert_eq!(sel.select(Some(Duration::from_secs(5)))?[0].1, EVENT_WRITE);
+/// # Ok::<(), pysocket::Error>(())
+/// ```
 pub const EVENT_WRITE: EventMask = EventMask::WRITE;
 
 /// A registration of a [`Selector`]: Python's `SelectorKey`, without
 /// `fileobj` (the selector does not hold the socket; see [`Selector`]'s
 /// ownership rule).
+///
+/// ```
+/// use pysocket::{socketpair, EventMask, Selector};
+/// let (a, _b) = socketpair()?;
+/// let mut sel = Selector::new()?;
+/// let key = sel.register(&a, EventMask::READ, "a")?;
+/// assert_eq!((key.fd, key.events, key.data), (a.fileno(), EventMask::READ, "a"));
+/// # Ok::<(), pysocket::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct SelectorKey<T> {
@@ -217,6 +255,7 @@ struct Shared {
 /// A selector is `Send` (when `T` is) but waits in one thread at a time:
 /// [`select`](Selector::select) takes `&mut self`. Another thread stops a wait
 /// early with a [`SelectorWaker`].
+#[doc(alias = "DefaultSelector")]
 pub struct Selector<T = ()> {
     shared: Arc<Shared>,
     keys: FdMap<SelectorKey<T>>,
@@ -226,8 +265,8 @@ pub struct Selector<T = ()> {
 /// A map keyed by descriptor number, hashed by [`FdHasher`].
 type FdMap<V> = HashMap<RawFd, V, BuildHasherDefault<FdHasher>>;
 
-/// Hashes a descriptor number with one multiplication, where std's SipHash
-/// takes some sixty instructions per lookup. Descriptor numbers are small
+/// Hashes a descriptor number with one multiplication, far cheaper than
+/// std's SipHash, which defends against hash flooding. Descriptor numbers are small
 /// integers the kernel hands out, not input an attacker picks, so there is
 /// no hash flooding to defend against. Multiplying by an odd constant keeps
 /// the low bits (the bucket) distinct for consecutive numbers and spreads
@@ -255,7 +294,15 @@ impl Hasher for FdHasher {
 const FD_HASH_FACTOR: u64 = 0x9e37_79b9_7f4a_7c15;
 
 impl<T> Selector<T> {
-    /// A new, empty selector: epoll on Linux, kqueue elsewhere.
+    /// Creates an empty selector: Python's `selectors.DefaultSelector()`, epoll on
+    /// Linux, kqueue elsewhere.
+    ///
+    /// ```
+    /// use pysocket::Selector;
+    /// let sel: Selector<&str> = Selector::new()?;
+    /// assert!(sel.is_empty());
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn new() -> Result<Selector<T>> {
         let poller = Poller::new()?;
         Ok(Selector {
@@ -311,6 +358,16 @@ impl<T> Selector<T> {
     /// Changes the events and the data of a registered socket: Python's
     /// `selector.modify(fileobj, events, data)`. Returns the updated key.
     /// [`modify_events`](Selector::modify_events) keeps the data.
+    ///
+    /// ```
+    /// use pysocket::{socketpair, EventMask, Selector};
+    /// let (a, _b) = socketpair()?;
+    /// let mut sel = Selector::new()?;
+    /// sel.register(&a, EventMask::READ, "reading")?;
+    /// let key = sel.modify(&a, EventMask::WRITE, "writing")?;
+    /// assert_eq!((key.events, key.data), (EventMask::WRITE, "writing"));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn modify(
         &mut self,
         fileobj: impl AsFd,
@@ -374,6 +431,17 @@ impl<T> Selector<T> {
     ///
     /// The OS's answer is ignored, as in Python, so that a stale registration
     /// (its socket closed while registered) can still be removed.
+    ///
+    /// ```
+    /// use pysocket::{socketpair, EventMask, Selector};
+    /// let (a, _b) = socketpair()?;
+    /// let mut sel = Selector::new()?;
+    /// sel.register(&a, EventMask::READ, 7)?;
+    /// assert_eq!(sel.unregister(&a)?.data, 7);
+    /// assert!(sel.is_empty());
+    /// assert!(sel.unregister(&a).is_err()); // no longer registered
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn unregister(&mut self, fileobj: impl AsFd) -> Result<SelectorKey<T>> {
         let source = fileobj.as_fd();
         let fd = source.as_raw_fd();
@@ -398,17 +466,49 @@ impl<T> Selector<T> {
         self.keys.get(&fd)
     }
 
-    /// How many descriptors are registered (Python's `len(selector.get_map())`).
+    /// How many descriptors are registered: Python's `len(selector.get_map())`.
+    ///
+    /// ```
+    /// use pysocket::{socketpair, EventMask, Selector};
+    /// let (a, b) = socketpair()?;
+    /// let mut sel = Selector::new()?;
+    /// sel.register(&a, EventMask::READ, ())?;
+    /// sel.register(&b, EventMask::READ, ())?;
+    /// assert_eq!(sel.len(), 2);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.keys.len()
     }
 
-    /// Whether no descriptor is registered.
+    /// Whether no descriptor is registered: Python's `not selector.get_map()`.
+    ///
+    /// ```
+    /// use pysocket::{socketpair, EventMask, Selector};
+    /// let (a, _b) = socketpair()?;
+    /// let mut sel = Selector::new()?;
+    /// assert!(sel.is_empty());
+    /// sel.register(&a, EventMask::READ, ())?;
+    /// assert!(!sel.is_empty());
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
 
-    /// Every key, in no particular order (Python's `selector.get_map().values()`).
+    /// Every key, in no particular order: Python's `selector.get_map().values()`.
+    ///
+    /// ```
+    /// use pysocket::{socketpair, EventMask, Selector};
+    /// let (a, b) = socketpair()?;
+    /// let mut sel = Selector::new()?;
+    /// sel.register(&a, EventMask::READ, 1)?;
+    /// sel.register(&b, EventMask::READ, 2)?;
+    /// let total: i32 = sel.iter().map(|key| key.data).sum();
+    /// assert_eq!(total, 3);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    #[doc(alias = "get_map")]
     pub fn iter(&self) -> SelectorIter<'_, T> {
         SelectorIter(self.keys.values())
     }
@@ -437,6 +537,17 @@ impl<T> Selector<T> {
     /// Closes the selector: Python's `selector.close()`. Every registration
     /// ends with it; the sockets themselves stay open. Dropping the selector
     /// does the same.
+    ///
+    /// ```
+    /// use pysocket::{socketpair, EventMask, Selector};
+    /// let (a, b) = socketpair()?;
+    /// let mut sel = Selector::new()?;
+    /// sel.register(&a, EventMask::READ, ())?;
+    /// sel.close();
+    /// a.sendall(b"still open")?;
+    /// assert_eq!(b.recv(64)?, b"still open");
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn close(self) {}
 
     /// Waits until some registered socket is ready, or `timeout` passes:
@@ -449,6 +560,20 @@ impl<T> Selector<T> {
     /// to wait at most `d`; when it passes, or a [`SelectorWaker`] wakes the
     /// call, the list is empty. Interrupted waits are retried with the time
     /// that remains.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::{socketpair, EventMask, Selector};
+    /// let (a, b) = socketpair()?;
+    /// let mut sel = Selector::new()?;
+    /// sel.register(&b, EventMask::READ, "b")?;
+    /// assert!(sel.select(Some(Duration::from_millis(10)))?.is_empty()); // timed out
+    /// a.sendall(b"x")?;
+    /// for (key, events) in sel.select(None)? {
+    ///     assert_eq!((key.data, events), ("b", EventMask::READ));
+    /// }
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     ///
     /// Keep `T` cheap to clone (an index, an enum, an `Rc`/`Arc`), and keep
     /// large per-socket state beside the selector, keyed by
@@ -463,11 +588,11 @@ impl<T> Selector<T> {
         Ok(ready)
     }
 
-    /// [`select`](Selector::select) into a list the caller keeps: `ready` is
-    /// cleared, then filled with the ready keys and their events, and their
-    /// number is returned (0 when the timeout passed or a waker woke the
-    /// call). A loop that reuses one list allocates nothing once the list
-    /// has grown to the most sockets ready at once.
+    /// Waits as [`select`](Selector::select) does, into a list the caller
+    /// keeps: `ready` is cleared, then filled with the ready keys and their
+    /// events, and their number is returned (0 when the timeout passed or a
+    /// waker woke the call). A loop that reuses one list allocates nothing
+    /// once the list has grown to the most sockets ready at once.
     ///
     /// ```
     /// use std::time::Duration;
@@ -578,7 +703,18 @@ impl<'a, T> IntoIterator for &'a Selector<T> {
     }
 }
 
-/// The keys of a [`Selector`], from [`Selector::iter`].
+/// An iterator over the keys of a [`Selector`], from [`Selector::iter`].
+///
+/// ```
+/// use pysocket::{socketpair, EventMask, Selector};
+/// let (a, _b) = socketpair()?;
+/// let mut sel = Selector::new()?;
+/// sel.register(&a, EventMask::READ, "a")?;
+/// let mut keys = sel.iter();
+/// assert_eq!(keys.len(), 1);
+/// assert_eq!(keys.next().map(|key| key.fd), Some(a.fileno()));
+/// # Ok::<(), pysocket::Error>(())
+/// ```
 pub struct SelectorIter<'a, T>(hash_map::Values<'a, RawFd, SelectorKey<T>>);
 
 impl<'a, T> Iterator for SelectorIter<'a, T> {
@@ -607,6 +743,15 @@ impl<T> fmt::Debug for SelectorIter<'_, T> {
 /// [`Selector::waker`]).
 ///
 /// A wake while no `select` is waiting makes the next one return at once.
+///
+/// ```
+/// use std::time::Duration;
+/// use pysocket::Selector;
+/// let mut sel: Selector = Selector::new()?;
+/// sel.waker().wake()?; // before the select: it returns at once
+/// assert!(sel.select(Some(Duration::from_secs(3600)))?.is_empty());
+/// # Ok::<(), pysocket::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct SelectorWaker {
     shared: Arc<Shared>,
@@ -615,6 +760,17 @@ pub struct SelectorWaker {
 impl SelectorWaker {
     /// Wakes the selector's current or next [`select`](Selector::select),
     /// which returns an empty list (or the events already there).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::Selector;
+    /// let mut sel: Selector = Selector::new()?;
+    /// let waker = sel.waker();
+    /// let wake = std::thread::spawn(move || waker.wake());
+    /// assert!(sel.select(Some(Duration::from_secs(3600)))?.is_empty());
+    /// wake.join().unwrap()?;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn wake(&self) -> Result<()> {
         self.shared.woken.store(true, Ordering::Release);
         self.shared.poller.notify().map_err(Error::Io)

@@ -23,9 +23,32 @@ use crate::timeout::{
 
 /// A socket with the calls and semantics of Python's `socket.socket`.
 ///
-/// Every method takes `&self` (except those that give the socket up), so one
-/// socket can be shared between threads (`Arc<Socket>`): one thread sending
-/// while another receives, as with a Python socket.
+/// Every method is the Python call of the same name (or says which one it
+/// mirrors), takes `&self` unless it gives the socket up, and returns a
+/// [`Result`](crate::Result) whose [`Error`] keeps the errno. A socket is
+/// `Send + Sync`: threads may share one (`Arc<Socket>`), one sending while
+/// another receives, as with a Python socket. It is close-on-exec, its sends
+/// never raise `SIGPIPE` (a closed peer is an error of kind `BrokenPipe`), and
+/// calls interrupted by a signal are retried (PEP 475).
+///
+/// ```
+/// use pysocket::{Socket, AF_INET, SOCK_STREAM};
+///
+/// let server = Socket::new(AF_INET, SOCK_STREAM)?;
+/// server.bind(("127.0.0.1", 0))?;
+/// server.listen(5)?;
+///
+/// let client = Socket::new(AF_INET, SOCK_STREAM)?;
+/// client.connect(server.getsockname()?)?;
+/// let (conn, peer) = server.accept()?;
+/// assert_eq!(peer, client.getsockname()?);
+///
+/// client.sendall(b"hello")?;
+/// assert_eq!(conn.recv(1024)?, b"hello");
+/// conn.sendall(b"OK")?;
+/// assert_eq!(client.recv(1024)?, b"OK");
+/// # Ok::<(), pysocket::Error>(())
+/// ```
 ///
 /// # Timeouts
 ///
@@ -36,78 +59,19 @@ use crate::timeout::{
 /// - **blocking** (`None`): calls wait as long as they must;
 /// - **non-blocking** (`Some(Duration::ZERO)`): a call that cannot complete at
 ///   once fails with an [`Error::Io`] of kind `WouldBlock`;
-/// - **timeout** (`Some(d)`): a call waits at most `d` in all, then fails with
-///   [`Error::Timeout`]. One deadline covers the whole call, so
-///   [`sendall`](Socket::sendall) gets `d` for all its data, not per chunk.
-///   Its clock starts when the call first has to wait (for `sendall`, at
-///   the latest once its first send has left data to send), so a call that
-///   never waits never reads the clock.
+/// - **timeout** (`Some(d)`): a call waits at most `d`, then fails with
+///   [`Error::Timeout`].
 ///
-/// Calls interrupted by a signal are retried (PEP 475) without extending the
-/// deadline. Sends never raise `SIGPIPE`: a write to a closed peer is
-/// `Err` of kind `BrokenPipe`. Sockets are close-on-exec.
-///
-/// A call keeps the mode it started in: another thread's `settimeout` (or a
-/// `dup`'s) changes the calls that start afterwards, and a call already
-/// waiting in blocking mode goes on waiting. [`shutdown`](Socket::shutdown)
-/// from another thread wakes the calls waiting on the socket.
-///
-/// ## How timeout mode waits
-///
-/// The semantics are CPython's; the mechanism is cheaper. On Linux a timeout
-/// of 50 ms or more keeps the descriptor blocking and sets the kernel's
-/// `SO_RCVTIMEO` and `SO_SNDTIMEO` to a *backstop* a little shorter than the
-/// timeout (an eighth and 20 ms shorter): a receive, `accept` or `connect`
-/// that must wait sleeps in that one system call, as in blocking mode, and
-/// only if the backstop fires (or a signal interrupts it) does `poll` wait out
-/// what is left of the deadline. So a timed call still ends at its deadline to
-/// the millisecond, and costs what a blocking one does (BENCHMARKS.md). Sends
-/// are tried with `MSG_DONTWAIT` and wait in `poll`. Shorter timeouts, and
-/// other systems, put the descriptor in `O_NONBLOCK` and wait in `poll`, as
-/// CPython does. What shows at the OS level:
-///
-/// - in timeout mode the descriptor is not `O_NONBLOCK` (CPython's is), and it
-///   carries kernel timeouts the crate set. Kernel timeouts belong to the
-///   socket, so `dup`s, forked copies and accepted sockets share or inherit
-///   them: the crate only ever lowers a backstop, which wakes every timed
-///   call sharing it in time, and blocking calls wait out its wake-ups;
-/// - a socket leaving the crate ([`detach`](Socket::detach),
-///   [`into_socket2`](Socket::into_socket2), the conversions to std and
-///   `OwnedFd`) has the crate's kernel timeouts cleared and, in timeout mode,
-///   `O_NONBLOCK` set: std sees no timeout it did not set. (A `dup` still in
-///   timeout mode then waits in `poll` if it is non-blocking, but if the one
-///   leaving was in blocking mode the `dup`'s next receive sleeps in the
-///   kernel without its backstop: let a socket leave the crate when its
-///   `dup`s are done.)
-/// - `SO_RCVTIMEO`/`SO_SNDTIMEO` set with [`setsockopt`](Socket::setsockopt)
-///   are the user's: the crate then leaves them alone, blocking calls end with
-///   `WouldBlock` when they fire (as in CPython), and timeout mode waits with
-///   `poll` on an `O_NONBLOCK` descriptor. Set them through
-///   [`as_socket2`](Socket::as_socket2) or by raw `setsockopt`, and the crate
-///   does not know they are yours: a blocking call waits out their
-///   `WouldBlock` like a backstop's.
-///
-/// # Example
-///
-/// ```
-/// use pysocket::{Socket, AF_INET, SOCK_STREAM};
-///
-/// let server = Socket::new(AF_INET, SOCK_STREAM)?;
-/// server.bind(("127.0.0.1", 0))?;
-/// server.listen(5)?;
-/// let addr = server.getsockname()?;
-///
-/// let client = Socket::new(AF_INET, SOCK_STREAM)?;
-/// client.connect(&addr)?;
-/// let (conn, peer) = server.accept()?;
-/// assert_eq!(peer, client.getsockname()?);
-///
-/// client.sendall(b"hello")?;
-/// assert_eq!(conn.recv(1024)?, b"hello");
-/// conn.sendall(b"OK")?;
-/// assert_eq!(client.recv(1024)?, b"OK");
-/// # Ok::<(), pysocket::Error>(())
-/// ```
+/// In timeout mode one deadline covers the whole call: [`sendall`](Socket::sendall)
+/// gets `d` for all its data, not per send, and a signal does not extend it. A
+/// call keeps the mode it started in: `settimeout` from another thread (or on a
+/// [`dup`](Socket::dup)) changes the calls that start afterwards, and
+/// [`shutdown`](Socket::shutdown) from another thread wakes the calls waiting on
+/// the socket. What timeout mode does at the OS level (kernel timeouts shared by
+/// `dup`s, your own `SO_RCVTIMEO`, what std sees after
+/// [`detach`](Socket::detach)) is told in
+/// [How timeout mode waits](Socket#how-timeout-mode-waits), under `settimeout`.
+#[doc(alias = "socket")]
 pub struct Socket {
     inner: socket2::Socket,
     family: Family,
@@ -118,7 +82,17 @@ pub struct Socket {
 }
 
 /// A socket option value for [`Socket::setsockopt`]: an `int` (from `i32` or
-/// `bool`) or the option's raw bytes (from a byte slice or array).
+/// `bool`) or the option's raw bytes (from a byte slice or array), as Python's
+/// `setsockopt` takes an `int` or a `bytes`.
+///
+/// ```
+/// use pysocket::{OptValue, Socket, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_KEEPALIVE};
+/// assert_eq!(OptValue::from(true), OptValue::Int(1));
+/// assert_eq!(OptValue::from(&[1u8, 0, 0, 0]), OptValue::Bytes(&[1, 0, 0, 0]));
+/// let sock = Socket::new(AF_INET, SOCK_STREAM)?;
+/// sock.setsockopt(SOL_SOCKET, SO_KEEPALIVE, OptValue::Int(1))?;
+/// # Ok::<(), pysocket::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OptValue<'a> {
     /// An `int` option.
@@ -157,12 +131,9 @@ impl<'a> From<&'a Vec<u8>> for OptValue<'a> {
     }
 }
 
-/// The most one `send` of a stream's [`Socket::sendall`] hands the kernel.
-/// On Linux loopback, sends of 256 KiB moved a large buffer as fast as any
-/// size measured on both machines benchmarked, where one send of all of it
-/// was 1.7 times slower on one of them and sends of 64 KiB 1.2 to 1.7 times
-/// slower on both (BENCHMARKS.md, "sendall's send size"); the extra calls
-/// cost nothing measurable.
+/// The most one `send` of a stream's [`Socket::sendall`] hands the kernel:
+/// one send of a large buffer is slower than sends of this size, and smaller
+/// sends are too (BENCHMARKS.md, "sendall's send size").
 const SENDALL_CHUNK: usize = 256 * 1024;
 
 /// The largest answer [`Socket::getsockopt_bytes`] takes, as in CPython.
@@ -183,6 +154,7 @@ impl Socket {
     /// assert_eq!(sock.kind(), SOCK_DGRAM);
     /// # Ok::<(), pysocket::Error>(())
     /// ```
+    #[doc(alias = "socket")]
     pub fn new(family: Family, kind: SockType) -> Result<Socket> {
         Socket::with_protocol(family, kind, Protocol::DEFAULT)
     }
@@ -190,14 +162,16 @@ impl Socket {
     /// Creates a socket with a protocol: `socket(2)`, Python's
     /// `socket.socket(family, type, proto)`.
     ///
-    /// Raw sockets need privileges: without them this is an [`Error::Io`] of
-    /// kind `PermissionDenied`.
+    /// Raw sockets (`SOCK_RAW` with `Protocol::ICMP`, ...) need privileges: without
+    /// them this is an [`Error::Io`] of kind `PermissionDenied`.
     ///
-    /// ```no_run
-    /// use pysocket::{Protocol, Socket, AF_INET, SOCK_RAW};
-    /// let icmp = Socket::with_protocol(AF_INET, SOCK_RAW, Protocol::ICMP)?; // as root
+    /// ```
+    /// use pysocket::{Protocol, Socket, AF_INET, SOCK_STREAM};
+    /// let sock = Socket::with_protocol(AF_INET, SOCK_STREAM, Protocol::TCP)?;
+    /// assert_eq!(sock.proto(), Protocol::TCP);
     /// # Ok::<(), pysocket::Error>(())
     /// ```
+    #[doc(alias = "socket")]
     pub fn with_protocol(family: Family, kind: SockType, proto: Protocol) -> Result<Socket> {
         let (kind, nonblocking) = sys::split_type_flags(kind.as_raw());
         let kind = SockType::from(kind);
@@ -292,21 +266,44 @@ impl Socket {
     }
 
     /// The address family: Python's `sock.family`.
+    ///
+    /// ```
+    /// use pysocket::{socketpair, Socket, AF_INET, AF_UNIX, SOCK_STREAM};
+    /// assert_eq!(Socket::new(AF_INET, SOCK_STREAM)?.family(), AF_INET);
+    /// assert_eq!(socketpair()?.0.family(), AF_UNIX);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn family(&self) -> Family {
         self.family
     }
 
-    /// The socket type: Python's `sock.type`.
+    #[doc(alias = "type")]
+    /// The socket type: Python's `sock.type` (`type` is a Rust keyword).
+    ///
+    /// ```
+    /// use pysocket::{Socket, AF_INET, SOCK_DGRAM};
+    /// let sock = Socket::new(AF_INET, SOCK_DGRAM)?;
+    /// assert_eq!(sock.kind(), SOCK_DGRAM);
+    /// assert_eq!(sock.kind().to_string(), "SOCK_DGRAM");
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn kind(&self) -> SockType {
         self.kind
     }
 
-    /// The protocol: Python's `sock.proto`.
+    /// The protocol: Python's `sock.proto`; [`Protocol::DEFAULT`] (`0`) unless one
+    /// was given or the OS told it.
+    ///
+    /// ```
+    /// use pysocket::{Protocol, Socket, AF_INET, SOCK_STREAM};
+    /// assert_eq!(Socket::new(AF_INET, SOCK_STREAM)?.proto(), Protocol::DEFAULT);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn proto(&self) -> Protocol {
         self.proto
     }
 
-    /// Binds the socket to an address: `bind(2)`.
+    /// Binds the socket to an address: `bind(2)`, Python's `sock.bind(address)`.
     ///
     /// The address is read against the socket's family ([`ToAddress`]); port 0
     /// asks the OS for a free port, which [`getsockname`](Socket::getsockname) tells.
@@ -323,20 +320,44 @@ impl Socket {
         Ok(self.inner.bind(&addr)?)
     }
 
-    /// Starts accepting connections: `listen(2)`. A negative backlog counts as 0,
-    /// as in CPython. In TCP's terms the socket goes from `CLOSED` to `LISTEN`.
+    /// Starts accepting connections: `listen(2)`, Python's `sock.listen(backlog)`.
+    ///
+    /// A negative backlog counts as 0, as in CPython. In TCP's terms the socket
+    /// goes from `CLOSED` to `LISTEN`.
+    ///
+    /// ```
+    /// use pysocket::{Socket, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN};
+    /// let server = Socket::new(AF_INET, SOCK_STREAM)?;
+    /// server.bind(("127.0.0.1", 0))?;
+    /// server.listen(5)?;
+    /// assert_eq!(server.getsockopt(SOL_SOCKET, SO_ACCEPTCONN)?, 1);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn listen(&self, backlog: i32) -> Result<()> {
         Ok(self.inner.listen(backlog.max(0))?)
     }
 
-    /// Takes the next connection: `accept(2)`. Returns the connected socket and
-    /// the peer's address.
+    /// Takes the next connection: `accept(2)`, Python's `conn, addr = sock.accept()`.
+    /// Returns the connected socket and the peer's address.
     ///
     /// This is where the server sees the end of the three-way handshake: the
     /// kernel completed it (`SYN`, `SYN-ACK`, `ACK`) and queued the connection,
     /// which is now `ESTABLISHED`. The new socket is close-on-exec and starts
     /// with the [default timeout](crate::getdefaulttimeout), whatever the
     /// listener's mode, as in CPython.
+    ///
+    /// ```
+    /// use pysocket::{Socket, AF_INET, SOCK_STREAM};
+    /// let server = Socket::new(AF_INET, SOCK_STREAM)?;
+    /// server.bind(("127.0.0.1", 0))?;
+    /// server.listen(5)?;
+    /// let client = Socket::new(AF_INET, SOCK_STREAM)?;
+    /// client.connect(server.getsockname()?)?;
+    /// let (conn, addr) = server.accept()?;
+    /// assert_eq!(addr, client.getsockname()?);
+    /// assert_eq!(conn.getpeername()?, addr);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn accept(&self) -> Result<(Socket, Address)> {
         // Timed accepts wait first, as CPython's do (accept has no per-call
         // non-blocking flag, and a dup set to blocking mode clears O_NONBLOCK),
@@ -361,21 +382,34 @@ impl Socket {
         Ok((conn, peer))
     }
 
-    /// Connects to an address: `connect(2)`.
+    /// Connects to an address: `connect(2)`, Python's `sock.connect(address)`.
     ///
     /// For TCP this sends the `SYN` of the three-way handshake and returns once
     /// the `SYN-ACK` arrived (`SYN_SENT` then `ESTABLISHED`). In timeout mode
     /// the handshake must finish within the timeout ([`Error::Timeout`]); in
     /// non-blocking mode the connection goes on in the background and this
     /// returns an [`Error::Io`] with `EINPROGRESS`.
+    ///
+    /// ```
+    /// use pysocket::{Socket, AF_INET, SOCK_STREAM};
+    /// let server = Socket::new(AF_INET, SOCK_STREAM)?;
+    /// server.bind(("127.0.0.1", 0))?;
+    /// server.listen(5)?;
+    /// let client = Socket::new(AF_INET, SOCK_STREAM)?;
+    /// client.connect(server.getsockname()?)?; // or ("127.0.0.1", port)
+    /// assert_eq!(client.getpeername()?, server.getsockname()?);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn connect(&self, addr: impl ToAddress) -> Result<()> {
         let addr = self.sockaddr(addr)?;
         self.connect_sockaddr(&addr)
     }
 
-    /// Like [`connect`](Socket::connect), but an OS failure is returned as its
-    /// errno (`Ok(0)` on success), as Python's `connect_ex`. A timeout is
-    /// `EWOULDBLOCK`. Bad addresses and names that do not resolve are still `Err`.
+    /// Connects, returning an OS failure as its errno: `connect(2)`, Python's
+    /// `sock.connect_ex(address)`.
+    ///
+    /// `Ok(0)` on success; a timeout is `EWOULDBLOCK`. Bad addresses and names
+    /// that do not resolve are still `Err`.
     ///
     /// ```
     /// use pysocket::{Socket, AF_INET, SOCK_STREAM};
@@ -435,13 +469,35 @@ impl Socket {
         })
     }
 
-    /// Sends data: `send(2)`. Returns how many bytes went out, which may be
-    /// fewer than given; [`sendall`](Socket::sendall) sends everything.
+    /// Sends data: `send(2)`, Python's `sock.send(data)`.
+    ///
+    /// Returns how many bytes went out, which may be fewer than given;
+    /// [`sendall`](Socket::sendall) sends everything.
+    ///
+    /// ```
+    /// use pysocket::socketpair;
+    /// let (a, b) = socketpair()?;
+    /// let n = a.send(b"hello")?;
+    /// assert_eq!(b.recv(64)?, &b"hello"[..n]);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn send(&self, data: &[u8]) -> Result<usize> {
         self.send_with_flags(data, MsgFlags::empty())
     }
 
-    /// [`send`](Socket::send) with `MSG_*` flags.
+    #[doc(alias = "send")]
+    /// Sends data with `MSG_*` flags: `send(2)`, Python's `sock.send(data, flags)`.
+    ///
+    /// `MSG_NOSIGNAL` is always added where the OS has it.
+    ///
+    /// ```
+    /// use pysocket::{socketpair, MsgFlags};
+    /// let (a, b) = socketpair()?;
+    /// // MSG_DONTWAIT: this one send does not wait, whatever the socket's mode.
+    /// assert_eq!(a.send_with_flags(b"hi", MsgFlags::DONTWAIT)?, 2);
+    /// assert_eq!(b.recv(2)?, b"hi");
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn send_with_flags(&self, data: &[u8], flags: MsgFlags) -> Result<usize> {
         let flags = flags.bits() | sys::SEND_FLAGS;
         self.call(Interest::Write, self.send_deadline(flags), |dontwait| {
@@ -449,7 +505,8 @@ impl Socket {
         })
     }
 
-    /// Sends all of `data`, calling `send(2)` until it is out: Python's `sendall`.
+    /// Sends all of `data`, calling `send(2)` until it is out: Python's
+    /// `sock.sendall(data)`.
     ///
     /// In timeout mode the timeout covers the whole call, however many sends it
     /// takes. On error some prefix of the data may have been sent.
@@ -465,7 +522,17 @@ impl Socket {
         self.sendall_with_flags(data, MsgFlags::empty())
     }
 
-    /// [`sendall`](Socket::sendall) with `MSG_*` flags.
+    #[doc(alias = "sendall")]
+    /// Sends all of `data` with `MSG_*` flags: `send(2)` until it is out,
+    /// Python's `sock.sendall(data, flags)`.
+    ///
+    /// ```
+    /// use pysocket::{socketpair, MsgFlags};
+    /// let (a, b) = socketpair()?;
+    /// a.sendall_with_flags(b"all of it", MsgFlags::empty())?;
+    /// assert_eq!(b.recv(64)?, b"all of it");
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn sendall_with_flags(&self, data: &[u8], flags: MsgFlags) -> Result<()> {
         let mut sent = 0;
         self.send_all_from(data, &mut sent, flags, self.send_deadline(flags.bits()))
@@ -514,7 +581,8 @@ impl Socket {
         }
     }
 
-    /// Sends a datagram to an address: `sendto(2)`.
+    /// Sends a datagram to an address: `sendto(2)`, Python's
+    /// `sock.sendto(data, address)`. Returns the bytes sent.
     ///
     /// ```
     /// use pysocket::{Socket, AF_INET, SOCK_DGRAM};
@@ -532,7 +600,19 @@ impl Socket {
         self.sendto_with_flags(data, MsgFlags::empty(), addr)
     }
 
-    /// [`sendto`](Socket::sendto) with `MSG_*` flags.
+    #[doc(alias = "sendto")]
+    /// Sends a datagram to an address with `MSG_*` flags: `sendto(2)`, Python's
+    /// `sock.sendto(data, flags, address)`.
+    ///
+    /// ```
+    /// use pysocket::{MsgFlags, Socket, AF_INET, SOCK_DGRAM};
+    /// let server = Socket::new(AF_INET, SOCK_DGRAM)?;
+    /// server.bind(("127.0.0.1", 0))?;
+    /// let client = Socket::new(AF_INET, SOCK_DGRAM)?;
+    /// client.sendto_with_flags(b"ping", MsgFlags::DONTWAIT, server.getsockname()?)?;
+    /// assert_eq!(server.recv(1024)?, b"ping");
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn sendto_with_flags(
         &self,
         data: &[u8],
@@ -546,21 +626,42 @@ impl Socket {
         })
     }
 
-    /// Receives up to `bufsize` bytes: `recv(2)`. An empty result means the peer
-    /// shut down its side (TCP's `FIN`: this end goes to `CLOSE_WAIT`).
+    /// Receives up to `bufsize` bytes: `recv(2)`, Python's `sock.recv(bufsize)`.
     ///
-    /// `recv(0)` returns an empty vector at once. The vector is allocated once,
-    /// with room for `bufsize` bytes; a size that cannot be allocated is
-    /// [`Error::InvalidArgument`].
+    /// An empty result means the peer shut down its side (TCP's `FIN`: this end
+    /// goes to `CLOSE_WAIT`). `recv(0)` returns an empty vector at once. The
+    /// vector is allocated once, with room for `bufsize` bytes; a size that cannot
+    /// be allocated is [`Error::InvalidArgument`].
+    ///
+    /// ```
+    /// use pysocket::socketpair;
+    /// let (a, b) = socketpair()?;
+    /// a.sendall(b"hello")?;
+    /// assert_eq!(b.recv(1024)?, b"hello");
+    /// drop(a);
+    /// assert!(b.recv(1024)?.is_empty()); // the peer is gone: end of stream
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn recv(&self, bufsize: usize) -> Result<Vec<u8>> {
         self.recv_with_flags(bufsize, MsgFlags::empty())
     }
 
-    /// [`recv`](Socket::recv) with `MSG_*` flags (`MSG_PEEK`, `MSG_WAITALL`, ...).
+    #[doc(alias = "recv")]
+    /// Receives up to `bufsize` bytes with `MSG_*` flags (`MSG_PEEK`,
+    /// `MSG_WAITALL`, ...): `recv(2)`, Python's `sock.recv(bufsize, flags)`.
     ///
     /// With `MSG_TRUNC` a datagram longer than `bufsize` is still cut to
     /// `bufsize`; on a TCP socket Linux discards the data unread, and the result
     /// is that many zero bytes.
+    ///
+    /// ```
+    /// use pysocket::{socketpair, MSG_PEEK};
+    /// let (a, b) = socketpair()?;
+    /// a.sendall(b"hello")?;
+    /// assert_eq!(b.recv_with_flags(5, MSG_PEEK)?, b"hello");
+    /// assert_eq!(b.recv(5)?, b"hello"); // the peek left it there
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn recv_with_flags(&self, bufsize: usize, flags: MsgFlags) -> Result<Vec<u8>> {
         let mut buf = alloc_recv_buffer(bufsize, flags)?;
         if bufsize == 0 {
@@ -581,8 +682,10 @@ impl Socket {
         Ok(buf)
     }
 
-    /// Receives into `buf`: `recv(2)`, Python's `recv_into`. Returns the byte
-    /// count, 0 at the end of the stream; an empty `buf` returns 0 at once.
+    /// Receives into `buf`: `recv(2)`, Python's `sock.recv_into(buffer)`.
+    ///
+    /// Returns the byte count, 0 at the end of the stream; an empty `buf` returns
+    /// 0 at once.
     ///
     /// ```
     /// use pysocket::socketpair;
@@ -597,9 +700,22 @@ impl Socket {
         self.recv_into_with_flags(buf, MsgFlags::empty())
     }
 
-    /// [`recv_into`](Socket::recv_into) with `MSG_*` flags. With `MSG_TRUNC` on a
-    /// datagram socket the count is the datagram's full length, which may exceed
-    /// `buf.len()`.
+    #[doc(alias = "recv_into")]
+    /// Receives into `buf` with `MSG_*` flags: `recv(2)`, Python's
+    /// `sock.recv_into(buffer, 0, flags)`.
+    ///
+    /// With `MSG_TRUNC` on a datagram socket the count is the datagram's full
+    /// length, which may exceed `buf.len()`.
+    ///
+    /// ```
+    /// use pysocket::{socketpair_with, MsgFlags, AF_UNIX, SOCK_DGRAM};
+    /// let (a, b) = socketpair_with(AF_UNIX, SOCK_DGRAM)?;
+    /// a.send(b"a long datagram")?;
+    /// let mut buf = [0u8; 6];
+    /// assert_eq!(b.recv_into_with_flags(&mut buf, MsgFlags::TRUNC)?, 15);
+    /// assert_eq!(&buf, b"a long");
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn recv_into_with_flags(&self, buf: &mut [u8], flags: MsgFlags) -> Result<usize> {
         if buf.is_empty() {
             return Ok(0);
@@ -633,12 +749,42 @@ impl Socket {
         Ok(n)
     }
 
-    /// Receives a datagram and its sender: `recvfrom(2)`.
+    /// Receives a datagram and its sender: `recvfrom(2)`, Python's
+    /// `data, address = sock.recvfrom(bufsize)`.
+    ///
+    /// On a connected stream the sender is the peer.
+    ///
+    /// ```
+    /// use pysocket::{Socket, AF_INET, SOCK_DGRAM};
+    /// let server = Socket::new(AF_INET, SOCK_DGRAM)?;
+    /// server.bind(("127.0.0.1", 0))?;
+    /// let client = Socket::new(AF_INET, SOCK_DGRAM)?;
+    /// client.bind(("127.0.0.1", 0))?;
+    /// client.sendto(b"ping", server.getsockname()?)?;
+    /// let (data, from) = server.recvfrom(1024)?;
+    /// assert_eq!((data, from), (b"ping".to_vec(), client.getsockname()?));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn recvfrom(&self, bufsize: usize) -> Result<(Vec<u8>, Address)> {
         self.recvfrom_with_flags(bufsize, MsgFlags::empty())
     }
 
-    /// [`recvfrom`](Socket::recvfrom) with `MSG_*` flags.
+    #[doc(alias = "recvfrom")]
+    /// Receives a datagram and its sender with `MSG_*` flags: `recvfrom(2)`,
+    /// Python's `sock.recvfrom(bufsize, flags)`.
+    ///
+    /// ```
+    /// use pysocket::{MsgFlags, Socket, AF_INET, SOCK_DGRAM};
+    /// let server = Socket::new(AF_INET, SOCK_DGRAM)?;
+    /// server.bind(("127.0.0.1", 0))?;
+    /// let client = Socket::new(AF_INET, SOCK_DGRAM)?;
+    /// client.bind(("127.0.0.1", 0))?;
+    /// client.sendto(b"ping", server.getsockname()?)?;
+    /// let (peeked, _) = server.recvfrom_with_flags(1024, MsgFlags::PEEK)?;
+    /// let (data, from) = server.recvfrom(1024)?;
+    /// assert_eq!((peeked, from), (data, client.getsockname()?));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn recvfrom_with_flags(
         &self,
         bufsize: usize,
@@ -659,12 +805,41 @@ impl Socket {
     }
 
     /// Receives a datagram into `buf`, with its sender: `recvfrom(2)`, Python's
-    /// `recvfrom_into`.
+    /// `nbytes, address = sock.recvfrom_into(buffer)`.
+    ///
+    /// ```
+    /// use pysocket::{Socket, AF_INET, SOCK_DGRAM};
+    /// let server = Socket::new(AF_INET, SOCK_DGRAM)?;
+    /// server.bind(("127.0.0.1", 0))?;
+    /// let client = Socket::new(AF_INET, SOCK_DGRAM)?;
+    /// client.bind(("127.0.0.1", 0))?;
+    /// client.sendto(b"ping", server.getsockname()?)?;
+    /// let mut buf = [0u8; 1024];
+    /// let (n, from) = server.recvfrom_into(&mut buf)?;
+    /// assert_eq!((&buf[..n], from), (&b"ping"[..], client.getsockname()?));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn recvfrom_into(&self, buf: &mut [u8]) -> Result<(usize, Address)> {
         self.recvfrom_into_with_flags(buf, MsgFlags::empty())
     }
 
-    /// [`recvfrom_into`](Socket::recvfrom_into) with `MSG_*` flags.
+    #[doc(alias = "recvfrom_into")]
+    /// Receives a datagram into `buf`, with its sender and `MSG_*` flags:
+    /// `recvfrom(2)`, Python's `sock.recvfrom_into(buffer, 0, flags)`.
+    ///
+    /// ```
+    /// use pysocket::{MsgFlags, Socket, AF_INET, SOCK_DGRAM};
+    /// let server = Socket::new(AF_INET, SOCK_DGRAM)?;
+    /// server.bind(("127.0.0.1", 0))?;
+    /// let client = Socket::new(AF_INET, SOCK_DGRAM)?;
+    /// client.bind(("127.0.0.1", 0))?;
+    /// client.sendto(b"ping", server.getsockname()?)?;
+    /// let mut buf = [0u8; 1024];
+    /// let (n, from) = server.recvfrom_into_with_flags(&mut buf, MsgFlags::PEEK)?;
+    /// assert_eq!((&buf[..n], from), (&b"ping"[..], client.getsockname()?));
+    /// assert_eq!(server.recv(1024)?, b"ping"); // still queued after the peek
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn recvfrom_into_with_flags(
         &self,
         buf: &mut [u8],
@@ -679,22 +854,47 @@ impl Socket {
         Ok((n, self.peer_address(&from)?))
     }
 
-    /// Shuts down one or both directions: `shutdown(2)`.
+    /// Shuts down one or both directions of a connection: `shutdown(2)`, Python's
+    /// `sock.shutdown(how)`.
     ///
-    /// `SHUT_WR` sends TCP's `FIN` (this end goes to `FIN_WAIT_1`, then
-    /// `FIN_WAIT_2` once acknowledged), so the peer's `recv` returns empty while
-    /// it can still send back. Threads blocked in `recv` or `accept` on this
-    /// socket wake up.
+    /// `how` is [`SHUT_RD`](crate::SHUT_RD) (no more receives),
+    /// [`SHUT_WR`](crate::SHUT_WR) (no more sends) or
+    /// [`SHUT_RDWR`](crate::SHUT_RDWR) (both). `SHUT_WR` sends TCP's `FIN` (this
+    /// end goes to `FIN_WAIT_1`, then `FIN_WAIT_2` once acknowledged), so the
+    /// peer's `recv` returns empty while it can still send back. Unlike
+    /// [`close`](Socket::close) it acts on the connection, so every
+    /// [`dup`](Socket::dup) sees it, and threads blocked in `recv` or `accept` on
+    /// this socket wake up.
+    ///
+    /// ```
+    /// use pysocket::{socketpair, SHUT_WR};
+    /// let (a, b) = socketpair()?;
+    /// a.sendall(b"request")?;
+    /// a.shutdown(SHUT_WR)?; // "that is all": b sees the end of the stream
+    /// assert_eq!(b.recv(64)?, b"request");
+    /// assert!(b.recv(64)?.is_empty());
+    /// b.sendall(b"reply")?; // the other direction still works
+    /// assert_eq!(a.recv(64)?, b"reply");
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn shutdown(&self, how: Shutdown) -> Result<()> {
         Ok(self.inner.shutdown(how)?)
     }
 
-    /// Closes the socket: `close(2)`, with its error reported. Dropping the
-    /// socket closes it too, ignoring errors.
+    /// Closes the socket: `close(2)`, Python's `sock.close()`, with its error
+    /// reported. Dropping the socket closes it too, ignoring errors.
     ///
     /// On a connected TCP socket this starts (or finishes) the four-way close:
     /// a `FIN` to the peer, whose `recv` then returns empty. Like CPython,
     /// `ECONNRESET` from `close` is not an error: the peer is gone either way.
+    ///
+    /// ```
+    /// use pysocket::socketpair;
+    /// let (a, b) = socketpair()?;
+    /// a.close()?;
+    /// assert!(b.recv(64)?.is_empty());
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn close(self) -> Result<()> {
         match sys::close(self.inner.into_raw_fd()) {
             Err(err) if err.raw_os_error() == Some(libc::ECONNRESET) => Ok(()),
@@ -702,16 +902,45 @@ impl Socket {
         }
     }
 
-    /// Gives up the descriptor without closing it: Python's `detach`.
+    /// Gives up the descriptor without closing it: Python's `sock.detach()`.
+    ///
+    /// The caller owns the descriptor from then on. In timeout mode it is left
+    /// non-blocking, and kernel timeouts the crate set are cleared (see
+    /// [How timeout mode waits](Socket#how-timeout-mode-waits)).
+    ///
+    /// ```
+    /// use std::os::fd::{FromRawFd, OwnedFd};
+    /// use pysocket::socketpair;
+    /// let (a, b) = socketpair()?;
+    /// let fd = a.detach();
+    /// // SAFETY: `detach` gave up the open descriptor, which nothing else owns.
+    /// let a = std::os::unix::net::UnixStream::from(unsafe { OwnedFd::from_raw_fd(fd) });
+    /// std::io::Write::write_all(&mut &a, b"still open")?;
+    /// assert_eq!(b.recv(64)?, b"still open");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn detach(self) -> RawFd {
         self.release();
         self.inner.into_raw_fd()
     }
 
-    /// A second socket on the same connection: `dup(2)` (close-on-exec), with
-    /// the same timeout. Both share the descriptor's file status, as in
-    /// CPython, and the socket's kernel timeouts (see
-    /// [How timeout mode waits](Socket#how-timeout-mode-waits)).
+    /// A second socket on the same connection: `dup(2)`, Python's `sock.dup()`.
+    ///
+    /// The new descriptor is close-on-exec and the socket has the same timeout.
+    /// Both share the descriptor's file status, as in CPython, and the socket's
+    /// kernel timeouts (see [How timeout mode waits](Socket#how-timeout-mode-waits)).
+    /// The connection stays open until both are closed.
+    ///
+    /// ```
+    /// use pysocket::socketpair;
+    /// let (a, b) = socketpair()?;
+    /// let a2 = a.dup()?;
+    /// assert_ne!(a2.fileno(), a.fileno());
+    /// drop(a);
+    /// a2.sendall(b"via the dup")?;
+    /// assert_eq!(b.recv(64)?, b"via the dup");
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn dup(&self) -> Result<Socket> {
         let inner = self.inner.try_clone()?;
         Ok(Socket {
@@ -724,24 +953,59 @@ impl Socket {
         })
     }
 
-    /// The descriptor: Python's `fileno`.
+    /// The descriptor: Python's `sock.fileno()`. The socket still owns it.
+    ///
+    /// ```
+    /// use std::os::fd::AsRawFd;
+    /// use pysocket::socketpair;
+    /// let (a, _b) = socketpair()?;
+    /// assert!(a.fileno() >= 0);
+    /// assert_eq!(a.fileno(), a.as_raw_fd());
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn fileno(&self) -> RawFd {
         self.inner.as_raw_fd()
     }
 
-    /// The local address: `getsockname(2)`.
+    /// The local address: `getsockname(2)`, Python's `sock.getsockname()`.
+    ///
+    /// ```
+    /// use pysocket::{Socket, AF_INET, SOCK_DGRAM};
+    /// let sock = Socket::new(AF_INET, SOCK_DGRAM)?;
+    /// sock.bind(("127.0.0.1", 0))?;
+    /// let addr = sock.getsockname()?;
+    /// assert_eq!(addr.ip(), Some("127.0.0.1".parse().unwrap()));
+    /// assert_ne!(addr.port(), Some(0)); // the port the OS chose
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn getsockname(&self) -> Result<Address> {
         Address::from_sockaddr(&self.inner.local_addr()?)
     }
 
-    /// The peer's address: `getpeername(2)`. `ENOTCONN` on an unconnected socket.
+    /// The peer's address: `getpeername(2)`, Python's `sock.getpeername()`.
+    /// `ENOTCONN` on an unconnected socket.
+    ///
+    /// ```
+    /// use pysocket::{Socket, AF_INET, SOCK_DGRAM};
+    /// let server = Socket::new(AF_INET, SOCK_DGRAM)?;
+    /// server.bind(("127.0.0.1", 0))?;
+    /// let client = Socket::new(AF_INET, SOCK_DGRAM)?;
+    /// assert_eq!(client.getpeername().unwrap_err().errno(), Some(libc::ENOTCONN));
+    /// client.connect(server.getsockname()?)?;
+    /// assert_eq!(client.getpeername()?, server.getsockname()?);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn getpeername(&self) -> Result<Address> {
         Address::from_sockaddr(&self.inner.peer_addr()?)
     }
 
-    /// Sets an option by level and name: `setsockopt(2)`. The value is an `int`
-    /// (`i32` or `bool`) or the option's raw bytes. An option the OS rejects is
-    /// an [`Error::Io`] with its errno.
+    /// Sets an option by level and name: `setsockopt(2)`, Python's
+    /// `sock.setsockopt(level, optname, value)`.
+    ///
+    /// The value is an `int` (`i32` or `bool`) or the option's raw bytes
+    /// ([`OptValue`]). An option the OS rejects is an [`Error::Io`] with its
+    /// errno. Setting `SO_RCVTIMEO` or `SO_SNDTIMEO` here makes them yours (see
+    /// [How timeout mode waits](Socket#how-timeout-mode-waits)).
     ///
     /// ```
     /// use pysocket::{Socket, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_LINGER, SO_REUSEADDR};
@@ -778,13 +1042,34 @@ impl Socket {
         Ok(())
     }
 
-    /// Reads an `int` option: `getsockopt(2)`.
+    /// Reads an `int` option: `getsockopt(2)`, Python's
+    /// `sock.getsockopt(level, optname)`.
+    ///
+    /// ```
+    /// use pysocket::{Socket, AF_INET, SOCK_DGRAM, SOL_SOCKET, SO_TYPE};
+    /// let sock = Socket::new(AF_INET, SOCK_DGRAM)?;
+    /// assert_eq!(sock.getsockopt(SOL_SOCKET, SO_TYPE)?, libc::SOCK_DGRAM);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn getsockopt(&self, level: i32, name: i32) -> Result<i32> {
         Ok(sys::getsockopt_int(self.as_fd(), level, name)?)
     }
 
-    /// Reads an option as bytes, with room for `buflen` bytes (1 to 1024, as in
-    /// CPython); the result is as long as the OS says.
+    #[doc(alias = "getsockopt")]
+    /// Reads an option as bytes: `getsockopt(2)`, Python's
+    /// `sock.getsockopt(level, optname, buflen)`.
+    ///
+    /// There is room for `buflen` bytes (1 to 1024, as in CPython; other sizes
+    /// are [`Error::InvalidArgument`]); the result is as long as the OS says.
+    ///
+    /// ```
+    /// use pysocket::{Socket, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_LINGER};
+    /// let sock = Socket::new(AF_INET, SOCK_STREAM)?;
+    /// // struct linger, off by default: l_onoff 0, l_linger 0
+    /// assert_eq!(sock.getsockopt_bytes(SOL_SOCKET, SO_LINGER, 8)?, [0u8; 8]);
+    /// assert!(sock.getsockopt_bytes(SOL_SOCKET, SO_LINGER, 0).is_err());
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn getsockopt_bytes(&self, level: i32, name: i32, buflen: usize) -> Result<Vec<u8>> {
         if buflen == 0 || buflen > GETSOCKOPT_MAX {
             return Err(Error::invalid(format!(
@@ -794,8 +1079,12 @@ impl Socket {
         Ok(sys::getsockopt_bytes(self.as_fd(), level, name, buflen)?)
     }
 
-    /// Sets the timeout mode: `None` blocking, `Some(Duration::ZERO)`
-    /// non-blocking, `Some(d)` timeout mode (see [the type's docs](Socket#timeouts)).
+    /// Sets the timeout mode: Python's `sock.settimeout(value)`.
+    ///
+    /// `None` is blocking mode, `Some(Duration::ZERO)` non-blocking mode, and
+    /// `Some(d)` timeout mode: each call waits at most `d` in all, then fails
+    /// with [`Error::Timeout`] (see [the type's docs](Socket#timeouts)). Calls
+    /// already under way keep the mode they started in.
     ///
     /// ```
     /// use std::time::Duration;
@@ -809,58 +1098,182 @@ impl Socket {
     /// assert_eq!(a.recv(1).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
     /// # Ok::<(), pysocket::Error>(())
     /// ```
+    ///
+    /// # How timeout mode waits
+    ///
+    /// What a program can observe of timeout mode, beyond CPython's semantics:
+    ///
+    /// - **One deadline per call.** Its clock starts when the call first has to
+    ///   wait (a call that completes at once never reads it); every send of a
+    ///   [`sendall`](Socket::sendall) and every retry after a signal counts against
+    ///   the same deadline.
+    /// - **Kernel timeouts.** On Linux, a timeout of 50 ms or more keeps the
+    ///   descriptor blocking (CPython's is `O_NONBLOCK`) and sets the kernel's
+    ///   `SO_RCVTIMEO` and `SO_SNDTIMEO` a little below the timeout, so that a
+    ///   receive, `accept` or `connect` sleeps in its system call; the call still
+    ///   ends at its deadline. Shorter timeouts, and other systems, use
+    ///   `O_NONBLOCK` and `poll(2)`, as CPython does.
+    /// - **Shared by `dup`s.** Kernel timeouts belong to the socket, not the
+    ///   descriptor: [`dup`](Socket::dup)s, forked copies and accepted sockets share
+    ///   or inherit them. The crate only ever lowers them, and a call in blocking
+    ///   mode waits on through their expiry, so neither mode disturbs the other.
+    /// - **Your own `SO_RCVTIMEO`/`SO_SNDTIMEO`.** Set with
+    ///   [`setsockopt`](Socket::setsockopt), they are yours: the crate leaves them
+    ///   alone, blocking calls end with `WouldBlock` when they fire (as in CPython),
+    ///   and timeout mode waits with `poll(2)` on an `O_NONBLOCK` descriptor. Set
+    ///   through [`as_socket2`](Socket::as_socket2) or a raw `setsockopt(2)`, the
+    ///   crate does not know them: a blocking call waits through their expiry as
+    ///   through its own.
+    /// - **Leaving the crate.** [`detach`](Socket::detach),
+    ///   [`into_socket2`](Socket::into_socket2) and the conversions to std and
+    ///   `OwnedFd` clear the kernel timeouts the crate set and, in timeout mode, set
+    ///   `O_NONBLOCK`: std sees no timeout it did not set. A `dup` left behind in
+    ///   blocking mode may then sleep in the kernel without the crate's bound, so let
+    ///   a socket leave the crate once its `dup`s are done.
     pub fn settimeout(&self, timeout: Option<Duration>) -> Result<()> {
         set_mode(self.as_fd(), &self.kernel, timeout, true)?;
         self.timeout.set(timeout);
         Ok(())
     }
 
-    /// The timeout: `None` in blocking mode, `Some(ZERO)` in non-blocking mode.
+    /// The timeout: Python's `sock.gettimeout()`. `None` in blocking mode,
+    /// `Some(Duration::ZERO)` in non-blocking mode.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::socketpair;
+    /// let (a, _b) = socketpair()?;
+    /// a.settimeout(Some(Duration::from_secs(5)))?;
+    /// assert_eq!(a.gettimeout(), Some(Duration::from_secs(5)));
+    /// a.settimeout(None)?;
+    /// assert_eq!(a.gettimeout(), None);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn gettimeout(&self) -> Option<Duration> {
         self.timeout.get()
     }
 
+    /// Sets blocking or non-blocking mode: Python's `sock.setblocking(flag)`.
+    ///
     /// `setblocking(true)` is `settimeout(None)`; `setblocking(false)` is
     /// `settimeout(Some(Duration::ZERO))`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::socketpair;
+    /// let (a, _b) = socketpair()?;
+    /// a.setblocking(false)?;
+    /// assert_eq!(a.gettimeout(), Some(Duration::ZERO));
+    /// assert!(a.recv(1).unwrap_err().is_would_block());
+    /// a.setblocking(true)?;
+    /// assert_eq!(a.gettimeout(), None);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn setblocking(&self, blocking: bool) -> Result<()> {
         self.settimeout(if blocking { None } else { Some(Duration::ZERO) })
     }
 
-    /// Whether calls may wait: true in blocking mode *and* in timeout mode, as in
-    /// CPython; false only in non-blocking mode.
+    /// Whether calls may wait: Python's `sock.getblocking()`.
+    ///
+    /// True in blocking mode *and* in timeout mode, as in CPython; false only in
+    /// non-blocking mode.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::socketpair;
+    /// let (a, _b) = socketpair()?;
+    /// a.settimeout(Some(Duration::from_secs(1)))?;
+    /// assert!(a.getblocking());
+    /// a.settimeout(Some(Duration::ZERO))?;
+    /// assert!(!a.getblocking());
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn getblocking(&self) -> bool {
         self.gettimeout() != Some(Duration::ZERO)
     }
 
-    /// Whether child processes inherit the descriptor (never, unless set): Python's
-    /// `get_inheritable`.
+    /// Whether child processes inherit the descriptor: Python's
+    /// `sock.get_inheritable()`. Never, unless [`set_inheritable`](Socket::set_inheritable)
+    /// said so.
+    ///
+    /// ```
+    /// use pysocket::socketpair;
+    /// let (a, _b) = socketpair()?;
+    /// assert!(!a.get_inheritable()?);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn get_inheritable(&self) -> Result<bool> {
         Ok(!sys::is_cloexec(self.as_fd())?)
     }
 
-    /// Lets child processes inherit the descriptor, or not: Python's `set_inheritable`.
+    /// Lets child processes inherit the descriptor, or not: Python's
+    /// `sock.set_inheritable(inheritable)` (clears or sets `FD_CLOEXEC`).
+    ///
+    /// ```
+    /// use pysocket::socketpair;
+    /// let (a, _b) = socketpair()?;
+    /// a.set_inheritable(true)?;
+    /// assert!(a.get_inheritable()?);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn set_inheritable(&self, inheritable: bool) -> Result<()> {
         Ok(self.inner.set_cloexec(!inheritable)?)
     }
 
-    /// A buffered file over the socket: Python's `makefile`. It reads
-    /// ([`Read`], [`BufRead`](std::io::BufRead)) and writes ([`Write`]) on the
-    /// one socket, honours its timeout (errors of kind `TimedOut`), and flushes
+    /// A buffered file over the socket: Python's `sock.makefile('rwb')`.
+    ///
+    /// It reads ([`Read`], [`BufRead`](std::io::BufRead)) and writes ([`Write`]) on
+    /// the one socket, honours its timeout (errors of kind `TimedOut`), and flushes
     /// on drop. See [`SocketFile`].
+    ///
+    /// ```
+    /// use std::io::{BufRead, Write};
+    /// use pysocket::socketpair;
+    /// let (a, b) = socketpair()?;
+    /// let mut out = a.makefile();
+    /// out.write_all(b"first line\nsecond line\n")?;
+    /// out.flush()?;
+    /// let mut lines = b.makefile();
+    /// let mut line = String::new();
+    /// lines.read_line(&mut line)?;
+    /// assert_eq!(line, "first line\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn makefile(&self) -> SocketFile<'_> {
         SocketFile::new(self)
     }
 
-    /// The socket2 socket underneath, for options this facade does not wrap.
+    /// The [`socket2::Socket`] underneath, for options this facade does not wrap.
     ///
     /// Changing its blocking mode directly bypasses the facade's timeout mode;
     /// use [`settimeout`](Socket::settimeout) instead.
+    ///
+    /// ```
+    /// use pysocket::{Socket, AF_INET, SOCK_STREAM};
+    /// let sock = Socket::new(AF_INET, SOCK_STREAM)?;
+    /// sock.as_socket2().set_tcp_nodelay(true)?;
+    /// assert!(sock.as_socket2().tcp_nodelay()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn as_socket2(&self) -> &socket2::Socket {
         &self.inner
     }
 
-    /// Gives up the facade for the socket2 socket underneath. Its descriptor
-    /// keeps its mode: non-blocking unless the socket was in blocking mode.
+    /// Gives up the facade for the [`socket2::Socket`] underneath.
+    ///
+    /// Its descriptor keeps its mode: non-blocking unless the socket was in
+    /// blocking mode, and without the kernel timeouts the crate set (see
+    /// [How timeout mode waits](Socket#how-timeout-mode-waits)).
+    ///
+    /// ```
+    /// use pysocket::{Socket, AF_INET, SOCK_STREAM};
+    /// let sock = Socket::new(AF_INET, SOCK_STREAM)?;
+    /// sock.bind(("127.0.0.1", 0))?;
+    /// let addr = sock.getsockname()?;
+    /// let raw = sock.into_socket2();
+    /// assert_eq!(raw.local_addr()?.as_socket(), addr.as_socket_addr());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn into_socket2(self) -> socket2::Socket {
         self.release();
         self.inner

@@ -104,6 +104,21 @@ impl ServerHandle {
     /// returns at once and the loop stops after the handler. Called while no
     /// `serve_forever` runs, it returns at once and the next one returns as
     /// soon as it starts.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use std::time::Duration;
+    /// use pysocket::server::TcpServer;
+    /// let server = TcpServer::new(("127.0.0.1", 0), || Echo)?;
+    /// let handle = server.handle();
+    /// handle.shutdown(); // before serve_forever: the next one returns at once
+    /// server.serve_forever(Duration::from_secs(3600))?;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn shutdown(&self) {
         let control = &*self.control;
         control.shutdown_request.store(true, Ordering::SeqCst);
@@ -128,12 +143,47 @@ impl ServerHandle {
         }
     }
 
-    /// The address the server is bound to.
+    /// The address the server is bound to: Python's `server.server_address`.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::TcpServer;
+    /// let server = TcpServer::new(("127.0.0.1", 0), || Echo)?;
+    /// let handle = server.handle();
+    /// assert_eq!(handle.server_address(), server.server_address());
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn server_address(&self) -> &Address {
         &self.control.address
     }
 
-    /// Whether `serve_forever` is running.
+    /// Whether `serve_forever` is running now.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use std::time::Duration;
+    /// use pysocket::server::TcpServer;
+    /// let server = TcpServer::new(("127.0.0.1", 0), || Echo)?;
+    /// let handle = server.handle();
+    /// assert!(!handle.is_serving());
+    /// std::thread::scope(|scope| {
+    ///     scope.spawn(|| server.serve_forever(Duration::from_millis(500)));
+    ///     while !handle.is_serving() {
+    ///         std::thread::yield_now();
+    ///     }
+    ///     handle.shutdown();
+    ///     assert!(!handle.is_serving());
+    /// });
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn is_serving(&self) -> bool {
         lock(&self.control.serving).is_some()
     }

@@ -117,14 +117,41 @@ pub use tcp::TcpServer;
 pub use threading::ThreadingTcpServer;
 pub use udp::{DatagramRequest, DatagramRequestHandler, UdpServer};
 
-/// Python's default `poll_interval` for `serve_forever`: half a second.
+/// Python's default `poll_interval` for `serve_forever`: half a second. A
+/// shutdown wakes the loop at once; this only bounds each wait.
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(pysocket::server::DEFAULT_POLL_INTERVAL, Duration::from_millis(500));
+/// ```
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(500);
 
-/// The default bound on live handler threads of a [`ThreadingTcpServer`].
+/// The default bound on live handler threads of a [`ThreadingTcpServer`]
+/// ([`ServerOptions::max_threads`] changes it).
+///
+/// ```
+/// use pysocket::server::{ServerOptions, DEFAULT_MAX_THREADS};
+/// let options = ServerOptions::new().max_threads(DEFAULT_MAX_THREADS / 4);
+/// # let _ = options;
+/// ```
 pub const DEFAULT_MAX_THREADS: usize = 256;
 
 /// What handler methods return: `Ok(())`, or any error (`?` works on both
 /// [`Error`] and `io::Error`), which the server reports and survives.
+///
+/// ```
+/// use std::io::BufRead;
+/// use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+/// struct Greet;
+/// impl RequestHandler for Greet {
+///     fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+///         let mut name = String::new();
+///         request.rfile.read_line(&mut name)?; // an io::Error
+///         request.connection.sendall(format!("hello {name}").as_bytes())?; // a pysocket::Error
+///         Ok(())
+///     }
+/// }
+/// ```
 pub type HandlerResult = std::result::Result<(), Box<dyn StdError + Send + Sync>>;
 
 /// Why a request failed, as [`ServerOptions::handle_error`] receives it.

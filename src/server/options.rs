@@ -66,14 +66,42 @@ impl Default for ServerOptions {
 impl ServerOptions {
     /// Python's defaults: `AF_INET`, no address reuse, a listen backlog of
     /// 5, blocking connections, 8192-byte datagrams; and
-    /// [`DEFAULT_MAX_THREADS`] handler threads, a one-second grace on close.
+    /// [`DEFAULT_MAX_THREADS`](super::DEFAULT_MAX_THREADS) handler threads, a
+    /// one-second grace on close.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::{ServerOptions, TcpServer};
+    /// use pysocket::AF_INET;
+    /// let server = TcpServer::with_options(("127.0.0.1", 0), || Echo, ServerOptions::new())?;
+    /// assert_eq!(server.socket().family(), AF_INET);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn new() -> ServerOptions {
         ServerOptions::default()
     }
 
-    /// The family of the server's socket: Python's `address_family`
+    /// Sets the family of the server's socket: Python's `address_family`
     /// (`AF_INET` by default; `AF_INET6` for IPv6, `AF_UNIX` for a path,
     /// which makes a stream server Python's `UnixStreamServer`).
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::{ServerOptions, TcpServer};
+    /// use pysocket::AF_INET6;
+    /// let options = ServerOptions::new().address_family(AF_INET6);
+    /// let server = TcpServer::with_options(("::1", 0), || Echo, options)?;
+    /// assert_eq!(server.socket().family(), AF_INET6);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn address_family(mut self, family: Family) -> ServerOptions {
         self.address_family = family;
         self
@@ -83,6 +111,20 @@ impl ServerOptions {
     /// while old connections linger in `TIME_WAIT`: Python's
     /// `allow_reuse_address`, `false` by default in `socketserver` as here
     /// (its subclasses such as `http.server.HTTPServer` turn it on).
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::{ServerOptions, TcpServer};
+    /// use pysocket::{SOL_SOCKET, SO_REUSEADDR};
+    /// let options = ServerOptions::new().allow_reuse_address(true);
+    /// let server = TcpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// assert_eq!(server.socket().getsockopt(SOL_SOCKET, SO_REUSEADDR)?, 1);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn allow_reuse_address(mut self, allow: bool) -> ServerOptions {
         self.allow_reuse_address = allow;
         self
@@ -90,24 +132,80 @@ impl ServerOptions {
 
     /// Sets `SO_REUSEPORT` before binding: Python's `allow_reuse_port`
     /// (`false` by default).
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::{ServerOptions, TcpServer};
+    /// use pysocket::{SOL_SOCKET, SO_REUSEPORT};
+    /// let options = ServerOptions::new().allow_reuse_port(true);
+    /// let server = TcpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// assert_eq!(server.socket().getsockopt(SOL_SOCKET, SO_REUSEPORT)?, 1);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn allow_reuse_port(mut self, allow: bool) -> ServerOptions {
         self.allow_reuse_port = allow;
         self
     }
 
-    /// The `listen` backlog: Python's `request_queue_size` (5 by default).
+    /// Sets the `listen` backlog: Python's `request_queue_size` (5 by default).
     /// Raise it for servers that take many connections at once.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::{ServerOptions, TcpServer};
+    /// let options = ServerOptions::new().request_queue_size(128);
+    /// let server = TcpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// # let _ = server;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn request_queue_size(mut self, backlog: i32) -> ServerOptions {
         self.request_queue_size = backlog;
         self
     }
 
-    /// The timeout of each connection's socket while a
+    /// Sets the timeout of each connection's socket while a
     /// [`RequestHandler`](super::RequestHandler) serves it: Python's
     /// `StreamRequestHandler.timeout` (`None`, blocking, by default). A
     /// client silent for longer makes the handler's read fail with
     /// [`Error::Timeout`](crate::Error::Timeout) (kind `TimedOut` through the
     /// files).
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::time::Duration;
+    /// use pysocket::create_connection;
+    /// use pysocket::server::{HandlerResult, RequestHandler, ServerOptions, StreamRequest, TcpServer};
+    ///
+    /// /// Tells the client its connection's timeout.
+    /// struct Tell;
+    /// impl RequestHandler for Tell {
+    ///     fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+    ///         write!(request.wfile, "{:?}", request.connection.gettimeout())?;
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let options = ServerOptions::new().timeout(Some(Duration::from_secs(30)));
+    /// let server = TcpServer::with_options(("127.0.0.1", 0), || Tell, options)?;
+    /// std::thread::scope(|scope| {
+    ///     scope.spawn(|| server.serve_forever(Duration::from_millis(500)));
+    ///     let client = create_connection(server.server_address(), Some(Duration::from_secs(10)))?;
+    ///     let mut answer = String::new();
+    ///     (&client).read_to_string(&mut answer)?;
+    ///     assert_eq!(answer, "Some(30s)");
+    ///     server.shutdown();
+    ///     Ok::<(), Box<dyn std::error::Error>>(())
+    /// }).unwrap();
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn timeout(mut self, timeout: Option<Duration>) -> ServerOptions {
         self.timeout = timeout;
         self
@@ -115,40 +213,124 @@ impl ServerOptions {
 
     /// Sets `TCP_NODELAY` on each connection: Python's
     /// `StreamRequestHandler.disable_nagle_algorithm` (`false` by default).
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::time::Duration;
+    /// use pysocket::{create_connection, IPPROTO_TCP, TCP_NODELAY};
+    /// use pysocket::server::{HandlerResult, RequestHandler, ServerOptions, StreamRequest, TcpServer};
+    ///
+    /// /// Tells the client whether its connection has TCP_NODELAY.
+    /// struct Tell;
+    /// impl RequestHandler for Tell {
+    ///     fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+    ///         let nodelay = request.connection.getsockopt(IPPROTO_TCP, TCP_NODELAY)?;
+    ///         write!(request.wfile, "{nodelay}")?;
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let options = ServerOptions::new().disable_nagle_algorithm(true);
+    /// let server = TcpServer::with_options(("127.0.0.1", 0), || Tell, options)?;
+    /// std::thread::scope(|scope| {
+    ///     scope.spawn(|| server.serve_forever(Duration::from_millis(500)));
+    ///     let client = create_connection(server.server_address(), Some(Duration::from_secs(10)))?;
+    ///     let mut answer = String::new();
+    ///     (&client).read_to_string(&mut answer)?;
+    ///     assert_eq!(answer, "1");
+    ///     server.shutdown();
+    ///     Ok::<(), Box<dyn std::error::Error>>(())
+    /// }).unwrap();
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn disable_nagle_algorithm(mut self, disable: bool) -> ServerOptions {
         self.disable_nagle_algorithm = disable;
         self
     }
 
-    /// The most handler threads a
+    /// Sets the most handler threads a
     /// [`ThreadingTcpServer`](super::ThreadingTcpServer) runs at once
-    /// ([`DEFAULT_MAX_THREADS`] by default; at least 1). When that many are
-    /// busy, the server accepts nothing until one finishes: new clients wait
-    /// in the listen backlog. Python's `ThreadingMixIn` has no bound.
+    /// ([`DEFAULT_MAX_THREADS`](super::DEFAULT_MAX_THREADS) by default; at least
+    /// 1). When that many are busy, the server accepts nothing until one
+    /// finishes: new clients wait in the listen backlog. Python's
+    /// `ThreadingMixIn` has no bound.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::{ServerOptions, ThreadingTcpServer};
+    /// let options = ServerOptions::new().max_threads(16);
+    /// let server = ThreadingTcpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// assert_eq!(server.active_threads(), 0);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn max_threads(mut self, max: usize) -> ServerOptions {
         self.max_threads = max.max(1);
         self
     }
 
-    /// Whether
+    /// Sets whether
     /// [`ThreadingTcpServer::server_close`](super::ThreadingTcpServer::server_close)
     /// waits for the handler threads: Python's `block_on_close` (`true` by
     /// default). With `false` they are left to finish on their own.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::{ServerOptions, ThreadingTcpServer};
+    /// let options = ServerOptions::new().block_on_close(false);
+    /// let server = ThreadingTcpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// server.server_close(); // returns without joining handler threads
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn block_on_close(mut self, block: bool) -> ServerOptions {
         self.block_on_close = block;
         self
     }
 
-    /// How long a closing server lets connections finish after shutting
+    /// Sets how long a closing server lets connections finish after shutting
     /// their reading side down, before shutting them down altogether (one
     /// second by default). See the [module docs](super#stopping).
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use std::time::Duration;
+    /// use pysocket::server::{ServerOptions, ThreadingTcpServer};
+    /// let options = ServerOptions::new().close_grace(Duration::from_millis(100));
+    /// let server = ThreadingTcpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// server.server_close();
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn close_grace(mut self, grace: Duration) -> ServerOptions {
         self.close_grace = grace;
         self
     }
 
-    /// The largest datagram a [`UdpServer`](super::UdpServer) receives;
+    /// Sets the largest datagram a [`UdpServer`](super::UdpServer) receives;
     /// longer ones are cut: Python's `max_packet_size` (8192 by default).
+    ///
+    /// ```
+    /// # use pysocket::server::{DatagramRequest, DatagramRequestHandler, HandlerResult};
+    /// # struct Echo;
+    /// # impl DatagramRequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut DatagramRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::{ServerOptions, UdpServer};
+    /// let options = ServerOptions::new().max_packet_size(512);
+    /// let server = UdpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// # let _ = server;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn max_packet_size(mut self, size: usize) -> ServerOptions {
         self.max_packet_size = size.max(1);
         self

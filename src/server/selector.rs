@@ -70,6 +70,31 @@ pub trait ConnectionHandler {
 
 /// A connection of a [`SelectorTcpServer`], as its [`ConnectionHandler`]
 /// sees it during a call.
+///
+/// ```
+/// use std::time::Duration;
+/// use pysocket::create_connection;
+/// use pysocket::server::{Connection, ConnectionHandler, HandlerResult, SelectorTcpServer};
+///
+/// struct Handler;
+/// impl ConnectionHandler for Handler {
+///     fn data_received(&mut self, data: &[u8], conn: &mut Connection<'_>) -> HandlerResult {
+///         conn.write(data);
+///         Ok(())
+///     }
+/// }
+///
+/// let server = SelectorTcpServer::new(("127.0.0.1", 0), || Handler)?;
+/// std::thread::scope(|scope| {
+///     scope.spawn(|| server.serve_forever(Duration::from_millis(500)));
+///     let client = create_connection(server.server_address(), Some(Duration::from_secs(10)))?;
+///     client.sendall(b"echo")?;
+///     assert_eq!(client.recv(16)?, b"echo");
+///     server.shutdown();
+///     Ok::<(), pysocket::Error>(())
+/// })?;
+/// # Ok::<(), pysocket::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Connection<'a> {
     socket: &'a Socket,
@@ -81,34 +106,197 @@ pub struct Connection<'a> {
 
 impl Connection<'_> {
     /// Queues `data` to be sent; the server sends it as the client takes it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::create_connection;
+    /// use pysocket::server::{Connection, ConnectionHandler, HandlerResult, SelectorTcpServer};
+    ///
+    /// struct Handler;
+    /// impl ConnectionHandler for Handler {
+    ///     fn connection_made(&mut self, conn: &mut Connection<'_>) -> HandlerResult {
+    ///         conn.write(b"welcome\n");
+    ///         Ok(())
+    ///     }
+    ///     fn data_received(&mut self, _: &[u8], _: &mut Connection<'_>) -> HandlerResult {
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let server = SelectorTcpServer::new(("127.0.0.1", 0), || Handler)?;
+    /// std::thread::scope(|scope| {
+    ///     scope.spawn(|| server.serve_forever(Duration::from_millis(500)));
+    ///     let client = create_connection(server.server_address(), Some(Duration::from_secs(10)))?;
+    ///     assert_eq!(client.recv(16)?, b"welcome\n");
+    ///     server.shutdown();
+    ///     Ok::<(), pysocket::Error>(())
+    /// })?;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn write(&mut self, data: &[u8]) {
         self.output.extend_from_slice(data);
     }
 
     /// Closes the connection once what was written has been sent; nothing
     /// more is read from it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::create_connection;
+    /// use pysocket::server::{Connection, ConnectionHandler, HandlerResult, SelectorTcpServer};
+    ///
+    /// struct Handler;
+    /// impl ConnectionHandler for Handler {
+    ///     fn data_received(&mut self, _: &[u8], conn: &mut Connection<'_>) -> HandlerResult {
+    ///         conn.write(b"bye\n");
+    ///         conn.close();
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let server = SelectorTcpServer::new(("127.0.0.1", 0), || Handler)?;
+    /// std::thread::scope(|scope| {
+    ///     scope.spawn(|| server.serve_forever(Duration::from_millis(500)));
+    ///     let client = create_connection(server.server_address(), Some(Duration::from_secs(10)))?;
+    ///     client.sendall(b"quit\n")?;
+    ///     assert_eq!(client.recv(16)?, b"bye\n");
+    ///     assert!(client.recv(16)?.is_empty()); // closed after the answer went out
+    ///     server.shutdown();
+    ///     Ok::<(), pysocket::Error>(())
+    /// })?;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn close(&mut self) {
         *self.closing = true;
     }
 
     /// The client's address.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::create_connection;
+    /// use pysocket::server::{Connection, ConnectionHandler, HandlerResult, SelectorTcpServer};
+    ///
+    /// struct Handler;
+    /// impl ConnectionHandler for Handler {
+    ///     fn connection_made(&mut self, conn: &mut Connection<'_>) -> HandlerResult {
+    ///         let port = conn.client_address().port().unwrap_or(0);
+    ///         conn.write(port.to_string().as_bytes());
+    ///         conn.close();
+    ///         Ok(())
+    ///     }
+    ///     fn data_received(&mut self, _: &[u8], _: &mut Connection<'_>) -> HandlerResult {
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let server = SelectorTcpServer::new(("127.0.0.1", 0), || Handler)?;
+    /// std::thread::scope(|scope| {
+    ///     scope.spawn(|| server.serve_forever(Duration::from_millis(500)));
+    ///     let client = create_connection(server.server_address(), Some(Duration::from_secs(10)))?;
+    ///     let port = client.getsockname()?.port().unwrap();
+    ///     assert_eq!(client.recv(16)?, port.to_string().as_bytes());
+    ///     server.shutdown();
+    ///     Ok::<(), pysocket::Error>(())
+    /// })?;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn client_address(&self) -> &Address {
         self.client_address
     }
 
     /// The connection's socket, for its options and addresses. Reading or
     /// writing it directly would get in the way of the server.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::create_connection;
+    /// use pysocket::server::{Connection, ConnectionHandler, HandlerResult, SelectorTcpServer};
+    ///
+    /// struct Handler;
+    /// impl ConnectionHandler for Handler {
+    ///     fn connection_made(&mut self, conn: &mut Connection<'_>) -> HandlerResult {
+    ///         conn.socket().setsockopt(pysocket::IPPROTO_TCP, pysocket::TCP_NODELAY, true)?;
+    ///         conn.write(b"ready");
+    ///         Ok(())
+    ///     }
+    ///     fn data_received(&mut self, _: &[u8], _: &mut Connection<'_>) -> HandlerResult {
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let server = SelectorTcpServer::new(("127.0.0.1", 0), || Handler)?;
+    /// std::thread::scope(|scope| {
+    ///     scope.spawn(|| server.serve_forever(Duration::from_millis(500)));
+    ///     let client = create_connection(server.server_address(), Some(Duration::from_secs(10)))?;
+    ///     assert_eq!(client.recv(16)?, b"ready");
+    ///     server.shutdown();
+    ///     Ok::<(), pysocket::Error>(())
+    /// })?;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn socket(&self) -> &Socket {
         self.socket
     }
 
     /// How many bytes are queued and not yet sent (asyncio's
     /// `get_write_buffer_size`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::create_connection;
+    /// use pysocket::server::{Connection, ConnectionHandler, HandlerResult, SelectorTcpServer};
+    ///
+    /// struct Handler;
+    /// impl ConnectionHandler for Handler {
+    ///     fn data_received(&mut self, data: &[u8], conn: &mut Connection<'_>) -> HandlerResult {
+    ///         let before = conn.buffered();
+    ///         conn.write(data);
+    ///         conn.write(format!(" (queued {before})").as_bytes());
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let server = SelectorTcpServer::new(("127.0.0.1", 0), || Handler)?;
+    /// std::thread::scope(|scope| {
+    ///     scope.spawn(|| server.serve_forever(Duration::from_millis(500)));
+    ///     let client = create_connection(server.server_address(), Some(Duration::from_secs(10)))?;
+    ///     client.sendall(b"x")?;
+    ///     assert_eq!(client.recv(64)?, b"x (queued 0)");
+    ///     server.shutdown();
+    ///     Ok::<(), pysocket::Error>(())
+    /// })?;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn buffered(&self) -> usize {
         self.output.len()
     }
 
     /// The server, to [`shutdown`](ServerHandle::shutdown) it from a handler.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::create_connection;
+    /// use pysocket::server::{Connection, ConnectionHandler, HandlerResult, SelectorTcpServer};
+    ///
+    /// /// Stops the server when a client says so.
+    /// struct Stop;
+    /// impl ConnectionHandler for Stop {
+    ///     fn data_received(&mut self, _: &[u8], conn: &mut Connection<'_>) -> HandlerResult {
+    ///         conn.server().shutdown(); // from serve_forever's thread: only asks
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let server = SelectorTcpServer::new(("127.0.0.1", 0), || Stop)?;
+    /// std::thread::scope(|scope| {
+    ///     let serving = scope.spawn(|| server.serve_forever(Duration::from_millis(500)));
+    ///     let client = create_connection(server.server_address(), Some(Duration::from_secs(10)))?;
+    ///     client.sendall(b"stop")?;
+    ///     serving.join().unwrap() // serve_forever returns
+    /// })?;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn server(&self) -> &ServerHandle {
         self.server
     }
@@ -179,6 +367,18 @@ enum Fate {
 impl<H: ConnectionHandler> SelectorTcpServer<H> {
     /// Binds and listens on `server_address` with [`ServerOptions::new`]'s
     /// defaults; `handler` makes the handler of each connection.
+    ///
+    /// ```
+    /// # use pysocket::server::{Connection, ConnectionHandler, HandlerResult};
+    /// # struct Echo;
+    /// # impl ConnectionHandler for Echo {
+    /// #     fn data_received(&mut self, _: &[u8], _: &mut Connection<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::SelectorTcpServer;
+    /// let server = SelectorTcpServer::new(("127.0.0.1", 0), || Echo)?;
+    /// assert_ne!(server.server_address().port(), Some(0));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn new(
         server_address: impl ToAddress,
         handler: impl Fn() -> H + Send + Sync + 'static,
@@ -186,7 +386,21 @@ impl<H: ConnectionHandler> SelectorTcpServer<H> {
         SelectorTcpServer::with_options(server_address, handler, ServerOptions::new())
     }
 
-    /// [`new`](SelectorTcpServer::new) with options.
+    /// Binds and listens on `server_address` with `options` (Python's class
+    /// attributes); `handler` makes the handler of each connection.
+    ///
+    /// ```
+    /// # use pysocket::server::{Connection, ConnectionHandler, HandlerResult};
+    /// # struct Echo;
+    /// # impl ConnectionHandler for Echo {
+    /// #     fn data_received(&mut self, _: &[u8], _: &mut Connection<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::{SelectorTcpServer, ServerOptions};
+    /// let options = ServerOptions::new().request_queue_size(128);
+    /// let server = SelectorTcpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// assert_ne!(server.server_address().port(), Some(0));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn with_options(
         server_address: impl ToAddress,
         handler: impl Fn() -> H + Send + Sync + 'static,
@@ -203,6 +417,23 @@ impl<H: ConnectionHandler> SelectorTcpServer<H> {
     /// [`shutdown`](super::BaseServer::shutdown), then closes them (each
     /// handler's [`connection_lost`](ConnectionHandler::connection_lost)
     /// runs with `None`).
+    ///
+    /// ```
+    /// # use pysocket::server::{Connection, ConnectionHandler, HandlerResult};
+    /// # struct Echo;
+    /// # impl ConnectionHandler for Echo {
+    /// #     fn data_received(&mut self, _: &[u8], _: &mut Connection<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use std::time::Duration;
+    /// use pysocket::server::SelectorTcpServer;
+    /// let server = SelectorTcpServer::new(("127.0.0.1", 0), || Echo)?;
+    /// std::thread::scope(|scope| {
+    ///     let serving = scope.spawn(|| server.serve_forever(Duration::from_millis(500)));
+    ///     server.shutdown();
+    ///     serving.join().unwrap()
+    /// })?;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn serve_forever(&self, poll_interval: Duration) -> Result<()> {
         let peers = Peers {
             server: self,
@@ -382,6 +613,18 @@ impl<H: ConnectionHandler> SelectorTcpServer<H> {
 
     /// Closes the server's socket: Python's `server_close()`. Dropping the
     /// server does the same.
+    ///
+    /// ```
+    /// # use pysocket::server::{Connection, ConnectionHandler, HandlerResult};
+    /// # struct Echo;
+    /// # impl ConnectionHandler for Echo {
+    /// #     fn data_received(&mut self, _: &[u8], _: &mut Connection<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::SelectorTcpServer;
+    /// let server = SelectorTcpServer::new(("127.0.0.1", 0), || Echo)?;
+    /// server.server_close();
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn server_close(self) {}
 }
 

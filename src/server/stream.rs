@@ -48,6 +48,8 @@ const STREAM_BUFFER_SIZE: usize = 8192;
 ///     }
 /// }
 /// ```
+#[doc(alias = "StreamRequestHandler")]
+#[doc(alias = "BaseRequestHandler")]
 pub trait RequestHandler {
     /// Runs before [`handle`](RequestHandler::handle); does nothing by default.
     fn setup(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
@@ -74,6 +76,27 @@ pub trait RequestHandler {
 /// ([`Socket::makefile`]); the server flushes `wfile` after
 /// [`finish`](RequestHandler::finish). The fields are public so that a
 /// handler can read from `rfile` and write to `wfile` at once.
+///
+/// ```
+/// use std::io::{BufRead, Write};
+/// use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+///
+/// /// Greets the client by address, then echoes lines until it sends "quit".
+/// struct Session;
+/// impl RequestHandler for Session {
+///     fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+///         writeln!(request.wfile, "hello {}", request.client_address)?;
+///         request.wfile.flush()?;
+///         let mut line = String::new();
+///         while request.rfile.read_line(&mut line)? > 0 && line.trim() != "quit" {
+///             request.wfile.write_all(line.as_bytes())?;
+///             request.wfile.flush()?;
+///             line.clear();
+///         }
+///         Ok(())
+///     }
+/// }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct StreamRequest<'a> {

@@ -50,6 +50,7 @@ use crate::select::{EventMask, Selector, SelectorKey};
 /// }).unwrap();
 /// # Ok::<(), pysocket::Error>(())
 /// ```
+#[doc(alias = "TCPServer")]
 pub struct TcpServer<H> {
     base: BaseServer,
     service: StreamService<H>,
@@ -57,8 +58,20 @@ pub struct TcpServer<H> {
 
 impl<H: RequestHandler> TcpServer<H> {
     /// Binds and listens on `server_address` with [`ServerOptions::new`]'s
-    /// defaults; `handler` makes the handler of each connection (Python's
-    /// `TCPServer(server_address, RequestHandlerClass)`).
+    /// defaults; `handler` makes the handler of each connection: Python's
+    /// `TCPServer(server_address, RequestHandlerClass)`.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::TcpServer;
+    /// let server = TcpServer::new(("127.0.0.1", 0), || Echo)?;
+    /// assert_ne!(server.server_address().port(), Some(0));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn new(
         server_address: impl ToAddress,
         handler: impl Fn() -> H + Send + Sync + 'static,
@@ -66,7 +79,21 @@ impl<H: RequestHandler> TcpServer<H> {
         TcpServer::with_options(server_address, handler, ServerOptions::new())
     }
 
-    /// [`new`](TcpServer::new) with options.
+    /// Binds and listens on `server_address` with `options` (Python's class
+    /// attributes); `handler` makes the handler of each connection.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::{ServerOptions, TcpServer};
+    /// let options = ServerOptions::new().allow_reuse_address(true);
+    /// let server = TcpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// assert_ne!(server.server_address().port(), Some(0));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn with_options(
         server_address: impl ToAddress,
         handler: impl Fn() -> H + Send + Sync + 'static,
@@ -81,12 +108,44 @@ impl<H: RequestHandler> TcpServer<H> {
     /// `serve_forever(poll_interval)`. A shutdown wakes the loop at once;
     /// `poll_interval` only bounds each wait. An error is returned only if
     /// waiting itself fails, or if `serve_forever` already runs.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use std::time::Duration;
+    /// use pysocket::server::TcpServer;
+    /// let server = TcpServer::new(("127.0.0.1", 0), || Echo)?;
+    /// std::thread::scope(|scope| {
+    ///     let serving = scope.spawn(|| server.serve_forever(Duration::from_millis(500)));
+    ///     server.shutdown();
+    ///     serving.join().unwrap()
+    /// })?;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn serve_forever(&self, poll_interval: Duration) -> Result<()> {
         self.base.serve(poll_interval, self)
     }
 
     /// Closes the server's socket: Python's `server_close()`. Dropping the
     /// server does the same.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::TcpServer;
+    /// let server = TcpServer::new(("127.0.0.1", 0), || Echo)?;
+    /// let addr = server.server_address().clone();
+    /// server.server_close();
+    /// let client = pysocket::Socket::new(pysocket::AF_INET, pysocket::SOCK_STREAM)?;
+    /// assert_eq!(client.connect_ex(addr)?, libc::ECONNREFUSED);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn server_close(self) {}
 }
 

@@ -23,7 +23,45 @@ use crate::socket::Socket;
 ///
 /// [`server_close`](ThreadingTcpServer::server_close) (and drop) joins every
 /// handler thread, after cutting connections still open (see the
-/// [module docs](super#stopping)). See the [module example](super#example).
+/// [module docs](super#stopping)).
+///
+/// ```
+/// use std::io::{BufRead, Write};
+/// use std::time::Duration;
+/// use pysocket::create_connection;
+/// use pysocket::server::{HandlerResult, RequestHandler, StreamRequest, ThreadingTcpServer};
+///
+/// /// Answers each line in upper case.
+/// struct Shout;
+/// impl RequestHandler for Shout {
+///     fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+///         let mut line = String::new();
+///         while request.rfile.read_line(&mut line)? > 0 {
+///             request.wfile.write_all(line.to_uppercase().as_bytes())?;
+///             request.wfile.flush()?;
+///             line.clear();
+///         }
+///         Ok(())
+///     }
+/// }
+///
+/// let server = ThreadingTcpServer::new(("127.0.0.1", 0), || Shout)?;
+/// std::thread::scope(|scope| {
+///     scope.spawn(|| server.serve_forever(Duration::from_millis(500)));
+///     // Two clients at once, each served by its own thread.
+///     let first = create_connection(server.server_address(), Some(Duration::from_secs(10)))?;
+///     let second = create_connection(server.server_address(), Some(Duration::from_secs(10)))?;
+///     second.sendall(b"two\n")?;
+///     first.sendall(b"one\n")?;
+///     assert_eq!(second.recv(16)?, b"TWO\n");
+///     assert_eq!(first.recv(16)?, b"ONE\n");
+///     server.shutdown();
+///     Ok::<(), pysocket::Error>(())
+/// })?;
+/// server.server_close(); // cuts the open connections and joins the threads
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+#[doc(alias = "ThreadingTCPServer")]
 pub struct ThreadingTcpServer<H> {
     base: BaseServer,
     service: Arc<StreamService<H>>,
@@ -33,7 +71,20 @@ pub struct ThreadingTcpServer<H> {
 impl<H: RequestHandler + 'static> ThreadingTcpServer<H> {
     /// Binds and listens on `server_address` with [`ServerOptions::new`]'s
     /// defaults; `handler` makes the handler of each connection, in that
-    /// connection's thread.
+    /// connection's thread: Python's
+    /// `ThreadingTCPServer(server_address, RequestHandlerClass)`.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::ThreadingTcpServer;
+    /// let server = ThreadingTcpServer::new(("127.0.0.1", 0), || Echo)?;
+    /// assert_ne!(server.server_address().port(), Some(0));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn new(
         server_address: impl ToAddress,
         handler: impl Fn() -> H + Send + Sync + 'static,
@@ -41,7 +92,22 @@ impl<H: RequestHandler + 'static> ThreadingTcpServer<H> {
         ThreadingTcpServer::with_options(server_address, handler, ServerOptions::new())
     }
 
-    /// [`new`](ThreadingTcpServer::new) with options.
+    /// Binds and listens on `server_address` with `options` (Python's class
+    /// attributes); `handler` makes the handler of each connection, in that
+    /// connection's thread.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::{ServerOptions, ThreadingTcpServer};
+    /// let options = ServerOptions::new().max_threads(8);
+    /// let server = ThreadingTcpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// assert_ne!(server.server_address().port(), Some(0));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn with_options(
         server_address: impl ToAddress,
         handler: impl Fn() -> H + Send + Sync + 'static,
@@ -59,6 +125,23 @@ impl<H: RequestHandler + 'static> ThreadingTcpServer<H> {
     /// [`shutdown`](super::BaseServer::shutdown): Python's
     /// `serve_forever(poll_interval)`. Handler threads go on after it
     /// returns, until [`server_close`](ThreadingTcpServer::server_close).
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use std::time::Duration;
+    /// use pysocket::server::ThreadingTcpServer;
+    /// let server = ThreadingTcpServer::new(("127.0.0.1", 0), || Echo)?;
+    /// std::thread::scope(|scope| {
+    ///     let serving = scope.spawn(|| server.serve_forever(Duration::from_millis(500)));
+    ///     server.shutdown();
+    ///     serving.join().unwrap()
+    /// })?;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn serve_forever(&self, poll_interval: Duration) -> Result<()> {
         self.base.serve(
             poll_interval,
@@ -115,6 +198,18 @@ impl<H: RequestHandler + 'static> ThreadingTcpServer<H> {
     }
 
     /// How many handler threads are serving a connection now.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::ThreadingTcpServer;
+    /// let server = ThreadingTcpServer::new(("127.0.0.1", 0), || Echo)?;
+    /// assert_eq!(server.active_threads(), 0);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn active_threads(&self) -> usize {
         self.base.control().live()
     }
@@ -124,6 +219,18 @@ impl<H: RequestHandler + 'static> ThreadingTcpServer<H> {
     /// connection still open, joining every handler thread: Python's
     /// `server_close()` with `block_on_close = True`. Dropping the server
     /// does the same.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::ThreadingTcpServer;
+    /// let server = ThreadingTcpServer::new(("127.0.0.1", 0), || Echo)?;
+    /// server.server_close();
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn server_close(self) {}
 }
 

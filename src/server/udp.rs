@@ -58,7 +58,25 @@ pub trait DatagramRequestHandler {
 }
 
 /// One datagram as its [`DatagramRequestHandler`] sees it: what Python's
-/// `DatagramRequestHandler` sets up.
+/// `DatagramRequestHandler` sets up (`self.packet`, `self.socket`,
+/// `self.client_address`, `self.rfile`, `self.wfile`, `self.server`).
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use pysocket::server::{DatagramRequest, DatagramRequestHandler, HandlerResult};
+///
+/// /// Answers with the datagram's length and the sender's port.
+/// struct Describe;
+/// impl DatagramRequestHandler for Describe {
+///     fn handle(&mut self, request: &mut DatagramRequest<'_>) -> HandlerResult {
+///         let mut text = String::new();
+///         request.rfile.read_to_string(&mut text)?;
+///         let port = request.client_address.port().unwrap_or(0);
+///         write!(request.wfile, "{} bytes from port {port}", text.len())?;
+///         Ok(())
+///     }
+/// }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct DatagramRequest<'a> {
@@ -109,6 +127,7 @@ pub struct DatagramRequest<'a> {
 /// })?;
 /// # Ok::<(), pysocket::Error>(())
 /// ```
+#[doc(alias = "UDPServer")]
 pub struct UdpServer<H> {
     base: BaseServer,
     factory: Factory<H>,
@@ -116,7 +135,20 @@ pub struct UdpServer<H> {
 
 impl<H: DatagramRequestHandler> UdpServer<H> {
     /// Binds to `server_address` with [`ServerOptions::new`]'s defaults;
-    /// `handler` makes the handler of each datagram.
+    /// `handler` makes the handler of each datagram: Python's
+    /// `UDPServer(server_address, RequestHandlerClass)`.
+    ///
+    /// ```
+    /// # use pysocket::server::{DatagramRequest, DatagramRequestHandler, HandlerResult};
+    /// # struct Echo;
+    /// # impl DatagramRequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut DatagramRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::UdpServer;
+    /// let server = UdpServer::new(("127.0.0.1", 0), || Echo)?;
+    /// assert_ne!(server.server_address().port(), Some(0));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn new(
         server_address: impl ToAddress,
         handler: impl Fn() -> H + Send + Sync + 'static,
@@ -124,7 +156,21 @@ impl<H: DatagramRequestHandler> UdpServer<H> {
         UdpServer::with_options(server_address, handler, ServerOptions::new())
     }
 
-    /// [`new`](UdpServer::new) with options.
+    /// Binds to `server_address` with `options` (Python's class attributes);
+    /// `handler` makes the handler of each datagram.
+    ///
+    /// ```
+    /// # use pysocket::server::{DatagramRequest, DatagramRequestHandler, HandlerResult};
+    /// # struct Echo;
+    /// # impl DatagramRequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut DatagramRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::{ServerOptions, UdpServer};
+    /// let options = ServerOptions::new().max_packet_size(1500);
+    /// let server = UdpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// assert_ne!(server.server_address().port(), Some(0));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn with_options(
         server_address: impl ToAddress,
         handler: impl Fn() -> H + Send + Sync + 'static,
@@ -139,6 +185,24 @@ impl<H: DatagramRequestHandler> UdpServer<H> {
 
     /// Handles datagrams one after another until
     /// [`shutdown`](super::BaseServer::shutdown): Python's `serve_forever(poll_interval)`.
+    /// A shutdown wakes the loop at once; `poll_interval` only bounds each wait.
+    ///
+    /// ```
+    /// # use pysocket::server::{DatagramRequest, DatagramRequestHandler, HandlerResult};
+    /// # struct Echo;
+    /// # impl DatagramRequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut DatagramRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use std::time::Duration;
+    /// use pysocket::server::UdpServer;
+    /// let server = UdpServer::new(("127.0.0.1", 0), || Echo)?;
+    /// std::thread::scope(|scope| {
+    ///     let serving = scope.spawn(|| server.serve_forever(Duration::from_millis(500)));
+    ///     server.shutdown();
+    ///     serving.join().unwrap()
+    /// })?;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn serve_forever(&self, poll_interval: Duration) -> Result<()> {
         let datagrams = Datagrams {
             server: self,
@@ -201,6 +265,18 @@ impl<H: DatagramRequestHandler> UdpServer<H> {
 
     /// Closes the server's socket: Python's `server_close()`. Dropping the
     /// server does the same.
+    ///
+    /// ```
+    /// # use pysocket::server::{DatagramRequest, DatagramRequestHandler, HandlerResult};
+    /// # struct Echo;
+    /// # impl DatagramRequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut DatagramRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::UdpServer;
+    /// let server = UdpServer::new(("127.0.0.1", 0), || Echo)?;
+    /// server.server_close();
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     pub fn server_close(self) {}
 }
 
