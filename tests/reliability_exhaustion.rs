@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 
 use common::{fd_count, is_child, listener, run_child, PROMPT};
 use pysocket::server::{
-    Connection, ConnectionHandler, HandlerResult, RequestHandler, SelectorTcpServer, ServerOptions,
-    StreamRequest, ThreadingTcpServer,
+    Connection, ConnectionHandler, HandlerResult, RequestError, RequestHandler, SelectorTcpServer,
+    ServerOptions, StreamRequest, ThreadingTcpServer,
 };
 use pysocket::{
     create_connection, create_server, fromfd, getaddrinfo_with, socketpair, AddrInfoFlags,
@@ -320,16 +320,14 @@ fn server_recovers(kind: Kind) {
         ServerOptions::new()
             .request_queue_size(64)
             .timeout(Some(PROMPT))
-            .handle_error(move |err, _| {
-                let text = err.to_string();
-                if text.contains("os error 24") {
+            .handle_error(move |err, _| match err {
+                RequestError::Server(err) if is_emfile(err) => {
                     emfiles.fetch_add(1, Ordering::SeqCst);
-                } else {
-                    reports
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .push(text);
                 }
+                other => reports
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(other.to_string()),
             })
     };
     let baseline = fd_count();
@@ -371,8 +369,14 @@ fn server_recovers(kind: Kind) {
                 (addr, Box::new(move || handle.shutdown()), running)
             }
         };
-    // A client served before the exhaustion.
+    // A client served before the exhaustion. The server closes its side of
+    // the connection after the client has read the echo: wait for that, or
+    // the descriptor it frees once the table is full lets the server accept
+    // a waiting client instead of failing with EMFILE (and the plain server,
+    // reading that client's line, would not try again for PROMPT).
+    let serving = fd_count();
     echo_once(&addr, "before\n").expect("before the exhaustion");
+    wait_for_fd_count(serving, &format!("{kind:?}: after the first client"));
     // Sockets made while descriptors are free, connected once none is: their
     // connections wait in the backlog of a server that cannot accept them.
     let waiting: Vec<Socket> = (0..3)
@@ -411,11 +415,17 @@ fn server_recovers(kind: Kind) {
     }
     let reports = reports.lock().unwrap_or_else(PoisonError::into_inner);
     assert!(reports.is_empty(), "{kind:?}: other failures: {reports:?}");
+    wait_for_fd_count(baseline, &format!("{kind:?}: after the exhaustion"));
+}
+
+/// Waits (at most [`PROMPT`]) until this process has `expected` descriptors
+/// open: the server threads have closed the connections they served.
+fn wait_for_fd_count(expected: usize, what: &str) {
     let limit = Instant::now() + PROMPT;
-    while fd_count() != baseline {
+    while fd_count() != expected {
         assert!(
             Instant::now() < limit,
-            "{kind:?}: {baseline} descriptors before, {} after",
+            "{what}: {expected} descriptors expected, {} open",
             fd_count()
         );
         thread::sleep(Duration::from_millis(10));
