@@ -8,27 +8,12 @@ mod common;
 use std::io::ErrorKind;
 use std::time::{Duration, Instant};
 
-use common::{assert_timeout_descriptor, listener, with_watchdog, PROMPT};
+use common::{
+    assert_timeout_descriptor, fd_nonblocking, listener, with_watchdog, RestoreDefault, PROMPT,
+};
 use pysocket::{
     getdefaulttimeout, setdefaulttimeout, socketpair, Error, Socket, AF_INET, SOCK_STREAM,
 };
-
-/// Puts the default timeout back to `None` even if an assertion fails.
-struct RestoreDefault;
-
-impl Drop for RestoreDefault {
-    fn drop(&mut self) {
-        setdefaulttimeout(None);
-    }
-}
-
-/// Whether the descriptor itself has `O_NONBLOCK`.
-fn fd_nonblocking(sock: &Socket) -> bool {
-    // SAFETY: F_GETFL takes no argument and only reads the flags of a live descriptor.
-    let flags = unsafe { libc::fcntl(sock.fileno(), libc::F_GETFL) };
-    assert!(flags >= 0, "fcntl(F_GETFL) failed");
-    flags & libc::O_NONBLOCK != 0
-}
 
 /// Checks that `sock` is in timeout mode with `timeout` and that a `recv` with
 /// nothing to read times out after about that long.

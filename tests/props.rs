@@ -180,6 +180,45 @@ fn byte_lines() -> impl Strategy<Value = (Vec<Vec<u8>>, Vec<u8>)> {
     (prop::collection::vec(line.clone(), 0..40), line)
 }
 
+/// `format!` for proptest's failures.
+fn fail(name: &str, err: impl std::fmt::Display) -> TestCaseError {
+    TestCaseError::fail(format!("{name}: {err}"))
+}
+
+/// Waits for a thread of a case and fails the case with its error.
+fn joined<T, E: std::fmt::Display>(
+    name: &str,
+    thread: thread::JoinHandle<Result<T, E>>,
+) -> Result<T, TestCaseError> {
+    thread
+        .join()
+        .expect("a thread of the case")
+        .map_err(|err| fail(name, err))
+}
+
+/// Checks that `received` is `expected`, without printing megabytes.
+fn same_stream(name: &str, received: &[u8], expected: &[u8]) -> Result<(), TestCaseError> {
+    prop_assert_eq!(received.len(), expected.len(), "{}", name);
+    prop_assert!(received == expected, "{}: the bytes differ", name);
+    Ok(())
+}
+
+/// The lines of [`byte_lines`] as they come back from `read_until`: each
+/// with its newline, then the tail, if any.
+fn terminated(lines: Vec<Vec<u8>>, tail: Vec<u8>) -> Vec<Vec<u8>> {
+    let mut expected: Vec<Vec<u8>> = lines
+        .into_iter()
+        .map(|mut line| {
+            line.push(b'\n');
+            line
+        })
+        .collect();
+    if !tail.is_empty() {
+        expected.push(tail);
+    }
+    expected
+}
+
 proptest! {
     #![proptest_config(config(64))]
 
@@ -208,13 +247,9 @@ proptest! {
                 }
                 Ok(received)
             });
-            send_chunked(&writer, &data, &send_sizes).map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
-            let received = receiver
-                .join()
-                .expect("receiver thread")
-                .map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
-            prop_assert_eq!(received.len(), data.len(), "{}", name);
-            prop_assert!(received == data, "{}: the bytes differ", name);
+            send_chunked(&writer, &data, &send_sizes).map_err(|err| fail(name, err))?;
+            let received = joined(name, receiver)?;
+            same_stream(name, &received, &data)?;
         }
     }
 
@@ -225,16 +260,7 @@ proptest! {
         send_sizes in prop::collection::vec(1..=1000usize, 1..12),
         read_capacity in 1..=512usize,
     ) {
-        let mut expected: Vec<Vec<u8>> = lines
-            .into_iter()
-            .map(|mut line| {
-                line.push(b'\n');
-                line
-            })
-            .collect();
-        if !tail.is_empty() {
-            expected.push(tail);
-        }
+        let expected = terminated(lines, tail);
         let stream = expected.concat();
         for (name, writer, reader) in stream_pairs(Some(PROMPT)) {
             let raw = stream.clone();
@@ -247,17 +273,14 @@ proptest! {
                 let mut line = Vec::new();
                 let n = file
                     .read_until(b'\n', &mut line)
-                    .map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
+                    .map_err(|err| fail(name, err))?;
                 prop_assert_eq!(n, line.len(), "{}", name);
                 if n == 0 {
                     break;
                 }
                 got.push(line);
             }
-            sender
-                .join()
-                .expect("sender thread")
-                .map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
+            joined(name, sender)?;
             prop_assert_eq!(&got, &expected, "{}", name);
         }
     }
@@ -298,16 +321,13 @@ proptest! {
                     file.read_until(b'\n', &mut bytes)
                         .map(|_| String::from_utf8(bytes).expect("UTF-8 in, UTF-8 out"))
                 }
-                .map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
+                .map_err(|err| fail(name, err))?;
                 if line.is_empty() {
                     break;
                 }
                 got.push(line);
             }
-            sender
-                .join()
-                .expect("sender thread")
-                .map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
+            joined(name, sender)?;
             prop_assert_eq!(&got, &expected, "{}", name);
         }
     }
@@ -406,11 +426,6 @@ fn read_op() -> impl Strategy<Value = ReadOp> {
     ]
 }
 
-/// `format!` for proptest's failures.
-fn fail(name: &str, err: impl std::fmt::Display) -> TestCaseError {
-    TestCaseError::fail(format!("{name}: {err}"))
-}
-
 proptest! {
     #![proptest_config(config(64))]
 
@@ -456,7 +471,7 @@ proptest! {
                     Err(err) => return Err(fail(name, err)),
                 }
             }
-            sender.join().expect("sender thread").map_err(|err| fail(name, err))?;
+            joined(name, sender)?;
             prop_assert_eq!(&got, &expected, "{}", name);
         }
     }
@@ -533,7 +548,7 @@ proptest! {
             let mut line = String::new();
             prop_assert_eq!(file.read_line(&mut line).map_err(|err| fail(name, err))?, 0, "{}", name);
             prop_assert_eq!(file.read(&mut [0u8; 8]).map_err(|err| fail(name, err))?, 0, "{}", name);
-            sender.join().expect("sender thread").map_err(|err| fail(name, err))?;
+            joined(name, sender)?;
         }
     }
 }
@@ -709,16 +724,7 @@ proptest! {
         pause_ms in 0..=3u64,
         read_capacity in 1..=512usize,
     ) {
-        let mut expected: Vec<Vec<u8>> = lines
-            .into_iter()
-            .map(|mut line| {
-                line.push(b'\n');
-                line
-            })
-            .collect();
-        if !tail.is_empty() {
-            expected.push(tail);
-        }
+        let expected = terminated(lines, tail);
         let stream = expected.concat();
         for (name, writer, reader) in stream_pairs(Some(PROMPT)) {
             let raw = stream.clone();
@@ -743,13 +749,10 @@ proptest! {
                     Err(err) if timed_out(&err) => {
                         prop_assert!(line.is_empty(), "{}: a timeout handed out {:?}", name, line);
                     }
-                    Err(err) => return Err(TestCaseError::fail(format!("{name}: {err}"))),
+                    Err(err) => return Err(fail(name, err)),
                 }
             }
-            sender
-                .join()
-                .expect("sender thread")
-                .map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
+            joined(name, sender)?;
             prop_assert_eq!(&got, &expected, "{}", name);
         }
     }
@@ -793,7 +796,7 @@ proptest! {
                     match file.write(&piece[written..]) {
                         Ok(n) => written += n,
                         Err(err) if timed_out(&err) => {}
-                        Err(err) => return Err(TestCaseError::fail(format!("{name}: {err}"))),
+                        Err(err) => return Err(fail(name, err)),
                     }
                 }
             }
@@ -801,17 +804,13 @@ proptest! {
                 match file.flush() {
                     Ok(()) => break,
                     Err(err) if timed_out(&err) && Instant::now() < limit => {}
-                    Err(err) => return Err(TestCaseError::fail(format!("{name}: {err}"))),
+                    Err(err) => return Err(fail(name, err)),
                 }
             }
             drop(file);
             writer.shutdown(Shutdown::Write)?;
-            let received = receiver
-                .join()
-                .expect("receiver thread")
-                .map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
-            prop_assert_eq!(received.len(), data.len(), "{}", name);
-            prop_assert!(received == data, "{}: the bytes differ", name);
+            let received = joined(name, receiver)?;
+            same_stream(name, &received, &data)?;
         }
     }
 }

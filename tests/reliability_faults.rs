@@ -10,11 +10,7 @@
 //! `BrokenPipe`, `UnexpectedEof` from makefile reads, `Timeout`), with
 //! nothing received twice or out of order.
 
-#[path = "common/chaos.rs"]
-mod chaos;
 mod common;
-#[path = "common/data.rs"]
-mod data;
 
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::SocketAddr;
@@ -23,28 +19,10 @@ use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use chaos::{ChaosProxy, Faults};
-use common::{is_child, spawn_child, with_watchdog, PROMPT};
-use data::{payload, Rng};
+use common::chaos::{self, ChaosProxy, Faults};
+use common::data::{payload, Rng};
+use common::{is_child, spawn_child, with_watchdog, Mode, PROMPT};
 use pysocket::{select, Error, Shutdown, Socket, SocketFile, AF_INET, SOCK_STREAM};
-
-/// The three timeout modes a reader or writer is tested in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Mode {
-    Blocking,
-    NonBlocking,
-    Timeout(Duration),
-}
-
-impl Mode {
-    fn timeout(self) -> Option<Duration> {
-        match self {
-            Mode::Blocking => None,
-            Mode::NonBlocking => Some(Duration::ZERO),
-            Mode::Timeout(d) => Some(d),
-        }
-    }
-}
 
 /// Every mode, with a timeout that only a hang would reach.
 const MODES: [Mode; 3] = [Mode::Blocking, Mode::Timeout(PROMPT), Mode::NonBlocking];

@@ -8,7 +8,6 @@
 //! that what it does to the stream does not depend on what is being tested.
 //! It stops by itself: when both directions have ended, after a reset, or at
 //! its deadline; [`ChaosProxy::join`] waits for it.
-#![allow(dead_code)]
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
