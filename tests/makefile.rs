@@ -8,7 +8,7 @@ use std::io::{self, BufRead, Read, Write};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{tcp_pair, PROMPT};
+use common::{send_chunked, tcp_pair, PROMPT};
 use pysocket::{socketpair, Shutdown, Socket, SocketFile, SOL_SOCKET, SO_RCVBUF, SO_SNDBUF};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -61,12 +61,7 @@ fn send_in_thread(
     data: Vec<u8>,
     piece: usize,
 ) -> thread::JoinHandle<pysocket::Result<()>> {
-    thread::spawn(move || {
-        for chunk in data.chunks(piece) {
-            sock.sendall(chunk)?;
-        }
-        sock.shutdown(Shutdown::Write)
-    })
+    thread::spawn(move || send_chunked(&sock, &data, &[piece]))
 }
 
 /// Asserts that `received` is `expected`, without printing megabytes.

@@ -10,7 +10,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{tcp_pair, temp_dir, PROMPT};
+use common::data::chunked;
+use common::{send_chunked, tcp_pair, temp_dir, PROMPT};
 use proptest::prelude::*;
 use pysocket::{
     getaddrinfo_with, socketpair, AddrInfoFlags, AddrInfoHints, Address, Error, Family, Shutdown,
@@ -55,27 +56,6 @@ fn payload(len: usize, seed: u64) -> Vec<u8> {
     }
     bytes.truncate(len);
     bytes
-}
-
-/// Splits `data` into pieces whose sizes cycle through `sizes`.
-fn chunked<'a>(data: &'a [u8], sizes: &'a [usize]) -> impl Iterator<Item = &'a [u8]> + 'a {
-    let mut rest = data;
-    sizes.iter().cycle().map_while(move |&size| {
-        if rest.is_empty() {
-            return None;
-        }
-        let (piece, tail) = rest.split_at(size.min(rest.len()));
-        rest = tail;
-        Some(piece)
-    })
-}
-
-/// Sends `data` with one `sendall` per chunk, then shuts down writing.
-fn send_chunked(sock: &Socket, data: &[u8], sizes: &[usize]) -> pysocket::Result<()> {
-    for piece in chunked(data, sizes) {
-        sock.sendall(piece)?;
-    }
-    sock.shutdown(Shutdown::Write)
 }
 
 /// Whether the crate could hand this `"host:port"` text to the resolver (a
@@ -203,9 +183,28 @@ fn same_stream(name: &str, received: &[u8], expected: &[u8]) -> Result<(), TestC
     Ok(())
 }
 
-/// The lines of [`byte_lines`] as they come back from `read_until`: each
-/// with its newline, then the tail, if any.
-fn terminated(lines: Vec<Vec<u8>>, tail: Vec<u8>) -> Vec<Vec<u8>> {
+/// Sends `data` in pieces whose sizes cycle through `sizes`, pausing
+/// `pause` (if any) after each, then shuts down writing, in a thread.
+fn send_paced(
+    sock: Socket,
+    data: Vec<u8>,
+    sizes: Vec<usize>,
+    pause: Duration,
+) -> thread::JoinHandle<pysocket::Result<()>> {
+    thread::spawn(move || {
+        for piece in chunked(&data, &sizes) {
+            sock.sendall(piece)?;
+            if !pause.is_zero() {
+                thread::sleep(pause);
+            }
+        }
+        sock.shutdown(Shutdown::Write)
+    })
+}
+
+/// The lines of [`byte_lines`] as they come back from `read_until` (each
+/// with its newline, then the tail, if any), and the stream they make.
+fn terminated(lines: Vec<Vec<u8>>, tail: Vec<u8>) -> (Vec<Vec<u8>>, Vec<u8>) {
     let mut expected: Vec<Vec<u8>> = lines
         .into_iter()
         .map(|mut line| {
@@ -216,7 +215,8 @@ fn terminated(lines: Vec<Vec<u8>>, tail: Vec<u8>) -> Vec<Vec<u8>> {
     if !tail.is_empty() {
         expected.push(tail);
     }
-    expected
+    let stream = expected.concat();
+    (expected, stream)
 }
 
 proptest! {
@@ -260,12 +260,9 @@ proptest! {
         send_sizes in prop::collection::vec(1..=1000usize, 1..12),
         read_capacity in 1..=512usize,
     ) {
-        let expected = terminated(lines, tail);
-        let stream = expected.concat();
+        let (expected, stream) = terminated(lines, tail);
         for (name, writer, reader) in stream_pairs(Some(PROMPT)) {
-            let raw = stream.clone();
-            let sizes = send_sizes.clone();
-            let sender = thread::spawn(move || send_chunked(&writer, &raw, &sizes));
+            let sender = send_paced(writer, stream.clone(), send_sizes.clone(), Duration::ZERO);
 
             let mut file = SocketFile::with_capacity(&reader, read_capacity, 64);
             let mut got = Vec::new();
@@ -724,18 +721,10 @@ proptest! {
         pause_ms in 0..=3u64,
         read_capacity in 1..=512usize,
     ) {
-        let expected = terminated(lines, tail);
-        let stream = expected.concat();
+        let (expected, stream) = terminated(lines, tail);
         for (name, writer, reader) in stream_pairs(Some(PROMPT)) {
-            let raw = stream.clone();
-            let sizes = send_sizes.clone();
-            let sender = thread::spawn(move || -> pysocket::Result<()> {
-                for piece in chunked(&raw, &sizes) {
-                    writer.sendall(piece)?;
-                    thread::sleep(Duration::from_millis(pause_ms));
-                }
-                writer.shutdown(Shutdown::Write)
-            });
+            let pause = Duration::from_millis(pause_ms);
+            let sender = send_paced(writer, stream.clone(), send_sizes.clone(), pause);
 
             reader.settimeout(Some(Duration::from_millis(1)))?;
             let mut file = SocketFile::with_capacity(&reader, read_capacity, 64);

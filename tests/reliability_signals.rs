@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 
 use common::data::{payload, Rng};
 use common::{
-    assert_connected_after_drain, full_backlog, listener, tcp_pair, this_thread, with_watchdog,
-    DrainingBacklog, Mode, SignalStorm, PROMPT,
+    assert_connected_after_drain, assert_timed_out, full_backlog, listener, tcp_pair, this_thread,
+    under_storm, with_watchdog, DrainingBacklog, Mode, SignalStorm, PROMPT,
 };
 use pysocket::{
     select, Error, Shutdown, Socket, SocketFile, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_ERROR,
@@ -254,17 +254,9 @@ fn sendall_keeps_its_deadline_under_a_storm() {
     let timeout = Duration::from_millis(500);
     client.settimeout(Some(timeout)).unwrap();
     let data = vec![7u8; 64 << 20];
-    let storm = SignalStorm::start(this_thread(), EVERY);
-    let started = Instant::now();
-    let result = with_watchdog(&client, CASE_LIMIT, || client.sendall(&data));
-    let elapsed = started.elapsed();
-    let signals = storm.stop();
-    assert!(matches!(result, Err(Error::Timeout)), "sendall: {result:?}");
-    assert!(
-        elapsed >= timeout.mul_f64(0.9),
-        "timed out early: {elapsed:?}"
-    );
-    assert!(elapsed < timeout + SLACK, "timed out after {elapsed:?}");
+    let (result, elapsed, signals) =
+        under_storm(&client, EVERY, CASE_LIMIT, || client.sendall(&data));
+    assert_timed_out("sendall", &result, timeout, elapsed, SLACK);
     assert!(signals >= ENOUGH_SIGNALS, "only {signals} signals");
 }
 
@@ -276,11 +268,8 @@ fn timed_connect_completes_under_a_storm() {
     let addr = backlog.addr.clone();
     let client = Socket::new(AF_INET, SOCK_STREAM).unwrap();
     client.settimeout(Some(PROMPT * 2)).unwrap();
-    let storm = SignalStorm::start(this_thread(), EVERY);
-    let started = Instant::now();
-    let result = with_watchdog(&client, CASE_LIMIT, || client.connect(&addr));
-    let elapsed = started.elapsed();
-    let signals = storm.stop();
+    let (result, elapsed, signals) =
+        under_storm(&client, EVERY, CASE_LIMIT, || client.connect(&addr));
     let accepted = backlog.stop();
     result.unwrap_or_else(|err| panic!("timed connect under a storm: {err}"));
     assert_connected_after_drain(&client, &addr, &accepted, elapsed);
@@ -295,17 +284,9 @@ fn timed_connect_keeps_its_deadline_under_a_storm() {
     let client = Socket::new(AF_INET, SOCK_STREAM).unwrap();
     let timeout = Duration::from_millis(600);
     client.settimeout(Some(timeout)).unwrap();
-    let storm = SignalStorm::start(this_thread(), EVERY);
-    let started = Instant::now();
-    let result = with_watchdog(&client, CASE_LIMIT, || client.connect(&addr));
-    let elapsed = started.elapsed();
-    let signals = storm.stop();
-    assert!(matches!(result, Err(Error::Timeout)), "connect: {result:?}");
-    assert!(
-        elapsed >= timeout.mul_f64(0.9),
-        "timed out early: {elapsed:?}"
-    );
-    assert!(elapsed < timeout + SLACK, "timed out after {elapsed:?}");
+    let (result, elapsed, signals) =
+        under_storm(&client, EVERY, CASE_LIMIT, || client.connect(&addr));
+    assert_timed_out("connect", &result, timeout, elapsed, SLACK);
     assert!(signals >= ENOUGH_SIGNALS, "only {signals} signals");
 }
 

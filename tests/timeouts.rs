@@ -14,8 +14,8 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use common::{
-    assert_timeout_descriptor, fd_nonblocking, full_backlog, listener, tcp_pair, udp_socket,
-    with_watchdog, Mode, PROMPT,
+    assert_timed_out, assert_timeout_descriptor, fd_nonblocking, full_backlog, listener, tcp_pair,
+    udp_socket, with_watchdog, Mode, PROMPT,
 };
 use pysocket::{
     socketpair, Error, Socket, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SO_RCVBUF, SO_SNDBUF,
@@ -37,19 +37,7 @@ fn assert_times_out<T: Debug>(
 ) {
     let start = Instant::now();
     let result = with_watchdog(sock, timeout + SLACK * 2, call);
-    let elapsed = start.elapsed();
-    assert!(
-        matches!(result, Err(Error::Timeout)),
-        "{what}: expected Error::Timeout, got {result:?}"
-    );
-    assert!(
-        elapsed >= timeout.mul_f64(0.9),
-        "{what}: timed out after {elapsed:?}, before its timeout of {timeout:?}"
-    );
-    assert!(
-        elapsed < timeout + SLACK,
-        "{what}: timed out after {elapsed:?}, far past its timeout of {timeout:?}"
-    );
+    assert_timed_out(what, &result, timeout, start.elapsed(), SLACK);
 }
 
 /// Runs `call` on `sock` and checks it failed at once with an `Error::Io` of

@@ -35,6 +35,16 @@ pub struct Faults {
     pub reset_after_upstream: Option<u64>,
 }
 
+impl Faults {
+    /// Every write split into pieces of at most `size` bytes, and no other fault.
+    pub fn pieces(size: usize) -> Faults {
+        Faults {
+            piece: Some(size),
+            ..Faults::default()
+        }
+    }
+}
+
 /// What the proxy did, from [`ChaosProxy::join`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Report {

@@ -181,3 +181,16 @@ impl Digest {
         digest.finish()
     }
 }
+
+/// Splits `data` into pieces whose sizes cycle through `sizes`.
+pub fn chunked<'a>(data: &'a [u8], sizes: &'a [usize]) -> impl Iterator<Item = &'a [u8]> + 'a {
+    let mut rest = data;
+    sizes.iter().cycle().map_while(move |&size| {
+        if rest.is_empty() {
+            return None;
+        }
+        let (piece, tail) = rest.split_at(size.min(rest.len()));
+        rest = tail;
+        Some(piece)
+    })
+}

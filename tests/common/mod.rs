@@ -22,7 +22,7 @@ use pysocket::server::{
     TcpServer, ThreadingTcpServer, UdpServer,
 };
 use pysocket::{
-    setdefaulttimeout, Address, Family, SockType, Socket, AF_INET, AF_INET6, SOCK_STREAM,
+    setdefaulttimeout, Address, Family, Shutdown, SockType, Socket, AF_INET, AF_INET6, SOCK_STREAM,
 };
 
 /// A generous bound for anything that should happen "at once" on loopback.
@@ -140,6 +140,14 @@ pub fn udp_socket(family: Family) -> (Socket, Address) {
     sock.bind((host, 0)).expect("bind");
     let addr = sock.getsockname().expect("getsockname");
     (sock, addr)
+}
+
+/// Sends `data` with one `sendall` per chunk, then shuts down writing.
+pub fn send_chunked(sock: &Socket, data: &[u8], sizes: &[usize]) -> pysocket::Result<()> {
+    for piece in data::chunked(data, sizes) {
+        sock.sendall(piece)?;
+    }
+    sock.shutdown(Shutdown::Write)
 }
 
 /// A fresh temporary directory, removed on drop.
@@ -302,6 +310,46 @@ impl Drop for SignalStorm {
     fn drop(&mut self) {
         self.halt();
     }
+}
+
+/// Runs `call` (a call on `sock`) under a [`SignalStorm`] against this
+/// thread, a signal every `every`, with a watchdog that shuts `sock` down
+/// after `limit`: the call's result, how long it took, and the signals sent.
+pub fn under_storm<T>(
+    sock: &Socket,
+    every: Duration,
+    limit: Duration,
+    call: impl FnOnce() -> T,
+) -> (T, Duration, usize) {
+    let storm = SignalStorm::start(this_thread(), every);
+    let started = Instant::now();
+    let result = with_watchdog(sock, limit, call);
+    let elapsed = started.elapsed();
+    (result, elapsed, storm.stop())
+}
+
+/// Asserts that `result` is [`pysocket::Error::Timeout`], which came after
+/// `elapsed`: no sooner than `timeout` (give or take a tenth) and before
+/// `timeout` and `slack` have passed.
+pub fn assert_timed_out<T: std::fmt::Debug>(
+    what: &str,
+    result: &pysocket::Result<T>,
+    timeout: Duration,
+    elapsed: Duration,
+    slack: Duration,
+) {
+    assert!(
+        matches!(result, Err(pysocket::Error::Timeout)),
+        "{what}: {result:?}"
+    );
+    assert!(
+        elapsed >= timeout.mul_f64(0.9),
+        "{what}: timed out early: {elapsed:?}"
+    );
+    assert!(
+        elapsed < timeout + slack,
+        "{what}: timed out after {elapsed:?}, past its deadline"
+    );
 }
 
 /// The calling thread's id, for [`SignalStorm::start`].
