@@ -8,27 +8,11 @@ mod common;
 use std::io::ErrorKind;
 use std::time::{Duration, Instant};
 
-use common::{assert_timeout_descriptor, listener, with_watchdog, PROMPT};
-use pysocket::{
-    getdefaulttimeout, setdefaulttimeout, socketpair, Error, Socket, AF_INET, SOCK_STREAM,
+use common::{
+    assert_timed_out, assert_timeout_descriptor, fd_nonblocking, listener, with_watchdog,
+    RestoreDefault, PROMPT,
 };
-
-/// Puts the default timeout back to `None` even if an assertion fails.
-struct RestoreDefault;
-
-impl Drop for RestoreDefault {
-    fn drop(&mut self) {
-        setdefaulttimeout(None);
-    }
-}
-
-/// Whether the descriptor itself has `O_NONBLOCK`.
-fn fd_nonblocking(sock: &Socket) -> bool {
-    // SAFETY: F_GETFL takes no argument and only reads the flags of a live descriptor.
-    let flags = unsafe { libc::fcntl(sock.fileno(), libc::F_GETFL) };
-    assert!(flags >= 0, "fcntl(F_GETFL) failed");
-    flags & libc::O_NONBLOCK != 0
-}
+use pysocket::{getdefaulttimeout, setdefaulttimeout, socketpair, Socket, AF_INET, SOCK_STREAM};
 
 /// Checks that `sock` is in timeout mode with `timeout` and that a `recv` with
 /// nothing to read times out after about that long.
@@ -38,18 +22,12 @@ fn assert_times_out(what: &str, sock: &Socket, timeout: Duration) {
     assert_timeout_descriptor(sock, timeout);
     let start = Instant::now();
     let result = with_watchdog(sock, PROMPT, || sock.recv(16));
-    let elapsed = start.elapsed();
-    assert!(
-        matches!(result, Err(Error::Timeout)),
-        "{what}: recv gave {result:?}"
-    );
-    assert!(
-        elapsed >= timeout.mul_f64(0.9),
-        "{what}: timed out after {elapsed:?}"
-    );
-    assert!(
-        elapsed < timeout + Duration::from_secs(3),
-        "{what}: timed out after {elapsed:?}"
+    assert_timed_out(
+        what,
+        &result,
+        timeout,
+        start.elapsed(),
+        Duration::from_secs(3),
     );
 }
 

@@ -10,28 +10,11 @@ mod common;
 use std::net::TcpListener;
 use std::time::Duration;
 
-use common::{assert_timeout_descriptor, fd_count, PROMPT};
+use common::{assert_timeout_descriptor, fd_count, fd_nonblocking, RestoreDefault, PROMPT};
 use pysocket::{
     create_connection, create_server, fromfd, getdefaulttimeout, setdefaulttimeout, socketpair,
-    ConnectionBuilder, Socket,
+    ConnectionBuilder,
 };
-
-/// Puts the default timeout back to `None` even if an assertion fails.
-struct RestoreDefault;
-
-impl Drop for RestoreDefault {
-    fn drop(&mut self) {
-        setdefaulttimeout(None);
-    }
-}
-
-/// Whether the descriptor itself has `O_NONBLOCK`.
-fn fd_nonblocking(sock: &Socket) -> bool {
-    // SAFETY: F_GETFL takes no argument and only reads the flags of a live descriptor.
-    let flags = unsafe { libc::fcntl(sock.fileno(), libc::F_GETFL) };
-    assert!(flags >= 0, "fcntl(F_GETFL) failed");
-    flags & libc::O_NONBLOCK != 0
-}
 
 #[test]
 fn module_functions_take_the_default_timeout() {

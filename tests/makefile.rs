@@ -8,7 +8,7 @@ use std::io::{self, BufRead, Read, Write};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{tcp_pair, PROMPT};
+use common::{send_chunked, tcp_pair, PROMPT};
 use pysocket::{socketpair, Shutdown, Socket, SocketFile, SOL_SOCKET, SO_RCVBUF, SO_SNDBUF};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -52,6 +52,62 @@ fn read_all_in_thread(sock: Socket) -> thread::JoinHandle<io::Result<Vec<u8>>> {
             received.extend_from_slice(&chunk[..n]);
         }
     })
+}
+
+/// Sends `data` on `sock` in pieces of at most `piece` bytes, then shuts its
+/// sending side, in a thread.
+fn send_in_thread(
+    sock: Socket,
+    data: Vec<u8>,
+    piece: usize,
+) -> thread::JoinHandle<pysocket::Result<()>> {
+    thread::spawn(move || send_chunked(&sock, &data, &[piece]))
+}
+
+/// Asserts that `received` is `expected`, without printing megabytes.
+fn assert_same_stream(name: &str, received: &[u8], expected: &[u8]) {
+    assert_eq!(received.len(), expected.len(), "{name}");
+    assert!(received == expected, "{name}: the stream differs");
+}
+
+/// Shuts `writer`'s sending side, then asserts that `reader` (from
+/// [`read_all_in_thread`]) received `expected`.
+fn assert_read_all(
+    name: &str,
+    writer: &Socket,
+    reader: thread::JoinHandle<io::Result<Vec<u8>>>,
+    expected: &[u8],
+) -> TestResult {
+    writer.shutdown(Shutdown::Write)?;
+    let received = reader.join().expect("reader thread")?;
+    assert_same_stream(name, &received, expected);
+    Ok(())
+}
+
+/// Asserts that `call` fails with `TimedOut` after about [`SHORT`].
+fn assert_times_out_after_short<T: std::fmt::Debug>(
+    name: &str,
+    call: impl FnOnce() -> io::Result<T>,
+) {
+    let start = Instant::now();
+    let err = call().unwrap_err();
+    let waited = start.elapsed();
+    assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{name}: {err}");
+    assert!(
+        waited >= SHORT / 2,
+        "{name}: timed out after only {waited:?}"
+    );
+    assert!(waited < PROMPT, "{name}: timed out after {waited:?}");
+}
+
+/// Calls `call` again while it times out, until `limit`.
+fn retry_timeouts<T>(limit: Instant, mut call: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+    loop {
+        match call() {
+            Err(err) if err.kind() == io::ErrorKind::TimedOut && Instant::now() < limit => {}
+            other => return other,
+        }
+    }
 }
 
 /// Receives exactly `len` bytes within the socket's timeout.
@@ -233,10 +289,7 @@ fn line_longer_than_default_buffer_arrives_whole() -> TestResult {
         long.push(b'\n');
         let mut stream = long.clone();
         stream.extend_from_slice(b"next\n");
-        let writer = thread::spawn(move || -> pysocket::Result<()> {
-            a.sendall(&stream)?;
-            a.shutdown(Shutdown::Write)
-        });
+        let writer = send_in_thread(a, stream, usize::MAX);
 
         let mut file = b.makefile();
         let mut line = Vec::new();
@@ -255,13 +308,7 @@ fn line_longer_than_default_buffer_arrives_whole() -> TestResult {
 fn read_exact_and_read_to_end() -> TestResult {
     for (name, a, b) in stream_pairs() {
         let data = counting_bytes(200 * 1024);
-        let sent = data.clone();
-        let writer = thread::spawn(move || -> pysocket::Result<()> {
-            for chunk in sent.chunks(7777) {
-                a.sendall(chunk)?;
-            }
-            a.shutdown(Shutdown::Write)
-        });
+        let writer = send_in_thread(a, data.clone(), 7777);
 
         let mut file = b.makefile();
         let mut head = [0u8; 10];
@@ -290,10 +337,7 @@ fn read_with_large_buffer_keeps_order() -> TestResult {
         let data = counting_bytes(256 * 1024);
         let mut stream = b"header\n".to_vec();
         stream.extend_from_slice(&data);
-        let writer = thread::spawn(move || -> pysocket::Result<()> {
-            a.sendall(&stream)?;
-            a.shutdown(Shutdown::Write)
-        });
+        let writer = send_in_thread(a, stream, usize::MAX);
 
         let mut file = b.makefile();
         let mut header = String::new();
@@ -308,8 +352,7 @@ fn read_with_large_buffer_keeps_order() -> TestResult {
             }
             received.extend_from_slice(&big[..n]);
         }
-        assert_eq!(received.len(), data.len(), "{name}");
-        assert!(received == data, "{name}: the data differs");
+        assert_same_stream(name, &received, &data);
         writer.join().expect("writer thread")?;
     }
     Ok(())
@@ -324,15 +367,7 @@ fn read_line_timeout_loses_nothing() -> TestResult {
 
         a.sendall(b"first half, ")?;
         let mut line = String::new();
-        let start = Instant::now();
-        let err = file.read_line(&mut line).unwrap_err();
-        let waited = start.elapsed();
-        assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{name}: {err}");
-        assert!(
-            waited >= SHORT / 2,
-            "{name}: timed out after only {waited:?}"
-        );
-        assert!(waited < PROMPT, "{name}: timed out after {waited:?}");
+        assert_times_out_after_short(name, || file.read_line(&mut line));
         assert_eq!(line, "", "{name}: a partial line was handed out");
         assert_eq!(file.buffer(), b"first half, ", "{name}");
 
@@ -461,13 +496,10 @@ fn write_larger_than_default_buffer_arrives_whole() -> TestResult {
         file.write_all(b"last\n")?;
         file.flush()?;
         drop(file);
-        a.shutdown(Shutdown::Write)?;
-        let received = reader.join().expect("reader thread")?;
         let mut expected = b"first\n".to_vec();
         expected.extend_from_slice(&big);
         expected.extend_from_slice(b"last\n");
-        assert_eq!(received.len(), expected.len(), "{name}");
-        assert!(received == expected, "{name}: the stream differs");
+        assert_read_all(name, &a, reader, &expected)?;
     }
     Ok(())
 }
@@ -493,15 +525,7 @@ fn flush_timeout_keeps_unsent_bytes() -> TestResult {
         );
 
         a.settimeout(Some(SHORT))?;
-        let start = Instant::now();
-        let err = file.flush().unwrap_err();
-        let waited = start.elapsed();
-        assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{name}: {err}");
-        assert!(
-            waited >= SHORT / 2,
-            "{name}: timed out after only {waited:?}"
-        );
-        assert!(waited < PROMPT, "{name}: timed out after {waited:?}");
+        assert_times_out_after_short(name, || file.flush());
         let left = file.write_buffer().len();
         assert!(
             left > 0 && left < payload.len(),
@@ -514,20 +538,10 @@ fn flush_timeout_keeps_unsent_bytes() -> TestResult {
 
         let reader = read_all_in_thread(b);
         // Each flush gets SHORT; the reader drains, so they make progress.
-        let limit = Instant::now() + PROMPT;
-        loop {
-            match file.flush() {
-                Ok(()) => break,
-                Err(err) if err.kind() == io::ErrorKind::TimedOut && Instant::now() < limit => {}
-                Err(err) => return Err(err.into()),
-            }
-        }
+        retry_timeouts(Instant::now() + PROMPT, || file.flush())?;
         assert!(file.write_buffer().is_empty(), "{name}");
         drop(file);
-        a.shutdown(Shutdown::Write)?;
-        let received = reader.join().expect("reader thread")?;
-        assert_eq!(received.len(), payload.len(), "{name}");
-        assert!(received == payload, "{name}: the stream differs");
+        assert_read_all(name, &a, reader, &payload)?;
     }
     Ok(())
 }
@@ -550,18 +564,11 @@ fn large_write_timeout_is_a_short_write() -> TestResult {
         let mut written = first;
         let limit = Instant::now() + PROMPT;
         while written < payload.len() {
-            match file.write(&payload[written..]) {
-                Ok(n) => written += n,
-                Err(err) if err.kind() == io::ErrorKind::TimedOut && Instant::now() < limit => {}
-                Err(err) => return Err(err.into()),
-            }
+            written += retry_timeouts(limit, || file.write(&payload[written..]))?;
         }
         file.flush()?;
         drop(file);
-        a.shutdown(Shutdown::Write)?;
-        let received = reader.join().expect("reader thread")?;
-        assert_eq!(received.len(), payload.len(), "{name}");
-        assert!(received == payload, "{name}: the stream differs");
+        assert_read_all(name, &a, reader, &payload)?;
     }
     Ok(())
 }
@@ -629,11 +636,7 @@ fn multibyte_characters_across_receives_and_consumes() -> TestResult {
 fn fill_buf_and_consume() -> TestResult {
     for (name, a, b) in stream_pairs() {
         let data = counting_bytes(100_000);
-        let sent = data.clone();
-        let writer = thread::spawn(move || -> pysocket::Result<()> {
-            a.sendall(&sent)?;
-            a.shutdown(Shutdown::Write)
-        });
+        let writer = send_in_thread(a, data.clone(), usize::MAX);
 
         let mut file = SocketFile::with_capacity(&b, 4096, 4096);
         let first = file.fill_buf()?.to_vec();
@@ -653,8 +656,7 @@ fn fill_buf_and_consume() -> TestResult {
             file.consume(n);
             step = step % 997 + 13;
         }
-        assert_eq!(received.len(), data.len(), "{name}");
-        assert!(received == data, "{name}: the stream differs");
+        assert_same_stream(name, &received, &data);
         writer.join().expect("writer thread")?;
     }
     Ok(())

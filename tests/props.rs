@@ -10,7 +10,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{tcp_pair, temp_dir, PROMPT};
+use common::data::chunked;
+use common::{send_chunked, tcp_pair, temp_dir, PROMPT};
 use proptest::prelude::*;
 use pysocket::{
     getaddrinfo_with, socketpair, AddrInfoFlags, AddrInfoHints, Address, Error, Family, Shutdown,
@@ -55,27 +56,6 @@ fn payload(len: usize, seed: u64) -> Vec<u8> {
     }
     bytes.truncate(len);
     bytes
-}
-
-/// Splits `data` into pieces whose sizes cycle through `sizes`.
-fn chunked<'a>(data: &'a [u8], sizes: &'a [usize]) -> impl Iterator<Item = &'a [u8]> + 'a {
-    let mut rest = data;
-    sizes.iter().cycle().map_while(move |&size| {
-        if rest.is_empty() {
-            return None;
-        }
-        let (piece, tail) = rest.split_at(size.min(rest.len()));
-        rest = tail;
-        Some(piece)
-    })
-}
-
-/// Sends `data` with one `sendall` per chunk, then shuts down writing.
-fn send_chunked(sock: &Socket, data: &[u8], sizes: &[usize]) -> pysocket::Result<()> {
-    for piece in chunked(data, sizes) {
-        sock.sendall(piece)?;
-    }
-    sock.shutdown(Shutdown::Write)
 }
 
 /// Whether the crate could hand this `"host:port"` text to the resolver (a
@@ -180,6 +160,65 @@ fn byte_lines() -> impl Strategy<Value = (Vec<Vec<u8>>, Vec<u8>)> {
     (prop::collection::vec(line.clone(), 0..40), line)
 }
 
+/// `format!` for proptest's failures.
+fn fail(name: &str, err: impl std::fmt::Display) -> TestCaseError {
+    TestCaseError::fail(format!("{name}: {err}"))
+}
+
+/// Waits for a thread of a case and fails the case with its error.
+fn joined<T, E: std::fmt::Display>(
+    name: &str,
+    thread: thread::JoinHandle<Result<T, E>>,
+) -> Result<T, TestCaseError> {
+    thread
+        .join()
+        .expect("a thread of the case")
+        .map_err(|err| fail(name, err))
+}
+
+/// Checks that `received` is `expected`, without printing megabytes.
+fn same_stream(name: &str, received: &[u8], expected: &[u8]) -> Result<(), TestCaseError> {
+    prop_assert_eq!(received.len(), expected.len(), "{}", name);
+    prop_assert!(received == expected, "{}: the bytes differ", name);
+    Ok(())
+}
+
+/// Sends `data` in pieces whose sizes cycle through `sizes`, pausing
+/// `pause` (if any) after each, then shuts down writing, in a thread.
+fn send_paced(
+    sock: Socket,
+    data: Vec<u8>,
+    sizes: Vec<usize>,
+    pause: Duration,
+) -> thread::JoinHandle<pysocket::Result<()>> {
+    thread::spawn(move || {
+        for piece in chunked(&data, &sizes) {
+            sock.sendall(piece)?;
+            if !pause.is_zero() {
+                thread::sleep(pause);
+            }
+        }
+        sock.shutdown(Shutdown::Write)
+    })
+}
+
+/// The lines of [`byte_lines`] as they come back from `read_until` (each
+/// with its newline, then the tail, if any), and the stream they make.
+fn terminated(lines: Vec<Vec<u8>>, tail: Vec<u8>) -> (Vec<Vec<u8>>, Vec<u8>) {
+    let mut expected: Vec<Vec<u8>> = lines
+        .into_iter()
+        .map(|mut line| {
+            line.push(b'\n');
+            line
+        })
+        .collect();
+    if !tail.is_empty() {
+        expected.push(tail);
+    }
+    let stream = expected.concat();
+    (expected, stream)
+}
+
 proptest! {
     #![proptest_config(config(64))]
 
@@ -208,13 +247,9 @@ proptest! {
                 }
                 Ok(received)
             });
-            send_chunked(&writer, &data, &send_sizes).map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
-            let received = receiver
-                .join()
-                .expect("receiver thread")
-                .map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
-            prop_assert_eq!(received.len(), data.len(), "{}", name);
-            prop_assert!(received == data, "{}: the bytes differ", name);
+            send_chunked(&writer, &data, &send_sizes).map_err(|err| fail(name, err))?;
+            let received = joined(name, receiver)?;
+            same_stream(name, &received, &data)?;
         }
     }
 
@@ -225,21 +260,9 @@ proptest! {
         send_sizes in prop::collection::vec(1..=1000usize, 1..12),
         read_capacity in 1..=512usize,
     ) {
-        let mut expected: Vec<Vec<u8>> = lines
-            .into_iter()
-            .map(|mut line| {
-                line.push(b'\n');
-                line
-            })
-            .collect();
-        if !tail.is_empty() {
-            expected.push(tail);
-        }
-        let stream = expected.concat();
+        let (expected, stream) = terminated(lines, tail);
         for (name, writer, reader) in stream_pairs(Some(PROMPT)) {
-            let raw = stream.clone();
-            let sizes = send_sizes.clone();
-            let sender = thread::spawn(move || send_chunked(&writer, &raw, &sizes));
+            let sender = send_paced(writer, stream.clone(), send_sizes.clone(), Duration::ZERO);
 
             let mut file = SocketFile::with_capacity(&reader, read_capacity, 64);
             let mut got = Vec::new();
@@ -247,17 +270,14 @@ proptest! {
                 let mut line = Vec::new();
                 let n = file
                     .read_until(b'\n', &mut line)
-                    .map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
+                    .map_err(|err| fail(name, err))?;
                 prop_assert_eq!(n, line.len(), "{}", name);
                 if n == 0 {
                     break;
                 }
                 got.push(line);
             }
-            sender
-                .join()
-                .expect("sender thread")
-                .map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
+            joined(name, sender)?;
             prop_assert_eq!(&got, &expected, "{}", name);
         }
     }
@@ -298,16 +318,13 @@ proptest! {
                     file.read_until(b'\n', &mut bytes)
                         .map(|_| String::from_utf8(bytes).expect("UTF-8 in, UTF-8 out"))
                 }
-                .map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
+                .map_err(|err| fail(name, err))?;
                 if line.is_empty() {
                     break;
                 }
                 got.push(line);
             }
-            sender
-                .join()
-                .expect("sender thread")
-                .map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
+            joined(name, sender)?;
             prop_assert_eq!(&got, &expected, "{}", name);
         }
     }
@@ -406,11 +423,6 @@ fn read_op() -> impl Strategy<Value = ReadOp> {
     ]
 }
 
-/// `format!` for proptest's failures.
-fn fail(name: &str, err: impl std::fmt::Display) -> TestCaseError {
-    TestCaseError::fail(format!("{name}: {err}"))
-}
-
 proptest! {
     #![proptest_config(config(64))]
 
@@ -456,7 +468,7 @@ proptest! {
                     Err(err) => return Err(fail(name, err)),
                 }
             }
-            sender.join().expect("sender thread").map_err(|err| fail(name, err))?;
+            joined(name, sender)?;
             prop_assert_eq!(&got, &expected, "{}", name);
         }
     }
@@ -533,7 +545,7 @@ proptest! {
             let mut line = String::new();
             prop_assert_eq!(file.read_line(&mut line).map_err(|err| fail(name, err))?, 0, "{}", name);
             prop_assert_eq!(file.read(&mut [0u8; 8]).map_err(|err| fail(name, err))?, 0, "{}", name);
-            sender.join().expect("sender thread").map_err(|err| fail(name, err))?;
+            joined(name, sender)?;
         }
     }
 }
@@ -709,27 +721,10 @@ proptest! {
         pause_ms in 0..=3u64,
         read_capacity in 1..=512usize,
     ) {
-        let mut expected: Vec<Vec<u8>> = lines
-            .into_iter()
-            .map(|mut line| {
-                line.push(b'\n');
-                line
-            })
-            .collect();
-        if !tail.is_empty() {
-            expected.push(tail);
-        }
-        let stream = expected.concat();
+        let (expected, stream) = terminated(lines, tail);
         for (name, writer, reader) in stream_pairs(Some(PROMPT)) {
-            let raw = stream.clone();
-            let sizes = send_sizes.clone();
-            let sender = thread::spawn(move || -> pysocket::Result<()> {
-                for piece in chunked(&raw, &sizes) {
-                    writer.sendall(piece)?;
-                    thread::sleep(Duration::from_millis(pause_ms));
-                }
-                writer.shutdown(Shutdown::Write)
-            });
+            let pause = Duration::from_millis(pause_ms);
+            let sender = send_paced(writer, stream.clone(), send_sizes.clone(), pause);
 
             reader.settimeout(Some(Duration::from_millis(1)))?;
             let mut file = SocketFile::with_capacity(&reader, read_capacity, 64);
@@ -743,13 +738,10 @@ proptest! {
                     Err(err) if timed_out(&err) => {
                         prop_assert!(line.is_empty(), "{}: a timeout handed out {:?}", name, line);
                     }
-                    Err(err) => return Err(TestCaseError::fail(format!("{name}: {err}"))),
+                    Err(err) => return Err(fail(name, err)),
                 }
             }
-            sender
-                .join()
-                .expect("sender thread")
-                .map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
+            joined(name, sender)?;
             prop_assert_eq!(&got, &expected, "{}", name);
         }
     }
@@ -793,7 +785,7 @@ proptest! {
                     match file.write(&piece[written..]) {
                         Ok(n) => written += n,
                         Err(err) if timed_out(&err) => {}
-                        Err(err) => return Err(TestCaseError::fail(format!("{name}: {err}"))),
+                        Err(err) => return Err(fail(name, err)),
                     }
                 }
             }
@@ -801,17 +793,13 @@ proptest! {
                 match file.flush() {
                     Ok(()) => break,
                     Err(err) if timed_out(&err) && Instant::now() < limit => {}
-                    Err(err) => return Err(TestCaseError::fail(format!("{name}: {err}"))),
+                    Err(err) => return Err(fail(name, err)),
                 }
             }
             drop(file);
             writer.shutdown(Shutdown::Write)?;
-            let received = receiver
-                .join()
-                .expect("receiver thread")
-                .map_err(|err| TestCaseError::fail(format!("{name}: {err}")))?;
-            prop_assert_eq!(received.len(), data.len(), "{}", name);
-            prop_assert!(received == data, "{}: the bytes differ", name);
+            let received = joined(name, receiver)?;
+            same_stream(name, &received, &data)?;
         }
     }
 }

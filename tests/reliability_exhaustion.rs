@@ -6,7 +6,7 @@
 //! servers (a plain accept loop, and the `server` module's threading and
 //! selector servers) keep serving once descriptors free up.
 //!
-//! Each test runs in a child process ([`run_child`]), so the lowered limit
+//! Each test runs in a child process ([`assert_child_passes`]), so the lowered limit
 //! and the exhausted table never touch the tests running beside it.
 
 mod common;
@@ -18,30 +18,15 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use common::{fd_count, is_child, listener, run_child, PROMPT};
+use common::{assert_child_passes, fd_count, is_child, listener, Serve, CHILD_PASSED, PROMPT};
 use pysocket::server::{
-    Connection, ConnectionHandler, HandlerResult, RequestHandler, SelectorTcpServer, ServerOptions,
-    StreamRequest, ThreadingTcpServer,
+    Connection, ConnectionHandler, HandlerResult, RequestError, RequestHandler, SelectorTcpServer,
+    ServerOptions, StreamRequest, ThreadingTcpServer,
 };
 use pysocket::{
     create_connection, create_server, fromfd, getaddrinfo_with, socketpair, AddrInfoFlags,
     AddrInfoHints, Address, Error, Selector, Socket, AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_STREAM,
 };
-
-/// Printed by a child that got to its end.
-const DONE: &str = "EXHAUSTION-CHILD-DONE";
-
-/// Runs `test` in a child process and checks that it passed.
-fn in_child(test: &str) {
-    let out = run_child(test);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stdout.contains(DONE),
-        "child {test} failed: {:?}\n{stdout}\n{stderr}",
-        out.status
-    );
-}
 
 /// Sets this process's soft `RLIMIT_NOFILE` to `limit`; returns the old one.
 fn set_fd_limit(limit: u64) -> u64 {
@@ -205,10 +190,10 @@ fn constructors_fail_with_emfile_and_leak_nothing() {
     const TEST: &str = "constructors_fail_with_emfile_and_leak_nothing";
     if is_child(TEST) {
         constructors_on_a_full_table();
-        println!("{DONE}");
+        println!("{CHILD_PASSED}");
         return;
     }
-    in_child(TEST);
+    assert_child_passes(TEST, CHILD_PASSED);
 }
 
 /// Sends a line and reads its echo, as a client of the servers below.
@@ -309,6 +294,20 @@ impl ConnectionHandler for ChunkEcho {
     }
 }
 
+/// Runs a server of the `server` module in a thread: its address, what stops
+/// it, and the thread (which counts no connections: only the plain server does).
+fn serve_in_thread(
+    server: impl Serve + Send + 'static,
+) -> (Address, Box<dyn FnOnce() + Send>, JoinHandle<usize>) {
+    let addr = server.address();
+    let handle = server.handle();
+    let running = thread::spawn(move || {
+        server.serve(Duration::from_millis(50)).unwrap();
+        0
+    });
+    (addr, Box::new(move || handle.shutdown()), running)
+}
+
 /// Run in the child: a server of `kind` starves for descriptors, fails its
 /// accepts with `EMFILE` (reported, not fatal), and serves every client once
 /// descriptors free up.
@@ -320,16 +319,14 @@ fn server_recovers(kind: Kind) {
         ServerOptions::new()
             .request_queue_size(64)
             .timeout(Some(PROMPT))
-            .handle_error(move |err, _| {
-                let text = err.to_string();
-                if text.contains("[Errno 24]") {
+            .handle_error(move |err, _| match err {
+                RequestError::Server(err) if is_emfile(err) => {
                     emfiles.fetch_add(1, Ordering::SeqCst);
-                } else {
-                    reports
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .push(text);
                 }
+                other => reports
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(other.to_string()),
             })
     };
     let baseline = fd_count();
@@ -346,33 +343,21 @@ fn server_recovers(kind: Kind) {
                     running,
                 )
             }
-            Kind::Threading => {
-                let server =
-                    ThreadingTcpServer::with_options(("127.0.0.1", 0), || LineEcho, options)
-                        .unwrap();
-                let addr = server.server_address().clone();
-                let handle = server.handle();
-                let running = thread::spawn(move || {
-                    server.serve_forever(Duration::from_millis(50)).unwrap();
-                    0
-                });
-                (addr, Box::new(move || handle.shutdown()), running)
-            }
-            Kind::Selector => {
-                let server =
-                    SelectorTcpServer::with_options(("127.0.0.1", 0), || ChunkEcho, options)
-                        .unwrap();
-                let addr = server.server_address().clone();
-                let handle = server.handle();
-                let running = thread::spawn(move || {
-                    server.serve_forever(Duration::from_millis(50)).unwrap();
-                    0
-                });
-                (addr, Box::new(move || handle.shutdown()), running)
-            }
+            Kind::Threading => serve_in_thread(
+                ThreadingTcpServer::with_options(("127.0.0.1", 0), || LineEcho, options).unwrap(),
+            ),
+            Kind::Selector => serve_in_thread(
+                SelectorTcpServer::with_options(("127.0.0.1", 0), || ChunkEcho, options).unwrap(),
+            ),
         };
-    // A client served before the exhaustion.
+    // A client served before the exhaustion. The server closes its side of
+    // the connection after the client has read the echo: wait for that, or
+    // the descriptor it frees once the table is full lets the server accept
+    // a waiting client instead of failing with EMFILE (and the plain server,
+    // reading that client's line, would not try again for PROMPT).
+    let serving = fd_count();
     echo_once(&addr, "before\n").expect("before the exhaustion");
+    wait_for_fd_count(serving, &format!("{kind:?}: after the first client"));
     // Sockets made while descriptors are free, connected once none is: their
     // connections wait in the backlog of a server that cannot accept them.
     let waiting: Vec<Socket> = (0..3)
@@ -411,11 +396,17 @@ fn server_recovers(kind: Kind) {
     }
     let reports = reports.lock().unwrap_or_else(PoisonError::into_inner);
     assert!(reports.is_empty(), "{kind:?}: other failures: {reports:?}");
+    wait_for_fd_count(baseline, &format!("{kind:?}: after the exhaustion"));
+}
+
+/// Waits (at most [`PROMPT`]) until this process has `expected` descriptors
+/// open: the server threads have closed the connections they served.
+fn wait_for_fd_count(expected: usize, what: &str) {
     let limit = Instant::now() + PROMPT;
-    while fd_count() != baseline {
+    while fd_count() != expected {
         assert!(
             Instant::now() < limit,
-            "{kind:?}: {baseline} descriptors before, {} after",
+            "{what}: {expected} descriptors expected, {} open",
             fd_count()
         );
         thread::sleep(Duration::from_millis(10));
@@ -433,8 +424,8 @@ fn servers_keep_serving_once_descriptors_free_up() {
         for kind in [Kind::Plain, Kind::Threading, Kind::Selector] {
             server_recovers(kind);
         }
-        println!("{DONE}");
+        println!("{CHILD_PASSED}");
         return;
     }
-    in_child(TEST);
+    assert_child_passes(TEST, CHILD_PASSED);
 }

@@ -10,11 +10,7 @@
 //! `BrokenPipe`, `UnexpectedEof` from makefile reads, `Timeout`), with
 //! nothing received twice or out of order.
 
-#[path = "common/chaos.rs"]
-mod chaos;
 mod common;
-#[path = "common/data.rs"]
-mod data;
 
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::SocketAddr;
@@ -23,28 +19,10 @@ use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use chaos::{ChaosProxy, Faults};
-use common::{is_child, spawn_child, with_watchdog, PROMPT};
-use data::{payload, Rng};
+use common::chaos::{self, ChaosProxy, Faults};
+use common::data::{payload, Rng};
+use common::{is_child, spawn_child, with_watchdog, Mode, PROMPT};
 use pysocket::{select, Error, Shutdown, Socket, SocketFile, AF_INET, SOCK_STREAM};
-
-/// The three timeout modes a reader or writer is tested in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Mode {
-    Blocking,
-    NonBlocking,
-    Timeout(Duration),
-}
-
-impl Mode {
-    fn timeout(self) -> Option<Duration> {
-        match self {
-            Mode::Blocking => None,
-            Mode::NonBlocking => Some(Duration::ZERO),
-            Mode::Timeout(d) => Some(d),
-        }
-    }
-}
 
 /// Every mode, with a timeout that only a hang would reach.
 const MODES: [Mode; 3] = [Mode::Blocking, Mode::Timeout(PROMPT), Mode::NonBlocking];
@@ -246,6 +224,21 @@ fn one_shot_server<T: Send + 'static>(
     (addr, handle)
 }
 
+/// A [`one_shot_server`] that sends `text` and closes.
+fn sending_server(text: String) -> (SocketAddr, JoinHandle<()>) {
+    one_shot_server(move |conn| {
+        conn.sendall(text.as_bytes()).expect("server sendall");
+    })
+}
+
+/// A chaos proxy to `upstream` with `faults`, and a client connected
+/// through it, then put in `mode`.
+fn through_proxy(upstream: SocketAddr, faults: Faults, mode: Mode) -> (ChaosProxy, Socket) {
+    let proxy = ChaosProxy::start(upstream, faults);
+    let sock = client(proxy.addr(), mode);
+    (proxy, sock)
+}
+
 /// A client connected to `addr`, then put in `mode`.
 fn client(addr: SocketAddr, mode: Mode) -> Socket {
     let sock = Socket::new(AF_INET, SOCK_STREAM).expect("socket");
@@ -294,14 +287,7 @@ fn one_byte_pieces_arrive_intact() {
                 got
             }
         });
-        let proxy = ChaosProxy::start(
-            upstream,
-            Faults {
-                piece: Some(1),
-                ..Faults::default()
-            },
-        );
-        let sock = client(proxy.addr(), mode);
+        let (proxy, sock) = through_proxy(upstream, Faults::pieces(1), mode);
         let outcome = with_watchdog(&sock, CASE_LIMIT, || {
             let (sent, err) = send_stream(&sock, &request, seed);
             assert!(err.is_none(), "{mode:?}: send: {err:?}");
@@ -331,17 +317,8 @@ fn one_byte_pieces_make_whole_lines() {
     for (i, mode) in MODES.into_iter().enumerate() {
         let lines = numbered_lines(60, i as u64);
         let text = lines.concat();
-        let (upstream, server) = one_shot_server(move |conn| {
-            conn.sendall(text.as_bytes()).expect("server sendall");
-        });
-        let proxy = ChaosProxy::start(
-            upstream,
-            Faults {
-                piece: Some(1),
-                ..Faults::default()
-            },
-        );
-        let sock = client(proxy.addr(), mode);
+        let (upstream, server) = sending_server(text);
+        let (proxy, sock) = through_proxy(upstream, Faults::pieces(1), mode);
         let (got, end, _) = with_watchdog(&sock, CASE_LIMIT, || read_lines(&sock, 16));
         assert!(matches!(end, End::Eof), "{mode:?}: {end:?}");
         assert_eq!(got, lines, "{mode:?}");
@@ -361,15 +338,15 @@ fn pauses_longer_than_the_timeout_time_out_and_lose_nothing() {
             let response = response.clone();
             move |conn| conn.sendall(&response).expect("server sendall")
         });
-        let proxy = ChaosProxy::start(
+        let (proxy, sock) = through_proxy(
             upstream,
             Faults {
                 piece: Some(100),
                 delay: Duration::from_millis(60),
                 ..Faults::default()
             },
+            Mode::Timeout(timeout),
         );
-        let sock = client(proxy.addr(), Mode::Timeout(timeout));
         let outcome = read_stream(&sock, reader, 3);
         assert!(
             matches!(outcome.end, End::Eof),
@@ -407,18 +384,16 @@ fn trickling_lines_survive_timeouts_and_would_blocks() {
     ] {
         let lines = numbered_lines(25, 9);
         let text = lines.concat();
-        let (upstream, server) = one_shot_server(move |conn| {
-            conn.sendall(text.as_bytes()).expect("server sendall");
-        });
-        let proxy = ChaosProxy::start(
+        let (upstream, server) = sending_server(text);
+        let (proxy, sock) = through_proxy(
             upstream,
             Faults {
                 piece: Some(37),
                 delay: Duration::from_millis(8),
                 ..Faults::default()
             },
+            mode,
         );
-        let sock = client(proxy.addr(), mode);
         let (got, end, timeouts) = with_watchdog(&sock, CASE_LIMIT, || read_lines(&sock, 8));
         assert!(matches!(end, End::Eof), "{mode:?}: {end:?}");
         assert_eq!(got, lines, "{mode:?}");
@@ -458,14 +433,14 @@ fn reset_mid_stream_is_connection_reset() {
                 Ok(())
             }
         });
-        let proxy = ChaosProxy::start(
+        let (proxy, sock) = through_proxy(
             upstream,
             Faults {
                 reset_after_downstream: Some(CUT),
                 ..Faults::default()
             },
+            mode,
         );
-        let sock = client(proxy.addr(), mode);
         let outcome = with_watchdog(&sock, CASE_LIMIT, || read_stream(&sock, reader, 5));
         let what = format!("{mode:?} {reader:?}");
         assert_eq!(
@@ -513,15 +488,15 @@ fn reset_mid_line_is_connection_reset_for_makefile_reads() {
                     let _ = conn.sendall(text.as_bytes());
                 }
             });
-            let proxy = ChaosProxy::start(
+            let (proxy, sock) = through_proxy(
                 upstream,
                 Faults {
                     piece: Some(1000),
                     reset_after_downstream: Some(cut),
                     ..Faults::default()
                 },
+                mode,
             );
-            let sock = client(proxy.addr(), mode);
             let what = format!("{mode:?} read_exact={use_read_exact}");
             let (got, end) = with_watchdog(&sock, CASE_LIMIT, || {
                 if use_read_exact {
@@ -620,14 +595,14 @@ fn reset_while_sending_is_an_error() {
                 }
             }
         });
-        let proxy = ChaosProxy::start(
+        let (proxy, sock) = through_proxy(
             upstream,
             Faults {
                 reset_after_upstream: Some(200_000),
                 ..Faults::default()
             },
+            mode,
         );
-        let sock = client(proxy.addr(), mode);
         // More than the buffers on the way hold, however large they grow.
         let (sent, err) = with_watchdog(&sock, CASE_LIMIT, || {
             let mut total = 0;
@@ -685,14 +660,7 @@ fn half_close_passes_through() {
                 lines.concat()
             }
         });
-        let proxy = ChaosProxy::start(
-            upstream,
-            Faults {
-                piece: Some(7),
-                ..Faults::default()
-            },
-        );
-        let sock = client(proxy.addr(), mode);
+        let (proxy, sock) = through_proxy(upstream, Faults::pieces(7), mode);
         let (sent, err) = send_stream(&sock, request.as_bytes(), 1);
         assert!(err.is_none() && sent == request.len(), "{mode:?}: {err:?}");
         sock.shutdown(Shutdown::Write).expect("shutdown");
@@ -744,14 +712,7 @@ fn half_closed_peer_still_receives() {
             drain(&conn)
         }
     });
-    let proxy = ChaosProxy::start(
-        upstream,
-        Faults {
-            piece: Some(3),
-            ..Faults::default()
-        },
-    );
-    let sock = client(proxy.addr(), Mode::Timeout(PROMPT));
+    let (proxy, sock) = through_proxy(upstream, Faults::pieces(3), Mode::Timeout(PROMPT));
     let (lines, end, _) = read_lines(&sock, 32);
     assert!(matches!(end, End::Eof), "{end:?}");
     assert_eq!(lines.concat(), greeting);

@@ -19,7 +19,7 @@ use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{tcp_pair, udp_socket, PROMPT};
+use common::{send_chunked, tcp_pair, udp_socket, PROMPT};
 use proptest::prelude::*;
 use pysocket::{
     fromfd, getaddrinfo_with, getnameinfo, inet_aton, inet_ntoa, inet_ntop, inet_pton, socketpair,
@@ -409,18 +409,8 @@ proptest! {
         }
         let (writer, reader) = if stream == 0 { tcp_pair() } else { socketpair()? };
         reader.settimeout(Some(PROMPT))?;
-        let sender = thread::spawn(move || {
-            let mut at = 0;
-            for &size in send_sizes.iter().cycle() {
-                if at >= wire.len() {
-                    break;
-                }
-                let end = (at + size).min(wire.len());
-                writer.sendall(&wire[at..end]).expect("sendall");
-                at = end;
-            }
-            writer.shutdown(Shutdown::Write).expect("shutdown");
-        });
+        let sender =
+            thread::spawn(move || send_chunked(&writer, &wire, &send_sizes).expect("send"));
         let mut file = SocketFile::with_capacity(&reader, read_capacity, 64);
         let mut results = Vec::new();
         for _ in 0..=lines.len() + 1 {
@@ -469,18 +459,8 @@ proptest! {
         let (writer, reader) = socketpair()?;
         reader.settimeout(Some(PROMPT))?;
         let wire = data.clone();
-        let sender = thread::spawn(move || {
-            let mut at = 0;
-            for &size in send_sizes.iter().cycle() {
-                if at >= wire.len() {
-                    break;
-                }
-                let end = (at + size).min(wire.len());
-                writer.sendall(&wire[at..end]).expect("sendall");
-                at = end;
-            }
-            writer.shutdown(Shutdown::Write).expect("shutdown");
-        });
+        let sender =
+            thread::spawn(move || send_chunked(&writer, &wire, &send_sizes).expect("send"));
         let mut file = SocketFile::with_capacity(&reader, read_capacity, 64);
         if to_string {
             let mut text = String::new();

@@ -25,8 +25,6 @@
 //! the descriptor and thread counts are the whole process's.
 
 mod common;
-#[path = "common/data.rs"]
-mod data;
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
@@ -36,8 +34,8 @@ use std::sync::{Arc, Barrier, Mutex, MutexGuard, PoisonError, Weak};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use common::fd_count;
-use data::{Digest, Rng, Stream};
+use common::data::{payload, Digest, Rng, Stream};
+use common::{fd_count, Serve};
 use pysocket::server::{
     Connection, ConnectionHandler, HandlerResult, RequestHandler, SelectorTcpServer, ServerOptions,
     StreamRequest, ThreadingTcpServer,
@@ -884,6 +882,32 @@ fn load_against_a_selector_loop() {
     run_load("selector loop", before, addr, run_client, server, || {});
 }
 
+/// Runs a server of the `server` module in a thread, until the function
+/// returned with it: the server's address, the thread, which closes the
+/// server (dropping it) and returns the failures collected into `errors` and
+/// `serve_forever`'s own, and what stops the server.
+fn serve_in_thread(
+    server: impl Serve + Send + 'static,
+    errors: Arc<Mutex<Vec<String>>>,
+) -> (Address, JoinHandle<Vec<String>>, impl FnOnce()) {
+    let addr = server.address();
+    let handle = server.handle();
+    let thread = thread::Builder::new()
+        .stack_size(STACK)
+        .spawn(move || {
+            let served = server.serve(Duration::from_millis(100));
+            drop(server);
+            let mut errors =
+                std::mem::take(&mut *errors.lock().unwrap_or_else(PoisonError::into_inner));
+            if let Err(err) = served {
+                errors.push(format!("serve_forever: {err}"));
+            }
+            errors
+        })
+        .expect("spawn server");
+    (addr, thread, move || handle.shutdown())
+}
+
 /// Server options for a load: a backlog for every client at once, and
 /// failures collected into `errors` instead of printed.
 fn load_options(errors: &Arc<Mutex<Vec<String>>>) -> ServerOptions {
@@ -934,29 +958,8 @@ fn load_against_the_threading_server() {
         load_options(&errors),
     )
     .expect("threading server");
-    let addr = server.server_address().clone();
-    let handle = server.handle();
-    let thread = thread::Builder::new()
-        .stack_size(STACK)
-        .spawn(move || {
-            let served = server.serve_forever(Duration::from_millis(100));
-            server.server_close();
-            let mut errors =
-                std::mem::take(&mut *errors.lock().unwrap_or_else(PoisonError::into_inner));
-            if let Err(err) = served {
-                errors.push(format!("serve_forever: {err}"));
-            }
-            errors
-        })
-        .expect("spawn server");
-    run_load(
-        "threading server",
-        before,
-        addr,
-        run_client,
-        thread,
-        move || handle.shutdown(),
-    );
+    let (addr, thread, stop) = serve_in_thread(server, errors);
+    run_load("threading server", before, addr, run_client, thread, stop);
 }
 
 /// The connection handler of the selector server's load: echoes every byte
@@ -998,27 +1001,38 @@ fn load_against_the_selector_server() {
         load_options(&errors),
     )
     .expect("selector server");
-    let addr = server.server_address().clone();
-    let handle = server.handle();
-    let thread = thread::Builder::new()
-        .stack_size(STACK)
-        .spawn(move || {
-            let served = server.serve_forever(Duration::from_millis(100));
-            server.server_close();
-            let mut errors =
-                std::mem::take(&mut *errors.lock().unwrap_or_else(PoisonError::into_inner));
-            if let Err(err) = served {
-                errors.push(format!("serve_forever: {err}"));
-            }
-            errors
-        })
-        .expect("spawn server");
+    let (addr, thread, stop) = serve_in_thread(server, errors);
     run_load(
         "selector server",
         before,
         addr,
         run_echo_client,
         thread,
-        move || handle.shutdown(),
+        stop,
     );
+}
+
+/// The test data itself: a stream and a digest do not depend on how the
+/// bytes are cut, and a digest tells a changed or shortened stream.
+#[test]
+fn digest_and_stream_ignore_chunking() {
+    let whole = payload(10_007, 42);
+    let mut rng = Rng::new(7);
+    let mut digest = Digest::new();
+    let mut stream = Stream::new(42);
+    let mut rebuilt = Vec::new();
+    let mut at = 0;
+    while at < whole.len() {
+        let n = rng.range(1, 37).min(whole.len() - at);
+        digest.update(&whole[at..at + n]);
+        rebuilt.extend(stream.take(n));
+        at += n;
+    }
+    assert_eq!(rebuilt, whole);
+    assert_eq!(digest.finish(), Digest::of(&whole));
+    assert_eq!(Digest::of_stream(whole.len(), 42), Digest::of(&whole));
+    let mut changed = whole.clone();
+    changed.swap(100, 101);
+    assert_ne!(Digest::of(&changed), Digest::of(&whole));
+    assert_ne!(Digest::of(&whole[1..]), Digest::of(&whole));
 }

@@ -4,8 +4,6 @@
 //! (`recv`, `recv_into`, makefile reads, `accept`, `recvfrom`, `sendall`).
 
 mod common;
-#[path = "common/data.rs"]
-mod data;
 
 use std::io::{BufRead, ErrorKind, Read};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -13,8 +11,8 @@ use std::sync::{Arc, Barrier};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use common::data::{payload, Rng};
 use common::{listener, tcp_pair, udp_socket, PROMPT};
-use data::{payload, Rng};
 use pysocket::{select, Error, Shutdown, Socket, SocketFile, AF_INET, SOL_SOCKET, SO_SNDBUF};
 
 /// How long any one case may take before it counts as a hang.

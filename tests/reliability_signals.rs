@@ -12,17 +12,17 @@
 //! before that thread ends.
 
 mod common;
-#[path = "common/data.rs"]
-mod data;
 
 use std::io::{BufRead, ErrorKind, Read, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use common::{full_backlog, listener, tcp_pair, this_thread, with_watchdog, SignalStorm, PROMPT};
-use data::{payload, Rng};
+use common::data::{payload, Rng};
+use common::{
+    assert_connected_after_drain, assert_timed_out, full_backlog, listener, tcp_pair, this_thread,
+    under_storm, with_watchdog, DrainingBacklog, Mode, SignalStorm, PROMPT,
+};
 use pysocket::{
     select, Error, Shutdown, Socket, SocketFile, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_ERROR,
     SO_SNDBUF,
@@ -40,25 +40,12 @@ const CASE_LIMIT: Duration = Duration::from_secs(30);
 /// How late a timed-out call may return on a loaded two-core machine.
 const SLACK: Duration = Duration::from_millis(1500);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Mode {
-    Blocking,
-    NonBlocking,
-    Timeout,
-}
-
-impl Mode {
-    /// The socket timeout of the mode; in timeout mode, one only a hang reaches.
-    fn timeout(self) -> Option<Duration> {
-        match self {
-            Mode::Blocking => None,
-            Mode::NonBlocking => Some(Duration::ZERO),
-            Mode::Timeout => Some(PROMPT * 2),
-        }
-    }
-}
-
-const MODES: [Mode; 3] = [Mode::Blocking, Mode::Timeout, Mode::NonBlocking];
+/// Every mode; in timeout mode, with a timeout only a hang reaches.
+const MODES: [Mode; 3] = [
+    Mode::Blocking,
+    Mode::Timeout(PROMPT.saturating_mul(2)),
+    Mode::NonBlocking,
+];
 
 /// Waits for readiness between `WouldBlock`s (`select` retries its own
 /// interrupted waits).
@@ -267,72 +254,25 @@ fn sendall_keeps_its_deadline_under_a_storm() {
     let timeout = Duration::from_millis(500);
     client.settimeout(Some(timeout)).unwrap();
     let data = vec![7u8; 64 << 20];
-    let storm = SignalStorm::start(this_thread(), EVERY);
-    let started = Instant::now();
-    let result = with_watchdog(&client, CASE_LIMIT, || client.sendall(&data));
-    let elapsed = started.elapsed();
-    let signals = storm.stop();
-    assert!(matches!(result, Err(Error::Timeout)), "sendall: {result:?}");
-    assert!(
-        elapsed >= timeout.mul_f64(0.9),
-        "timed out early: {elapsed:?}"
-    );
-    assert!(elapsed < timeout + SLACK, "timed out after {elapsed:?}");
+    let (result, elapsed, signals) =
+        under_storm(&client, EVERY, CASE_LIMIT, || client.sendall(&data));
+    assert_timed_out("sendall", &result, timeout, elapsed, SLACK);
     assert!(signals >= ENOUGH_SIGNALS, "only {signals} signals");
-}
-
-/// Drains a full backlog after `delay`, accepting until `done`; returns the
-/// connections accepted.
-fn drain_backlog_after(
-    server: Socket,
-    held: Vec<Socket>,
-    delay: Duration,
-    done: Arc<AtomicBool>,
-) -> JoinHandle<Vec<Socket>> {
-    server.settimeout(Some(Duration::from_millis(20))).unwrap();
-    thread::spawn(move || {
-        thread::sleep(delay);
-        drop(held);
-        let mut accepted = Vec::new();
-        // Long enough for the SYN's retransmissions at 1, 3 and 7 s.
-        let limit = Instant::now() + PROMPT * 2;
-        while !done.load(Ordering::Relaxed) && Instant::now() < limit {
-            match server.accept() {
-                Ok((conn, _)) => accepted.push(conn),
-                Err(Error::Timeout) => {}
-                Err(err) => panic!("draining accept: {err}"),
-            }
-        }
-        accepted
-    })
 }
 
 /// A timed `connect` whose `SYN` is dropped by a full backlog, under a storm:
 /// it completes once the backlog drains, within its timeout.
 #[test]
 fn timed_connect_completes_under_a_storm() {
-    let (server, addr, held) = full_backlog();
-    let done = Arc::new(AtomicBool::new(false));
-    let drainer = drain_backlog_after(server, held, Duration::from_millis(200), Arc::clone(&done));
+    let backlog = DrainingBacklog::start();
+    let addr = backlog.addr.clone();
     let client = Socket::new(AF_INET, SOCK_STREAM).unwrap();
     client.settimeout(Some(PROMPT * 2)).unwrap();
-    let storm = SignalStorm::start(this_thread(), EVERY);
-    let started = Instant::now();
-    let result = with_watchdog(&client, CASE_LIMIT, || client.connect(&addr));
-    let elapsed = started.elapsed();
-    let signals = storm.stop();
-    done.store(true, Ordering::Relaxed);
-    let accepted = drainer.join().unwrap();
+    let (result, elapsed, signals) =
+        under_storm(&client, EVERY, CASE_LIMIT, || client.connect(&addr));
+    let accepted = backlog.stop();
     result.unwrap_or_else(|err| panic!("timed connect under a storm: {err}"));
-    assert_eq!(client.getpeername().unwrap(), addr);
-    let me = client.getsockname().unwrap();
-    assert!(accepted
-        .iter()
-        .any(|c| c.getpeername().ok() == Some(me.clone())));
-    assert!(
-        elapsed >= Duration::from_millis(150),
-        "connect did not wait: {elapsed:?}"
-    );
+    assert_connected_after_drain(&client, &addr, &accepted, elapsed);
     assert!(signals >= ENOUGH_SIGNALS, "only {signals} signals");
 }
 
@@ -344,17 +284,9 @@ fn timed_connect_keeps_its_deadline_under_a_storm() {
     let client = Socket::new(AF_INET, SOCK_STREAM).unwrap();
     let timeout = Duration::from_millis(600);
     client.settimeout(Some(timeout)).unwrap();
-    let storm = SignalStorm::start(this_thread(), EVERY);
-    let started = Instant::now();
-    let result = with_watchdog(&client, CASE_LIMIT, || client.connect(&addr));
-    let elapsed = started.elapsed();
-    let signals = storm.stop();
-    assert!(matches!(result, Err(Error::Timeout)), "connect: {result:?}");
-    assert!(
-        elapsed >= timeout.mul_f64(0.9),
-        "timed out early: {elapsed:?}"
-    );
-    assert!(elapsed < timeout + SLACK, "timed out after {elapsed:?}");
+    let (result, elapsed, signals) =
+        under_storm(&client, EVERY, CASE_LIMIT, || client.connect(&addr));
+    assert_timed_out("connect", &result, timeout, elapsed, SLACK);
     assert!(signals >= ENOUGH_SIGNALS, "only {signals} signals");
 }
 
@@ -363,9 +295,8 @@ fn timed_connect_keeps_its_deadline_under_a_storm() {
 /// `select` (interrupted again and again) sees it writable with no error.
 #[test]
 fn nonblocking_connect_completes_under_a_storm() {
-    let (server, addr, held) = full_backlog();
-    let done = Arc::new(AtomicBool::new(false));
-    let drainer = drain_backlog_after(server, held, Duration::from_millis(200), Arc::clone(&done));
+    let backlog = DrainingBacklog::start();
+    let addr = backlog.addr.clone();
     let client = Socket::new(AF_INET, SOCK_STREAM).unwrap();
     client.setblocking(false).unwrap();
     let storm = SignalStorm::start(this_thread(), EVERY);
@@ -388,19 +319,10 @@ fn nonblocking_connect_completes_under_a_storm() {
     }
     let elapsed = started.elapsed();
     let signals = storm.stop();
-    done.store(true, Ordering::Relaxed);
-    let accepted = drainer.join().unwrap();
+    let accepted = backlog.stop();
     assert!(writable, "the connection never completed");
     assert_eq!(client.getsockopt(SOL_SOCKET, SO_ERROR).unwrap(), 0);
-    assert_eq!(client.getpeername().unwrap(), addr);
-    let me = client.getsockname().unwrap();
-    assert!(accepted
-        .iter()
-        .any(|c| c.getpeername().ok() == Some(me.clone())));
-    assert!(
-        elapsed >= Duration::from_millis(150),
-        "connect did not wait: {elapsed:?}"
-    );
+    assert_connected_after_drain(&client, &addr, &accepted, elapsed);
     assert!(signals >= ENOUGH_SIGNALS, "only {signals} signals");
 }
 

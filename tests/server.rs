@@ -10,7 +10,7 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::PROMPT;
+use common::{Serve, PROMPT};
 use pysocket::server::{
     Connection, ConnectionHandler, DatagramRequest, DatagramRequestHandler, HandlerResult,
     RequestError, RequestHandler, SelectorTcpServer, ServerOptions, StreamRequest, TcpServer,
@@ -87,39 +87,11 @@ impl DatagramRequestHandler for DatagramEcho {
 // ---------------------------------------------------------------------------
 // Running a server for the length of a test
 
-/// What the tests need of every server kind.
-trait Serve: Sync {
-    fn serve(&self) -> pysocket::Result<()>;
-    fn stop(&self);
-    fn address(&self) -> Address;
-}
-
-macro_rules! impl_serve {
-    ($server:ident, $bound:path) => {
-        impl<H: $bound + 'static> Serve for $server<H> {
-            fn serve(&self) -> pysocket::Result<()> {
-                self.serve_forever(POLL)
-            }
-            fn stop(&self) {
-                self.shutdown()
-            }
-            fn address(&self) -> Address {
-                self.server_address().clone()
-            }
-        }
-    };
-}
-
-impl_serve!(TcpServer, RequestHandler);
-impl_serve!(ThreadingTcpServer, RequestHandler);
-impl_serve!(SelectorTcpServer, ConnectionHandler);
-impl_serve!(UdpServer, DatagramRequestHandler);
-
 /// Runs `server` in a thread while `body` runs, then shuts it down and
 /// checks that the shutdown returned promptly and `serve_forever` returned `Ok`.
 fn serving<S: Serve, T>(server: &S, body: impl FnOnce(&Address) -> T) -> T {
     thread::scope(|scope| {
-        let serving = scope.spawn(|| server.serve());
+        let serving = scope.spawn(|| server.serve(POLL));
         let stopper = StopOnDrop(server);
         let result = body(&server.address());
         let started = Instant::now();
@@ -575,14 +547,9 @@ fn thread_count() -> usize {
 #[test]
 fn no_thread_is_left_behind() {
     // Counting threads needs a process of its own: other tests run threads.
-    if !common::is_child("no_thread_is_left_behind") {
-        let out = common::run_child("no_thread_is_left_behind");
-        assert!(
-            out.status.success(),
-            "child failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+    const TEST: &str = "no_thread_is_left_behind";
+    if !common::is_child(TEST) {
+        common::assert_child_passes(TEST, common::CHILD_PASSED);
         return;
     }
     let before = thread_count();
@@ -625,6 +592,7 @@ fn no_thread_is_left_behind() {
             "the connection was closed"
         );
     }
+    println!("{}", common::CHILD_PASSED);
 }
 
 #[test]
@@ -800,14 +768,9 @@ fn a_unix_stream_server_works_through_address_family() {
 #[test]
 fn servers_work_under_a_default_timeout() {
     // The default timeout is process-wide: run in a process of its own.
-    if !common::is_child("servers_work_under_a_default_timeout") {
-        let out = common::run_child("servers_work_under_a_default_timeout");
-        assert!(
-            out.status.success(),
-            "child failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+    const TEST: &str = "servers_work_under_a_default_timeout";
+    if !common::is_child(TEST) {
+        common::assert_child_passes(TEST, common::CHILD_PASSED);
         return;
     }
     pysocket::setdefaulttimeout(Some(PROMPT * 6));
@@ -823,6 +786,7 @@ fn servers_work_under_a_default_timeout() {
         sock.sendall(b"pong").unwrap();
         assert_eq!(read_exact(&sock, 4), b"pong");
     });
+    println!("{}", common::CHILD_PASSED);
 }
 
 // ---------------------------------------------------------------------------

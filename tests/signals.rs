@@ -12,19 +12,22 @@ mod common;
 use std::io::{ErrorKind, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use common::data::payload;
 use common::{
-    full_backlog, is_child, listener, run_child, tcp_pair, this_thread, with_watchdog, SignalStorm,
-    PROMPT,
+    assert_connected_after_drain, assert_timed_out, is_child, listener, run_child, tcp_pair,
+    this_thread, under_storm, DrainingBacklog, SignalStorm, PROMPT,
 };
-use pysocket::{socketpair, Error, Shutdown, Socket, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_SNDBUF};
+use pysocket::{socketpair, Shutdown, Socket, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_SNDBUF};
 
 /// How often a storm signals its thread.
 const EVERY: Duration = Duration::from_millis(1);
+
+/// How late a timed-out call may return on a loaded two-core machine.
+const SLACK: Duration = Duration::from_millis(1500);
 
 /// The fewest signals a storm of a few hundred milliseconds must have sent
 /// for the test to mean anything (at one per millisecond, even on a loaded box).
@@ -39,20 +42,6 @@ fn after<T: Send + 'static>(
         thread::sleep(delay);
         action()
     })
-}
-
-/// Deterministic bytes that differ everywhere, so a lost, repeated or
-/// reordered chunk cannot go unnoticed.
-fn pattern(len: usize) -> Vec<u8> {
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect()
 }
 
 /// Blocking `recv` under a signal storm returns the data that comes later, never `EINTR`.
@@ -108,20 +97,8 @@ fn timed_recv_keeps_its_deadline_under_a_signal_storm() {
     let (_client, server) = tcp_pair();
     let timeout = Duration::from_millis(500);
     server.settimeout(Some(timeout)).unwrap();
-    let storm = SignalStorm::start(this_thread(), EVERY);
-    let start = Instant::now();
-    let result = with_watchdog(&server, PROMPT, || server.recv(64));
-    let elapsed = start.elapsed();
-    let sent = storm.stop();
-    assert!(matches!(result, Err(Error::Timeout)), "recv: {result:?}");
-    assert!(
-        elapsed >= timeout.mul_f64(0.9),
-        "timed out early: {elapsed:?}"
-    );
-    assert!(
-        elapsed < timeout + Duration::from_millis(1500),
-        "timed out after {elapsed:?}: the signals extended the deadline"
-    );
+    let (result, elapsed, sent) = under_storm(&server, EVERY, PROMPT, || server.recv(64));
+    assert_timed_out("recv", &result, timeout, elapsed, SLACK);
     assert!(sent >= ENOUGH_SIGNALS, "only {sent} signals were sent");
 }
 
@@ -170,26 +147,14 @@ fn accept_survives_a_signal_storm() {
     let (server, _) = listener(AF_INET);
     let timeout = Duration::from_millis(400);
     server.settimeout(Some(timeout)).unwrap();
-    let storm = SignalStorm::start(this_thread(), EVERY);
-    let start = Instant::now();
-    let result = with_watchdog(&server, PROMPT, || server.accept());
-    let elapsed = start.elapsed();
-    storm.stop();
-    assert!(matches!(result, Err(Error::Timeout)), "accept: {result:?}");
-    assert!(
-        elapsed >= timeout.mul_f64(0.9),
-        "timed out early: {elapsed:?}"
-    );
-    assert!(
-        elapsed < timeout + Duration::from_millis(1500),
-        "timed out after {elapsed:?}"
-    );
+    let (result, elapsed, _) = under_storm(&server, EVERY, PROMPT, || server.accept());
+    assert_timed_out("accept", &result, timeout, elapsed, SLACK);
 }
 
 /// `sendall` to a slow reader under a signal storm delivers every byte once, in order.
 #[test]
 fn sendall_survives_a_signal_storm() {
-    let payload = Arc::new(pattern(4 << 20));
+    let payload = Arc::new(payload(4 << 20, 1));
     for timeout in [None, Some(PROMPT)] {
         let (server, addr) = listener(AF_INET);
         let client = Socket::new(AF_INET, SOCK_STREAM).unwrap();
@@ -230,48 +195,14 @@ fn sendall_survives_a_signal_storm() {
 fn blocking_connect_survives_a_signal_storm() {
     // The full queue drops the SYN, so the connect must wait (for the SYN's
     // retransmission) while the signals come; the queue drains after 200 ms.
-    let (server, addr, held) = full_backlog();
-    server.settimeout(Some(Duration::from_millis(20))).unwrap();
-    let connected = Arc::new(AtomicBool::new(false));
-    let drainer = {
-        let connected = Arc::clone(&connected);
-        after(Duration::from_millis(200), move || {
-            drop(held);
-            let mut accepted = Vec::new();
-            // Long enough for the SYN's retransmissions at 1, 3 and 7 s.
-            let limit = Instant::now() + PROMPT * 2;
-            while !connected.load(Ordering::Relaxed) && Instant::now() < limit {
-                match server.accept() {
-                    Ok((conn, _)) => accepted.push(conn),
-                    Err(Error::Timeout) => {}
-                    Err(err) => panic!("draining accept: {err}"),
-                }
-            }
-            accepted
-        })
-    };
+    let backlog = DrainingBacklog::start();
+    let addr = backlog.addr.clone();
     let client = Socket::new(AF_INET, SOCK_STREAM).unwrap();
     assert_eq!(client.gettimeout(), None);
-    let storm = SignalStorm::start(this_thread(), EVERY);
-    let start = Instant::now();
-    let result = with_watchdog(&client, PROMPT * 2, || client.connect(&addr));
-    let elapsed = start.elapsed();
-    let sent = storm.stop();
-    connected.store(true, Ordering::Relaxed);
-    let accepted = drainer.join().unwrap();
+    let (result, elapsed, sent) = under_storm(&client, EVERY, PROMPT * 2, || client.connect(&addr));
+    let accepted = backlog.stop();
     result.unwrap_or_else(|err| panic!("blocking connect under a storm: {err}"));
-    assert_eq!(client.getpeername().unwrap(), addr);
-    let me = client.getsockname().unwrap();
-    assert!(
-        accepted
-            .iter()
-            .any(|conn| conn.getpeername().ok() == Some(me.clone())),
-        "the listener never accepted the connection"
-    );
-    assert!(
-        elapsed >= Duration::from_millis(150),
-        "connect did not wait: {elapsed:?}"
-    );
+    assert_connected_after_drain(&client, &addr, &accepted, elapsed);
     assert!(sent >= ENOUGH_SIGNALS, "only {sent} signals were sent");
 }
 

@@ -10,7 +10,8 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{is_child, listener, run_child, tcp_pair_of, PROMPT};
+use common::data::payload;
+use common::{assert_child_passes, fd_nonblocking, is_child, listener, tcp_pair_of, PROMPT};
 use pysocket::{
     Address, Error, Family, MsgFlags, Protocol, Shutdown, Socket, AF_INET, AF_INET6, MSG_PEEK,
     MSG_WAITALL, SHUT_WR, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN, SO_TYPE,
@@ -63,26 +64,6 @@ fn recv_exactly(sock: &Socket, n: usize) -> Vec<u8> {
         out.extend_from_slice(&chunk);
     }
     out
-}
-
-/// Bytes with no short period, so a lost, doubled or reordered chunk shows.
-fn payload(len: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect()
-}
-
-fn is_nonblocking(fd: RawFd) -> bool {
-    // SAFETY: F_GETFL only reads the flags of a descriptor the caller holds open.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    assert_ne!(flags, -1, "fcntl(F_GETFL)");
-    flags & libc::O_NONBLOCK != 0
 }
 
 fn is_open(fd: RawFd) -> bool {
@@ -363,14 +344,7 @@ fn sends_to_a_closed_peer_never_raise_sigpipe() {
         println!("{MARK}");
         return;
     }
-    let out = run_child(TEST);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains(MARK),
-        "child failed ({:?}): {stdout}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_child_passes(TEST, MARK);
 }
 
 /// connect() to a port nobody listens on fails with ECONNREFUSED, and
@@ -465,7 +439,7 @@ fn accepted_socket_is_blocking_whatever_the_listener() {
             };
             assert_eq!(conn.gettimeout(), None, "{family}, listener {mode:?}");
             assert!(conn.getblocking());
-            assert!(!is_nonblocking(conn.fileno()), "the descriptor is blocking");
+            assert!(!fd_nonblocking(&conn), "the descriptor is blocking");
             assert_eq!(server.gettimeout(), mode, "the listener keeps its mode");
 
             // A receive with nothing to read waits (here until the user's
@@ -545,7 +519,7 @@ fn sock_nonblock_flag_is_a_mode_not_a_type() {
     let sock = Socket::new(AF_INET, kind).unwrap();
     assert_eq!(sock.kind(), SOCK_STREAM);
     assert_eq!(sock.gettimeout(), Some(Duration::ZERO));
-    assert!(is_nonblocking(sock.fileno()));
+    assert!(fd_nonblocking(&sock));
     assert!(!sock.get_inheritable().unwrap());
 }
 

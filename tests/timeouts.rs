@@ -14,7 +14,8 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use common::{
-    assert_timeout_descriptor, full_backlog, listener, tcp_pair, udp_socket, with_watchdog, PROMPT,
+    assert_timed_out, assert_timeout_descriptor, fd_nonblocking, full_backlog, listener, tcp_pair,
+    udp_socket, with_watchdog, Mode, PROMPT,
 };
 use pysocket::{
     socketpair, Error, Socket, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SO_RCVBUF, SO_SNDBUF,
@@ -26,32 +27,6 @@ const SHORT: Duration = Duration::from_millis(300);
 /// How late a timed-out call may return on a loaded two-core machine.
 const SLACK: Duration = Duration::from_secs(3);
 
-/// The three modes, as `settimeout` takes them.
-#[derive(Clone, Copy, Debug)]
-enum Mode {
-    Blocking,
-    NonBlocking,
-    Timeout(Duration),
-}
-
-impl Mode {
-    fn timeout(self) -> Option<Duration> {
-        match self {
-            Mode::Blocking => None,
-            Mode::NonBlocking => Some(Duration::ZERO),
-            Mode::Timeout(d) => Some(d),
-        }
-    }
-}
-
-/// Whether the descriptor itself has `O_NONBLOCK`.
-fn fd_nonblocking(sock: &Socket) -> bool {
-    // SAFETY: F_GETFL takes no argument and only reads the flags of a live descriptor.
-    let flags = unsafe { libc::fcntl(sock.fileno(), libc::F_GETFL) };
-    assert!(flags >= 0, "fcntl(F_GETFL) failed");
-    flags & libc::O_NONBLOCK != 0
-}
-
 /// Runs `call` on `sock` and checks it failed with `Error::Timeout` after
 /// about `timeout`. Should it hang, a watchdog shuts `sock` down.
 fn assert_times_out<T: Debug>(
@@ -62,19 +37,7 @@ fn assert_times_out<T: Debug>(
 ) {
     let start = Instant::now();
     let result = with_watchdog(sock, timeout + SLACK * 2, call);
-    let elapsed = start.elapsed();
-    assert!(
-        matches!(result, Err(Error::Timeout)),
-        "{what}: expected Error::Timeout, got {result:?}"
-    );
-    assert!(
-        elapsed >= timeout.mul_f64(0.9),
-        "{what}: timed out after {elapsed:?}, before its timeout of {timeout:?}"
-    );
-    assert!(
-        elapsed < timeout + SLACK,
-        "{what}: timed out after {elapsed:?}, far past its timeout of {timeout:?}"
-    );
+    assert_timed_out(what, &result, timeout, start.elapsed(), SLACK);
 }
 
 /// Runs `call` on `sock` and checks it failed at once with an `Error::Io` of

@@ -7,7 +7,7 @@ use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::time::{Duration, Instant};
 
-use common::{is_child, run_child, udp_socket, PROMPT};
+use common::{assert_child_passes, is_child, udp_socket, PROMPT};
 use pysocket::{
     Address, Error, Family, Protocol, Socket, AF_INET, AF_INET6, MSG_PEEK, MSG_TRUNC, SOCK_DGRAM,
     SOCK_RAW, SOL_SOCKET, SO_BROADCAST,
@@ -358,12 +358,5 @@ fn raw_socket_without_privileges_is_permission_denied() {
         println!("skipped raw_socket_without_privileges_is_permission_denied: cannot drop privileges without root");
         return;
     }
-    let out = run_child(TEST);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains(MARK),
-        "child failed ({:?}): {stdout}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_child_passes(TEST, MARK);
 }

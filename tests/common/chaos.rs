@@ -8,7 +8,6 @@
 //! that what it does to the stream does not depend on what is being tested.
 //! It stops by itself: when both directions have ended, after a reset, or at
 //! its deadline; [`ChaosProxy::join`] waits for it.
-#![allow(dead_code)]
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -34,6 +33,16 @@ pub struct Faults {
     pub reset_after_downstream: Option<u64>,
     /// Reset both connections once this many bytes went to the server.
     pub reset_after_upstream: Option<u64>,
+}
+
+impl Faults {
+    /// Every write split into pieces of at most `size` bytes, and no other fault.
+    pub fn pieces(size: usize) -> Faults {
+        Faults {
+            piece: Some(size),
+            ..Faults::default()
+        }
+    }
 }
 
 /// What the proxy did, from [`ChaosProxy::join`].

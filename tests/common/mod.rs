@@ -1,6 +1,14 @@
 //! Helpers shared by the integration tests: loopback pairs, temp dirs, child
-//! processes and signal storms. Every helper is bounded in time.
+//! processes, signal storms, the timeout modes, and (in [`chaos`] and
+//! [`data`]) a fault-injecting proxy and self-checking test data. Every helper
+//! is bounded in time.
+//!
+//! Every test binary compiles all of it and uses a part, hence the
+//! `allow(dead_code)`.
 #![allow(dead_code)]
+
+pub mod chaos;
+pub mod data;
 
 use std::os::fd::AsRawFd;
 use std::process::{Child, Command, Output};
@@ -9,10 +17,89 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use pysocket::{Address, Family, SockType, Socket, AF_INET, AF_INET6, SOCK_STREAM};
+use pysocket::server::{
+    ConnectionHandler, DatagramRequestHandler, RequestHandler, SelectorTcpServer, ServerHandle,
+    TcpServer, ThreadingTcpServer, UdpServer,
+};
+use pysocket::{
+    setdefaulttimeout, Address, Family, Shutdown, SockType, Socket, AF_INET, AF_INET6, SOCK_STREAM,
+};
 
 /// A generous bound for anything that should happen "at once" on loopback.
 pub const PROMPT: Duration = Duration::from_secs(10);
+
+/// What the tests need of every server kind of `pysocket::server`.
+pub trait Serve: Sync {
+    /// `serve_forever(poll_interval)`.
+    fn serve(&self, poll_interval: Duration) -> pysocket::Result<()>;
+    /// `shutdown()`.
+    fn stop(&self);
+    /// `server_address()`.
+    fn address(&self) -> Address;
+    /// `handle()`.
+    fn handle(&self) -> ServerHandle;
+}
+
+macro_rules! impl_serve {
+    ($server:ident, $bound:path) => {
+        impl<H: $bound + 'static> Serve for $server<H> {
+            fn serve(&self, poll_interval: Duration) -> pysocket::Result<()> {
+                self.serve_forever(poll_interval)
+            }
+            fn stop(&self) {
+                self.shutdown()
+            }
+            fn address(&self) -> Address {
+                self.server_address().clone()
+            }
+            fn handle(&self) -> ServerHandle {
+                $server::handle(self)
+            }
+        }
+    };
+}
+
+impl_serve!(TcpServer, RequestHandler);
+impl_serve!(ThreadingTcpServer, RequestHandler);
+impl_serve!(SelectorTcpServer, ConnectionHandler);
+impl_serve!(UdpServer, DatagramRequestHandler);
+
+/// The three timeout modes, as `settimeout` takes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Blocking,
+    NonBlocking,
+    Timeout(Duration),
+}
+
+impl Mode {
+    /// The mode's argument to `settimeout`.
+    pub fn timeout(self) -> Option<Duration> {
+        match self {
+            Mode::Blocking => None,
+            Mode::NonBlocking => Some(Duration::ZERO),
+            Mode::Timeout(d) => Some(d),
+        }
+    }
+}
+
+/// Whether the descriptor itself has `O_NONBLOCK`.
+pub fn fd_nonblocking(sock: &Socket) -> bool {
+    // SAFETY: F_GETFL takes no argument and only reads the flags of a live descriptor.
+    let flags = unsafe { libc::fcntl(sock.fileno(), libc::F_GETFL) };
+    assert!(flags >= 0, "fcntl(F_GETFL) failed");
+    flags & libc::O_NONBLOCK != 0
+}
+
+/// Puts the process-wide default timeout back to `None` when dropped, even if
+/// an assertion fails.
+pub struct RestoreDefault;
+
+impl Drop for RestoreDefault {
+    fn drop(&mut self) {
+        setdefaulttimeout(None);
+    }
+}
 
 /// A listening TCP socket on the loopback address of `family`, port 0.
 pub fn listener(family: Family) -> (Socket, Address) {
@@ -53,6 +140,14 @@ pub fn udp_socket(family: Family) -> (Socket, Address) {
     sock.bind((host, 0)).expect("bind");
     let addr = sock.getsockname().expect("getsockname");
     (sock, addr)
+}
+
+/// Sends `data` with one `sendall` per chunk, then shuts down writing.
+pub fn send_chunked(sock: &Socket, data: &[u8], sizes: &[usize]) -> pysocket::Result<()> {
+    for piece in data::chunked(data, sizes) {
+        sock.sendall(piece)?;
+    }
+    sock.shutdown(Shutdown::Write)
 }
 
 /// A fresh temporary directory, removed on drop.
@@ -112,6 +207,25 @@ pub fn run_child(test: &str) -> Output {
         }
         thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// What a child test with no mark of its own prints once it passed, for
+/// [`assert_child_passes`].
+pub const CHILD_PASSED: &str = "PYSOCKET-CHILD-PASSED";
+
+/// Runs the test named `test` in a child process ([`run_child`]) and asserts
+/// that it succeeded and printed `mark`, which the child prints last, so that
+/// a child that returned early does not pass. Returns the child's output.
+pub fn assert_child_passes(test: &str, mark: &str) -> Output {
+    let out = run_child(test);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains(mark),
+        "child {test} failed ({:?}):\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 /// Starts the test named `test` of this test binary in a child process, as
@@ -198,6 +312,46 @@ impl Drop for SignalStorm {
     }
 }
 
+/// Runs `call` (a call on `sock`) under a [`SignalStorm`] against this
+/// thread, a signal every `every`, with a watchdog that shuts `sock` down
+/// after `limit`: the call's result, how long it took, and the signals sent.
+pub fn under_storm<T>(
+    sock: &Socket,
+    every: Duration,
+    limit: Duration,
+    call: impl FnOnce() -> T,
+) -> (T, Duration, usize) {
+    let storm = SignalStorm::start(this_thread(), every);
+    let started = Instant::now();
+    let result = with_watchdog(sock, limit, call);
+    let elapsed = started.elapsed();
+    (result, elapsed, storm.stop())
+}
+
+/// Asserts that `result` is [`pysocket::Error::Timeout`], which came after
+/// `elapsed`: no sooner than `timeout` (give or take a tenth) and before
+/// `timeout` and `slack` have passed.
+pub fn assert_timed_out<T: std::fmt::Debug>(
+    what: &str,
+    result: &pysocket::Result<T>,
+    timeout: Duration,
+    elapsed: Duration,
+    slack: Duration,
+) {
+    assert!(
+        matches!(result, Err(pysocket::Error::Timeout)),
+        "{what}: {result:?}"
+    );
+    assert!(
+        elapsed >= timeout.mul_f64(0.9),
+        "{what}: timed out early: {elapsed:?}"
+    );
+    assert!(
+        elapsed < timeout + slack,
+        "{what}: timed out after {elapsed:?}, past its deadline"
+    );
+}
+
 /// The calling thread's id, for [`SignalStorm::start`].
 pub fn this_thread() -> libc::pthread_t {
     // SAFETY: pthread_self has no preconditions.
@@ -245,6 +399,74 @@ pub fn full_backlog() -> (Socket, Address, Vec<Socket>) {
     );
 }
 
+/// A [`full_backlog`] that a thread drains after 200 ms, accepting until
+/// [`stop`](DrainingBacklog::stop): for a connect that must wait for it.
+pub struct DrainingBacklog {
+    pub addr: Address,
+    done: Arc<AtomicBool>,
+    drainer: JoinHandle<Vec<Socket>>,
+}
+
+impl DrainingBacklog {
+    pub fn start() -> DrainingBacklog {
+        let (server, addr, held) = full_backlog();
+        server
+            .settimeout(Some(Duration::from_millis(20)))
+            .expect("settimeout");
+        let done = Arc::new(AtomicBool::new(false));
+        let stop = Arc::clone(&done);
+        let drainer = thread::spawn(move || {
+            thread::sleep(Duration::from_millis(200));
+            drop(held);
+            let mut accepted = Vec::new();
+            // Long enough for the SYN's retransmissions at 1, 3 and 7 s.
+            let limit = Instant::now() + PROMPT * 2;
+            while !stop.load(Ordering::Relaxed) && Instant::now() < limit {
+                match server.accept() {
+                    Ok((conn, _)) => accepted.push(conn),
+                    Err(pysocket::Error::Timeout) => {}
+                    Err(err) => panic!("draining accept: {err}"),
+                }
+            }
+            accepted
+        });
+        DrainingBacklog {
+            addr,
+            done,
+            drainer,
+        }
+    }
+
+    /// Stops draining; returns the connections accepted.
+    pub fn stop(self) -> Vec<Socket> {
+        self.done.store(true, Ordering::Relaxed);
+        self.drainer.join().expect("draining thread")
+    }
+}
+
+/// Checks a connect that had to wait for a [`DrainingBacklog`] to drain:
+/// `client` is connected to `addr`, one of the `accepted` connections is its
+/// peer, and it waited (`elapsed`) for the drain.
+pub fn assert_connected_after_drain(
+    client: &Socket,
+    addr: &Address,
+    accepted: &[Socket],
+    elapsed: Duration,
+) {
+    assert_eq!(client.getpeername().expect("getpeername"), *addr);
+    let me = client.getsockname().expect("getsockname");
+    assert!(
+        accepted
+            .iter()
+            .any(|conn| conn.getpeername().ok() == Some(me.clone())),
+        "the listener never accepted the connection"
+    );
+    assert!(
+        elapsed >= Duration::from_millis(150),
+        "connect did not wait: {elapsed:?}"
+    );
+}
+
 /// Runs `call` while a watchdog shuts `sock` down should the call still be
 /// running after `limit`, so that a call that would hang for ever (a timeout
 /// that never fires) fails instead. The watchdog ends with the call.
@@ -268,10 +490,7 @@ pub fn with_watchdog<T>(sock: &Socket, limit: Duration, call: impl FnOnce() -> T
 /// timeout; a shorter timeout, as on other systems, sets `O_NONBLOCK`, as
 /// CPython does.
 pub fn assert_timeout_descriptor(sock: &Socket, timeout: Duration) {
-    // SAFETY: F_GETFL takes no argument and only reads the flags of a live descriptor.
-    let flags = unsafe { libc::fcntl(sock.fileno(), libc::F_GETFL) };
-    assert!(flags >= 0, "fcntl(F_GETFL) failed");
-    let nonblocking = flags & libc::O_NONBLOCK != 0;
+    let nonblocking = fd_nonblocking(sock);
     if cfg!(target_os = "linux") && timeout >= Duration::from_millis(50) {
         assert!(!nonblocking, "O_NONBLOCK set in timeout mode ({timeout:?})");
         let sock2 = sock.as_socket2();
