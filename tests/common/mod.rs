@@ -53,7 +53,7 @@ macro_rules! impl_serve {
                 self.server_address().clone()
             }
             fn handle(&self) -> ServerHandle {
-                $server::handle(self)
+                pysocket::server::BaseServer::handle(self)
             }
         }
     };
