@@ -72,16 +72,20 @@
 //! **The `poll` fallback.** Timeouts under 50 ms, systems other than Linux,
 //! and sockets whose kernel timeouts the user set put the descriptor in
 //! `O_NONBLOCK`, as CPython does, and every wait is a `poll`
-//! ([`Mode::Timed`]). A backstop of a few milliseconds would fire, and cost
-//! a `poll`, on nearly every call that waits at all.
+//! ([`Mode::Timed`]). Below 50 ms the backstop would be short (under 24 ms,
+//! and nothing at all below 23 ms, where the margin takes all of it): it
+//! would fire on most calls that have to wait, each of which would then pay
+//! a `poll` after its kernel sleep.
 //!
 //! **`MSG_DONTWAIT` on every timed attempt.** `O_NONBLOCK` belongs to the
 //! open file, which every `dup` shares: a `dup` set to blocking mode clears
 //! it under this socket. Sends and receives therefore ask for a non-blocking
 //! call themselves, so that a timed call never turns into an endless one.
-//! `accept` has no such flag and `connect` completes only as writability:
-//! they wait for readiness before each attempt ([`Attempt::WaitFirst`]),
-//! but the first attempt under a backstop, which sleeps in the kernel.
+//! `accept` has no such flag: in timeout mode it waits for readiness before
+//! each attempt ([`Attempt::WaitFirst`]), but the first under a backstop,
+//! which sleeps in the kernel. `connect` is made once and goes on in the
+//! background ([`sock_connect`]); the call then waits for writability before
+//! each reading of its outcome.
 //!
 //! # Kernel timeouts are shared
 //!
@@ -102,9 +106,10 @@
 //!   found on a socket when it is adopted, are the user's: the crate leaves
 //!   them alone, a blocking call ends with `WouldBlock` when they fire, as in
 //!   CPython ([`Mode::Blocking`]), and timeout mode uses the `poll` fallback.
-//!   The crate cannot know of kernel timeouts set behind its back (through
-//!   `as_socket2` or a raw `setsockopt`): it takes them for a backstop, and
-//!   blocking calls wait them out.
+//!   Kernel timeouts set behind the crate's back (through `as_socket2` or a
+//!   raw `setsockopt`) cannot be told from its backstop once it has set one:
+//!   blocking calls then wait them out. On a socket that never had a
+//!   backstop they end blocking calls as the user's do.
 //! - A socket leaving the crate (`detach`, `into_socket2`, the conversions
 //!   to std and `OwnedFd`) has the crate's backstop cleared, so that std sees
 //!   no timeout it did not set, and in timeout mode `O_NONBLOCK` set
@@ -312,8 +317,8 @@ impl Timeouts {
     }
 
     /// A socket `accept` returned on this one, put in the mode `timeout` asks
-    /// for. It inherits the listener's kernel timeouts, and outside Linux and
-    /// the BSDs that clear it, its `O_NONBLOCK`.
+    /// for. It inherits the listener's kernel timeouts, and where `accept4`
+    /// is not used (`sys::ACCEPT_CLEARS_NONBLOCK`), maybe its `O_NONBLOCK`.
     pub(crate) fn accepted(
         &self,
         fd: BorrowedFd<'_>,
