@@ -300,12 +300,9 @@ impl<'a> SocketFile<'a> {
             return Ok(());
         }
         let mut sent = 0;
-        let result = self.sock.send_all_from(
-            &self.wbuf,
-            &mut sent,
-            MsgFlags::empty(),
-            self.sock.deadline(),
-        );
+        let result = self
+            .sock
+            .send_all_from(&self.wbuf, &mut sent, MsgFlags::empty());
         self.wbuf.drain(..sent);
         Ok(result?)
     }
@@ -438,10 +435,7 @@ impl Write for SocketFile<'_> {
         // Too big to be worth copying: sent at once, with one deadline. A failure
         // after some bytes went out is a short write, so a retry sends only the rest.
         let mut sent = 0;
-        match self
-            .sock
-            .send_all_from(buf, &mut sent, MsgFlags::empty(), self.sock.deadline())
-        {
+        match self.sock.send_all_from(buf, &mut sent, MsgFlags::empty()) {
             Ok(()) => Ok(buf.len()),
             Err(_) if sent > 0 => Ok(sent),
             Err(err) => Err(err.into()),

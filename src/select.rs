@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::sys::{self, PollEvents, Poller};
-use crate::timeout::{deadline_after, wait_until};
+use crate::timeout::{wait_until, Clock};
 
 /// What [`select`] returns: the ready items of each list, in the order given
 /// (Python's `(rlist, wlist, xlist)`).
@@ -101,7 +101,7 @@ pub fn select<S: AsFd + Clone>(
             revents: 0,
         }));
     }
-    let waited = wait_until(deadline_after(timeout), |remaining| {
+    let waited = wait_until(&mut Clock::after(timeout), |remaining| {
         Ok((sys::poll_fds(&mut fds, remaining)? > 0).then_some(()))
     });
     match waited {
@@ -623,7 +623,7 @@ impl<T> Selector<T> {
         ready.clear();
         let shared = &self.shared;
         let events = &mut self.events;
-        let waited = wait_until(deadline_after(timeout), |remaining| {
+        let waited = wait_until(&mut Clock::after(timeout), |remaining| {
             let fired = shared.poller.wait(events, remaining)?;
             // A wait may end with no event (a wake-up, or spuriously): only a
             // wake ends the call then.

@@ -17,8 +17,7 @@ use crate::file::SocketFile;
 use crate::flags::MsgFlags;
 use crate::sys::{self, Interest};
 use crate::timeout::{
-    backstop, blocking_call_waits, getdefaulttimeout, sock_call, sock_call_in, Deadline,
-    KernelTimeouts, TimeoutCell,
+    getdefaulttimeout, sock_call, sock_call_in, sock_connect, Attempt, Plan, Timeouts,
 };
 
 /// A socket with the calls and semantics of Python's `socket.socket`.
@@ -77,8 +76,7 @@ pub struct Socket {
     family: Family,
     kind: SockType,
     proto: Protocol,
-    timeout: TimeoutCell,
-    kernel: KernelTimeouts,
+    timeouts: Timeouts,
 }
 
 /// A socket option value for [`Socket::setsockopt`]: an `int` (from `i32` or
@@ -132,8 +130,9 @@ impl<'a> From<&'a Vec<u8>> for OptValue<'a> {
 }
 
 /// The most one `send` of a stream's [`Socket::sendall`] hands the kernel:
-/// one send of a large buffer is slower than sends of this size, and smaller
-/// sends are too (BENCHMARKS.md, "sendall's send size").
+/// large enough that the extra system calls cost nothing next to the copy,
+/// where both smaller sends and one send of a whole large buffer can be
+/// slower (BENCHMARKS.md, "sendall's send size").
 const SENDALL_CHUNK: usize = 256 * 1024;
 
 /// The largest answer [`Socket::getsockopt_bytes`] takes, as in CPython.
@@ -190,31 +189,21 @@ impl Socket {
         Socket::from_new(inner, family, kind, proto, timeout)
     }
 
-    /// Builds the facade and puts the descriptor in the mode `timeout` asks for.
-    /// A new descriptor is blocking, so only a timeout needs a call, unless
-    /// `inherited_flags` says it may have taken the listener's mode. `kernel`
-    /// is what is known of its kernel timeouts (an accepted socket inherits
-    /// its listener's).
+    /// Builds the facade.
     fn assemble(
         inner: socket2::Socket,
         family: Family,
         kind: SockType,
         proto: Protocol,
-        timeout: Option<Duration>,
-        inherited_flags: bool,
-        kernel: KernelTimeouts,
-    ) -> Result<Socket> {
-        if timeout.is_some() || inherited_flags {
-            set_mode(inner.as_fd(), &kernel, timeout, inherited_flags)?;
-        }
-        Ok(Socket {
+        timeouts: Timeouts,
+    ) -> Socket {
+        Socket {
             inner,
             family,
             kind,
             proto,
-            timeout: TimeoutCell::new(timeout),
-            kernel,
-        })
+            timeouts,
+        }
     }
 
     /// Wraps a socket just created by socket2 (so blocking), in the mode `timeout` asks for.
@@ -225,15 +214,8 @@ impl Socket {
         proto: Protocol,
         timeout: Option<Duration>,
     ) -> Result<Socket> {
-        Socket::assemble(
-            inner,
-            family,
-            kind,
-            proto,
-            timeout,
-            false,
-            KernelTimeouts::none(),
-        )
+        let timeouts = Timeouts::new(inner.as_fd(), timeout)?;
+        Ok(Socket::assemble(inner, family, kind, proto, timeouts))
     }
 
     /// Wraps a socket that came from elsewhere, reading its family, type,
@@ -251,18 +233,8 @@ impl Socket {
         // Best effort: a descriptor that is no socket refuses the option, and its
         // calls will say so.
         let _ = sys::prepare_foreign(&inner);
-        let timeout = nonblocking.then_some(Duration::ZERO);
-        // Kernel timeouts set before the crate saw the socket are the user's.
-        let user_timeouts = sys::kernel_timeouts(inner.as_fd())
-            .is_ok_and(|(read, write)| read.is_some() || write.is_some());
-        Socket {
-            inner,
-            family,
-            kind,
-            proto,
-            timeout: TimeoutCell::new(timeout),
-            kernel: KernelTimeouts::adopted(user_timeouts),
-        }
+        let timeouts = Timeouts::adopted(inner.as_fd(), nonblocking.then_some(Duration::ZERO));
+        Socket::assemble(inner, family, kind, proto, timeouts)
     }
 
     /// The address family: Python's `sock.family`.
@@ -365,20 +337,13 @@ impl Socket {
         let (inner, addr) = sock_call(
             self.as_fd(),
             Interest::Read,
-            self.receive_deadline(0),
-            true,
+            self.timeouts.receive(0),
+            Attempt::WaitFirst,
             |_| self.inner.accept(),
         )?;
         let peer = Address::from_sockaddr(&addr)?;
-        let conn = Socket::assemble(
-            inner,
-            self.family,
-            self.kind,
-            self.proto,
-            getdefaulttimeout(),
-            !sys::ACCEPT_CLEARS_NONBLOCK,
-            self.kernel.inherit(),
-        )?;
+        let timeouts = self.timeouts.accepted(inner.as_fd(), getdefaulttimeout())?;
+        let conn = Socket::assemble(inner, self.family, self.kind, self.proto, timeouts);
         Ok((conn, peer))
     }
 
@@ -431,42 +396,16 @@ impl Socket {
 
     /// CPython's `internal_connect`.
     fn connect_sockaddr(&self, addr: &SockAddr) -> Result<()> {
-        let mut deadline = self.receive_deadline(0);
-        // With a backstop the connect sleeps in the kernel (SO_SNDTIMEO), which
-        // ends it with EINPROGRESS before the deadline; the clock starts now.
-        if let Deadline::Backstop(_) = deadline {
-            deadline = deadline.started();
-        }
-        let err = match self.inner.connect(addr) {
-            Ok(()) => return Ok(()),
-            Err(err) => err,
-        };
-        let wait = match err.raw_os_error() {
-            // An interrupted connect goes on in the background and cannot be
-            // restarted: wait for its outcome instead.
-            Some(libc::EINTR) if deadline.waits() => deadline,
-            Some(libc::EINTR) if matches!(deadline, Deadline::Blocking | Deadline::Forever) => {
-                Deadline::Unbounded
-            }
-            Some(libc::EINTR) => return Err(Error::from_errno(libc::EINPROGRESS)),
-            Some(libc::EINPROGRESS) if deadline.waits() => deadline,
-            // A blocking connect that did not block: another thread made the
-            // descriptor non-blocking under it, or a backstop ended it. Wait as
-            // the blocking call would.
-            Some(libc::EINPROGRESS)
-                if blocking_call_waits(deadline, self.as_fd(), Interest::Write) =>
-            {
-                Deadline::Unbounded
-            }
-            _ => return Err(Error::Io(err)),
-        };
-        sock_call(self.as_fd(), Interest::Write, wait, true, |_| {
-            match self.inner.take_error()? {
+        sock_connect(
+            self.as_fd(),
+            self.timeouts.receive(0),
+            || self.inner.connect(addr),
+            || match self.inner.take_error()? {
                 None => Ok(()),
                 Some(err) if err.raw_os_error() == Some(libc::EISCONN) => Ok(()),
                 Some(err) => Err(err),
-            }
-        })
+            },
+        )
     }
 
     /// Sends data: `send(2)`, Python's `sock.send(data)`.
@@ -500,7 +439,7 @@ impl Socket {
     /// ```
     pub fn send_with_flags(&self, data: &[u8], flags: MsgFlags) -> Result<usize> {
         let flags = flags.bits() | sys::SEND_FLAGS;
-        self.call(Interest::Write, self.send_deadline(flags), |dontwait| {
+        self.call(Interest::Write, self.timeouts.send(flags), |dontwait| {
             self.inner.send_with_flags(data, flags | dontwait)
         })
     }
@@ -535,7 +474,7 @@ impl Socket {
     /// ```
     pub fn sendall_with_flags(&self, data: &[u8], flags: MsgFlags) -> Result<()> {
         let mut sent = 0;
-        self.send_all_from(data, &mut sent, flags, self.send_deadline(flags.bits()))
+        self.send_all_from(data, &mut sent, flags)
     }
 
     /// Sends `data[*sent..]` against one deadline, keeping `*sent` up to date so
@@ -545,12 +484,11 @@ impl Socket {
         data: &[u8],
         sent: &mut usize,
         flags: MsgFlags,
-        deadline: Deadline,
     ) -> Result<()> {
         // One deadline for every send. Its clock starts at the first wait,
         // or once the first send has left data to send: a sendall whose first
         // send takes everything never reads the clock.
-        let mut deadline = deadline;
+        let mut plan = self.timeouts.send(flags.bits());
         let flags = flags.bits() | sys::SEND_FLAGS;
         // A stream has no message to keep whole, so a large buffer goes out
         // in sends of SENDALL_CHUNK; datagrams and records go in one.
@@ -566,8 +504,8 @@ impl Socket {
             let n = sock_call_in(
                 self.as_fd(),
                 Interest::Write,
-                &mut deadline,
-                false,
+                &mut plan,
+                Attempt::TryFirst,
                 |dontwait| self.inner.send_with_flags(rest, flags | dontwait),
             )?;
             if n == 0 && !rest.is_empty() {
@@ -577,7 +515,7 @@ impl Socket {
             if *sent >= data.len() {
                 return Ok(());
             }
-            deadline = deadline.started();
+            plan.start_clock();
         }
     }
 
@@ -621,7 +559,7 @@ impl Socket {
     ) -> Result<usize> {
         let addr = self.sockaddr(addr)?;
         let flags = flags.bits() | sys::SEND_FLAGS;
-        self.call(Interest::Write, self.send_deadline(flags), |dontwait| {
+        self.call(Interest::Write, self.timeouts.send(flags), |dontwait| {
             self.inner.send_to_with_flags(data, &addr, flags | dontwait)
         })
     }
@@ -667,8 +605,8 @@ impl Socket {
         if bufsize == 0 {
             return Ok(buf);
         }
-        let deadline = self.receive_deadline(flags.bits());
-        let n = self.call(Interest::Read, deadline, |dontwait| {
+        let plan = self.timeouts.receive(flags.bits());
+        let n = self.call(Interest::Read, plan, |dontwait| {
             self.inner
                 .recv_with_flags(buf.spare_capacity_mut(), flags.bits() | dontwait)
         })?;
@@ -721,8 +659,8 @@ impl Socket {
             return Ok(0);
         }
         let buf = sys::as_uninit_mut(buf);
-        let deadline = self.receive_deadline(flags.bits());
-        self.call(Interest::Read, deadline, |dontwait| {
+        let plan = self.timeouts.receive(flags.bits());
+        self.call(Interest::Read, plan, |dontwait| {
             self.inner.recv_with_flags(buf, flags.bits() | dontwait)
         })
     }
@@ -736,8 +674,8 @@ impl Socket {
         let spare = buf.spare_capacity_mut();
         debug_assert!(!spare.is_empty(), "recv_append without room");
         let room = spare.len();
-        let deadline = self.receive_deadline(0);
-        let n = self.call(Interest::Read, deadline, |dontwait| {
+        let plan = self.timeouts.receive(0);
+        let n = self.call(Interest::Read, plan, |dontwait| {
             self.inner.recv_with_flags(spare, dontwait)
         })?;
         // Without MSG_TRUNC the kernel never reports more than it wrote; the
@@ -791,8 +729,8 @@ impl Socket {
         flags: MsgFlags,
     ) -> Result<(Vec<u8>, Address)> {
         let mut buf = alloc_recv_buffer(bufsize, flags)?;
-        let deadline = self.receive_deadline(flags.bits());
-        let (n, from) = self.call(Interest::Read, deadline, |dontwait| {
+        let plan = self.timeouts.receive(flags.bits());
+        let (n, from) = self.call(Interest::Read, plan, |dontwait| {
             self.inner
                 .recv_from_with_flags(buf.spare_capacity_mut(), flags.bits() | dontwait)
         })?;
@@ -846,8 +784,8 @@ impl Socket {
         flags: MsgFlags,
     ) -> Result<(usize, Address)> {
         let buf = sys::as_uninit_mut(buf);
-        let deadline = self.receive_deadline(flags.bits());
-        let (n, from) = self.call(Interest::Read, deadline, |dontwait| {
+        let plan = self.timeouts.receive(flags.bits());
+        let (n, from) = self.call(Interest::Read, plan, |dontwait| {
             self.inner
                 .recv_from_with_flags(buf, flags.bits() | dontwait)
         })?;
@@ -948,8 +886,7 @@ impl Socket {
             family: self.family,
             kind: self.kind,
             proto: self.proto,
-            timeout: TimeoutCell::new(self.gettimeout()),
-            kernel: self.kernel.inherit(),
+            timeouts: self.timeouts.dup(),
         })
     }
 
@@ -1034,10 +971,7 @@ impl Socket {
         };
         sys::setsockopt(self.as_fd(), level, name, bytes)?;
         if level == libc::SOL_SOCKET && (name == libc::SO_RCVTIMEO || name == libc::SO_SNDTIMEO) {
-            // The user's kernel timeouts: the crate leaves them alone, and a
-            // socket in timeout mode now waits with poll.
-            self.kernel.set_user();
-            set_mode(self.as_fd(), &self.kernel, self.gettimeout(), true)?;
+            self.timeouts.yield_kernel_timeouts(self.as_fd())?;
         }
         Ok(())
     }
@@ -1131,9 +1065,7 @@ impl Socket {
     ///   blocking mode may then sleep in the kernel without the crate's bound, so let
     ///   a socket leave the crate once its `dup`s are done.
     pub fn settimeout(&self, timeout: Option<Duration>) -> Result<()> {
-        set_mode(self.as_fd(), &self.kernel, timeout, true)?;
-        self.timeout.set(timeout);
-        Ok(())
+        Ok(self.timeouts.set(self.as_fd(), timeout)?)
     }
 
     /// The timeout: Python's `sock.gettimeout()`. `None` in blocking mode,
@@ -1150,7 +1082,7 @@ impl Socket {
     /// # Ok::<(), pysocket::Error>(())
     /// ```
     pub fn gettimeout(&self) -> Option<Duration> {
-        self.timeout.get()
+        self.timeouts.get()
     }
 
     /// Sets blocking or non-blocking mode: Python's `sock.setblocking(flag)`.
@@ -1285,47 +1217,16 @@ impl Socket {
     pub(crate) fn call<T>(
         &self,
         interest: Interest,
-        deadline: Deadline,
+        plan: Plan,
         op: impl FnMut(libc::c_int) -> io::Result<T>,
     ) -> Result<T> {
-        sock_call(self.as_fd(), interest, deadline, false, op)
+        sock_call(self.as_fd(), interest, plan, Attempt::TryFirst, op)
     }
 
-    /// The deadline of a send that starts now.
-    pub(crate) fn deadline(&self) -> Deadline {
-        self.send_deadline(0)
-    }
-
-    /// The deadline of a send that starts now with the `MSG_*` `flags`: sends
-    /// are tried with `MSG_DONTWAIT` in timeout mode, never with a backstop.
-    fn send_deadline(&self, flags: libc::c_int) -> Deadline {
-        match self.timeout.deadline() {
-            Deadline::Blocking if self.kernel.crate_backstop() => Deadline::Forever,
-            other => other,
-        }
-        .with_flags(flags)
-    }
-
-    /// The deadline of a receive, `accept` or `connect` that starts now with
-    /// the `MSG_*` `flags`: with a backstop in timeout mode.
-    fn receive_deadline(&self, flags: libc::c_int) -> Deadline {
-        self.kernel
-            .refine(self.timeout.deadline())
-            .with_flags(flags)
-    }
-
-    /// Readies the descriptor for life outside the crate: a backstop the crate
-    /// set is cleared (std would take it for a timeout of its own), and in
-    /// timeout mode the descriptor is made non-blocking, as it is documented
-    /// to leave. Best effort: the descriptor is given up either way.
+    /// Readies the descriptor for life outside the crate (see
+    /// [`Timeouts::release`]).
     fn release(&self) {
-        if !self.kernel.crate_backstop() {
-            return;
-        }
-        let _ = sys::set_kernel_timeouts(self.as_fd(), None);
-        if self.gettimeout().is_some() {
-            let _ = sys::set_nonblocking(self.as_fd(), true);
-        }
+        self.timeouts.release(self.as_fd());
     }
 
     fn sockaddr(&self, addr: impl ToAddress) -> Result<SockAddr> {
@@ -1360,30 +1261,6 @@ fn alloc_recv_buffer(bufsize: usize, flags: MsgFlags) -> Result<Vec<u8>> {
         buf.spare_capacity_mut().fill(MaybeUninit::new(0));
     }
     Ok(buf)
-}
-
-/// Puts the descriptor in the mode `timeout` asks for (see the `timeout`
-/// module): `O_NONBLOCK` in non-blocking mode and in timeout mode without a
-/// kernel backstop; blocking, with the kernel timeouts lowered to the
-/// backstop, in timeout mode with one. `maybe_nonblocking` is false when the
-/// descriptor is known to be blocking already.
-fn set_mode(
-    fd: BorrowedFd<'_>,
-    kernel: &KernelTimeouts,
-    timeout: Option<Duration>,
-    maybe_nonblocking: bool,
-) -> io::Result<()> {
-    match timeout.and_then(backstop) {
-        Some(limit) if !kernel.user_set() => {
-            if maybe_nonblocking {
-                sys::set_nonblocking(fd, false)?;
-            }
-            sys::lower_kernel_timeouts(fd, limit, kernel.crate_backstop())?;
-            kernel.set_crate_backstop();
-            Ok(())
-        }
-        _ => sys::set_nonblocking(fd, timeout.is_some()),
-    }
 }
 
 impl fmt::Debug for Socket {
