@@ -25,6 +25,7 @@ mod lifecycle;
 mod loopback;
 mod makefile;
 mod pingpong;
+mod sendfile;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -324,6 +325,20 @@ fn run_all(suite: &mut Suite) {
                 Some(&mut || makefile::pysocket(&text, plan.lines)),
                 Some(&mut || makefile::socket2(&text, plan.lines)),
                 Some(&mut || makefile::std(&text, plan.lines)),
+            ],
+        );
+    }
+    if suite.wants("sendfile") {
+        let file = sendfile::cached_file(plan.bulk_bytes);
+        let len = plan.bulk_bytes;
+        suite.compare(
+            "sendfile of a cached 256 MiB file (MiB)",
+            Some("sendfile row: a page-cached file over TCP loopback, drained with recv_into into 64 KiB; pysocket: Socket::sendfile; socket2 column: socket2's sendfile in a loop, the zero-copy floor; std column: what sendfile replaces, read_at into 256 KiB + pysocket's sendall (sendfile's throughput over it: 1 / py/std)"),
+            len >> 20,
+            [
+                Some(&mut || sendfile::pysocket(&file, len)),
+                Some(&mut || sendfile::socket2(&file, len)),
+                Some(&mut || sendfile::read_sendall(&file, len)),
             ],
         );
     }
