@@ -1,10 +1,12 @@
-//! A page-cached file sent over TCP loopback: with `Socket::sendfile`, with
-//! socket2's one-call `sendfile` in a loop (the zero-copy floor), and with
-//! what `sendfile` replaces, the file read into a buffer and sent with
-//! `sendall`. All three send on the same kind of pysocket pair (socket2's
-//! call on its `as_socket2()`), and a reader thread drains it with
-//! `recv_into` into 64 KiB. Timed from the first call to the last byte
-//! received.
+//! A page-cached file sent over TCP loopback or an AF_UNIX stream pair: with
+//! `Socket::sendfile`, with socket2's one-call `sendfile` in a loop (the
+//! zero-copy floor), and with what `sendfile` replaces, the file read into a
+//! buffer and sent with `sendall`. All three send on the same kind of
+//! pysocket pair (socket2's call on its `as_socket2()`), and a reader thread
+//! drains it with `recv_into` into 64 KiB. Timed from the first call to the
+//! last byte received, or, for the sender's CPU, by the sending thread's
+//! CPU clock: over TCP loopback the receiver's copy bounds the throughput,
+//! and what `sendfile` saves shows as the sender's CPU.
 
 use std::fs::File;
 use std::io::Write;
@@ -12,7 +14,7 @@ use std::os::unix::fs::FileExt;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use pysocket::Socket;
+use pysocket::{socketpair, Socket};
 
 use crate::loopback;
 
@@ -35,18 +37,41 @@ pub fn cached_file(len: usize) -> File {
     file
 }
 
-pub fn pysocket(file: &File, len: usize) -> Duration {
-    let (tx, rx) = loopback::pysocket_pair();
-    timed(&rx, len, || {
+/// Which pair a row sends on.
+#[derive(Clone, Copy)]
+pub enum Over {
+    Tcp,
+    Unix,
+}
+
+/// What a row measures.
+#[derive(Clone, Copy)]
+pub enum Measure {
+    /// From the first call to the last byte received.
+    Wall,
+    /// The sending thread's CPU time.
+    SenderCpu,
+}
+
+fn pair(over: Over) -> (Socket, Socket) {
+    match over {
+        Over::Tcp => loopback::pysocket_pair(),
+        Over::Unix => socketpair().unwrap(),
+    }
+}
+
+pub fn pysocket(over: Over, measure: Measure, file: &File, len: usize) -> Duration {
+    let (tx, rx) = pair(over);
+    timed(&rx, len, measure, || {
         let sent = tx.sendfile(file, 0, None).unwrap();
         assert_eq!(sent, len as u64);
     })
 }
 
-pub fn socket2(file: &File, len: usize) -> Duration {
-    let (tx, rx) = loopback::pysocket_pair();
+pub fn socket2(over: Over, measure: Measure, file: &File, len: usize) -> Duration {
+    let (tx, rx) = pair(over);
     let raw = tx.as_socket2();
-    timed(&rx, len, || {
+    timed(&rx, len, measure, || {
         let mut sent = 0;
         while sent < len {
             let n = raw.sendfile(file, sent, None).unwrap();
@@ -56,10 +81,10 @@ pub fn socket2(file: &File, len: usize) -> Duration {
     })
 }
 
-pub fn read_sendall(file: &File, len: usize) -> Duration {
-    let (tx, rx) = loopback::pysocket_pair();
+pub fn read_sendall(over: Over, measure: Measure, file: &File, len: usize) -> Duration {
+    let (tx, rx) = pair(over);
     let mut buf = vec![0u8; COPY_BUFFER];
-    timed(&rx, len, || {
+    timed(&rx, len, measure, || {
         let mut sent = 0;
         while sent < len {
             let n = file.read_at(&mut buf, sent as u64).unwrap();
@@ -71,8 +96,9 @@ pub fn read_sendall(file: &File, len: usize) -> Duration {
 }
 
 /// Runs `send` while a thread drains `total` bytes from `rx`; the time from
-/// the start of `send` to the last byte received.
-fn timed(rx: &Socket, total: usize, send: impl FnOnce()) -> Duration {
+/// the start of `send` to the last byte received, or the CPU time of the
+/// thread that ran `send`.
+fn timed(rx: &Socket, total: usize, measure: Measure, send: impl FnOnce()) -> Duration {
     thread::scope(|scope| {
         let reader = scope.spawn(move || {
             let mut buf = vec![0u8; READ_BUFFER];
@@ -84,8 +110,25 @@ fn timed(rx: &Socket, total: usize, send: impl FnOnce()) -> Duration {
             }
         });
         let start = Instant::now();
+        let cpu_start = thread_cpu_time();
         send();
+        let cpu = thread_cpu_time() - cpu_start;
         reader.join().unwrap();
-        start.elapsed()
+        match measure {
+            Measure::Wall => start.elapsed(),
+            Measure::SenderCpu => cpu,
+        }
     })
+}
+
+/// The calling thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`).
+fn thread_cpu_time() -> Duration {
+    // SAFETY: an all-zero timespec is a valid value, which clock_gettime
+    // overwrites; the clock id is valid on every Unix this bench runs on.
+    let time = unsafe {
+        let mut time: libc::timespec = std::mem::zeroed();
+        libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut time);
+        time
+    };
+    Duration::new(time.tv_sec as u64, time.tv_nsec as u32)
 }
