@@ -328,3 +328,38 @@ impl Drop for NonBlockingForCall<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_stop_at_the_count_and_at_the_largest_offset() {
+        let gib = SENDFILE_CHUNK;
+        assert_eq!(next_piece(0, None, 0, gib), gib);
+        assert_eq!(next_piece(0, Some(10), 0, gib), 10);
+        assert_eq!(next_piece(5, Some(10), 4, gib), 6);
+        assert_eq!(next_piece(10, Some(10), 10, gib), 0, "the count is sent");
+        assert_eq!(next_piece(0, Some(u64::MAX), 0, 7), 7);
+        // Nothing lies past the largest offset: there the file has ended.
+        assert_eq!(next_piece(MAX_OFFSET - 3, None, 0, gib), 3);
+        assert_eq!(next_piece(MAX_OFFSET, None, 0, gib), 0);
+        assert_eq!(next_piece(u64::MAX, Some(1), 0, gib), 0);
+    }
+
+    #[test]
+    fn only_errors_about_the_file_fall_back() {
+        for errno in [libc::EINVAL, libc::ESPIPE, libc::ENOSYS, libc::EOPNOTSUPP] {
+            assert!(falls_back(errno), "{errno}");
+        }
+        for errno in [
+            libc::EPIPE,
+            libc::ECONNRESET,
+            libc::EBADF,
+            libc::EAGAIN,
+            libc::EIO,
+        ] {
+            assert!(!falls_back(errno), "{errno}");
+        }
+    }
+}

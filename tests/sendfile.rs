@@ -258,6 +258,15 @@ fn a_write_only_file_is_refused_and_nothing_is_sent() {
 }
 
 #[test]
+fn a_directory_is_an_error_that_says_so() {
+    let dir = common::temp_dir();
+    let file = File::open(dir.path()).unwrap();
+    let (tx, _rx) = socketpair().unwrap();
+    let err = tx.sendfile(&file, 0, None).unwrap_err();
+    assert_eq!(err.errno(), Some(libc::EISDIR), "{err:?}");
+}
+
+#[test]
 fn count_zero_and_non_blocking_sockets_are_refused() {
     let file = file_of(b"data");
     let (tx, _rx) = socketpair().unwrap();
