@@ -48,6 +48,7 @@ fn main() -> Result<(), Failure> {
     document_003_chat()?;
     document_003_select_chat()?;
     document_004()?;
+    sendfile_server_fetch()?;
     println!("\nEvery pair talked: the tour is over.");
     Ok(())
 }
@@ -236,6 +237,37 @@ fn document_004() -> Result<(), Failure> {
     for handler in join(serving)? {
         join(handler)?;
     }
+    Ok(())
+}
+
+/// `sendfile_server` (not from a seed document: the example of
+/// `Socket::sendfile`) serves the tour's own binary, several MiB; a plain
+/// socket fetches it, and the bytes are compared with the file's.
+fn sendfile_server_fetch() -> Result<(), Failure> {
+    use programs::sendfile_server;
+    let (listener, port) = tcp_listener()?;
+    println!("\n== sendfile_server ⇄ an HTTP/1.0 client, on {HOST}:{port} ==");
+    let path = std::env::current_exe()?;
+    let name = sendfile_server::file_name(&path);
+    let server = Side::new("server");
+    let served = path.clone();
+    let serving = thread::spawn(move || -> pysocket::Result<u64> {
+        let (conn, addr) = listener.accept()?;
+        sendfile_server::serve(&conn, &addr, &served, server)
+    });
+    let mut client = Side::new("client");
+    writeln!(client, "GET /{name} HTTP/1.0")?;
+    let (status, body) = sendfile_server::fetch(HOST, port, &name)?;
+    let sent = join(serving)?;
+    writeln!(client, "{status}: {} bytes", body.len())?;
+    let file = std::fs::read(&path)?;
+    if body != file || sent != file.len() as u64 {
+        return Err(Failure::from("the file served is not the file on disk"));
+    }
+    writeln!(
+        client,
+        "the bytes are the file's, all {sent} sent by sendfile"
+    )?;
     Ok(())
 }
 

@@ -51,6 +51,7 @@
 //! | `s.setblocking(False)`, `s.getblocking()` | [`Socket::setblocking`]`(false)`, [`Socket::getblocking`] |
 //! | `s.get_inheritable()`, `s.set_inheritable(True)` | [`Socket::get_inheritable`], [`Socket::set_inheritable`] |
 //! | `f = s.makefile('rwb')` | [`Socket::makefile`] ([`SocketFile`]: `Read + BufRead + Write`) |
+//! | `s.sendfile(file, offset, count)` | [`Socket::sendfile`]`(&file, offset, count)` (`sendfile(2)`, or `send` where the kernel cannot) |
 //! | `repr(s)` | `format!("{s}")` |
 //! | `socket.socketpair()`, `socket.socketpair(AF_UNIX, SOCK_DGRAM)` | [`socketpair`], [`socketpair_with`]`(AF_UNIX, SOCK_DGRAM)` |
 //! | `socket.fromfd(fd, family, type)`, `socket.socket(fileno=fd)` | [`fromfd`]`(fd)` (family, type and protocol read from the OS) |
@@ -129,6 +130,7 @@ mod functions;
 mod inet;
 mod resolve;
 mod select;
+mod sendfile;
 pub mod server;
 mod socket;
 #[cfg_attr(unix, path = "sys/unix/mod.rs")]

@@ -1223,6 +1223,13 @@ impl Socket {
         sock_call(self.as_fd(), interest, plan, Attempt::TryFirst, op)
     }
 
+    /// The plan of a send that starts now, for a call of several sends
+    /// against one deadline made outside this file (`sendfile`).
+    #[inline]
+    pub(crate) fn send_plan(&self) -> Plan {
+        self.timeouts.send(0)
+    }
+
     /// Readies the descriptor for life outside the crate (see
     /// [`Timeouts::release`]).
     fn release(&self) {

@@ -1392,6 +1392,7 @@ fn tour_runs_every_pair_and_exits_zero() {
         "== document 003 (and 001): chat_server ⇄ chat_client",
         "== document 001 and 003, improved: select_chat_server ⇄ two chat_clients",
         "== document 004: threaded_server ⇄ three threaded_clients at once",
+        "== sendfile_server ⇄ an HTTP/1.0 client",
     ] {
         assert!(out.contains(heading), "no {heading:?} in\n{out}");
     }
@@ -1454,4 +1455,103 @@ fn threaded_server_stamps_the_local_time_as_python_does() {
         python.lines().any(|line| line == stamp),
         "{stamp:?} is none of Python's {python:?}"
     );
+}
+
+// ---------------------------------------------------------------------------
+// sendfile_server (the example of Socket::sendfile)
+
+/// A file of a few MiB in a fresh temp dir, bytes that show any lost or
+/// moved one: (the dir, the file's path, its bytes).
+fn file_to_serve() -> (tempfile::TempDir, PathBuf, Vec<u8>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("served.bin");
+    let data: Vec<u8> = (0..3usize << 20)
+        .map(|i| (i % 251 + i / 4093) as u8)
+        .collect();
+    std::fs::write(&path, &data).expect("write the file");
+    (dir, path, data)
+}
+
+/// `sendfile_server` serving `file` on a fresh port, once it listens.
+fn start_sendfile_server(file: &Path) -> (Running, u16) {
+    let port = fresh_port(false);
+    let file = file.to_str().expect("a UTF-8 temp path");
+    let command = Program::Rust("sendfile_server").command(port, &["--file", file]);
+    let mut server = Running::start("sendfile_server", command, None);
+    server.expect("Serving ");
+    (server, port)
+}
+
+/// Sends an HTTP request and reads the response to its end: (head, body).
+fn http(port: u16, request: &str) -> (String, Vec<u8>) {
+    let mut stream = connect(port);
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    again(|| stream.read_to_end(&mut response)).expect("read the response");
+    let end = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no end of head in {response:?}"));
+    let head = String::from_utf8(response[..end].to_vec()).unwrap();
+    (head, response[end + 4..].to_vec())
+}
+
+#[test]
+fn sendfile_server_serves_its_file_to_a_std_client() {
+    let (_dir, path, data) = file_to_serve();
+    let (mut server, port) = start_sendfile_server(&path);
+    let (head, body) = http(port, "GET /served.bin HTTP/1.0\r\n\r\n");
+    assert!(head.starts_with("HTTP/1.0 200 OK\r\n"), "{head}");
+    assert!(
+        head.contains(&format!("Content-Length: {}\r\n", data.len())),
+        "{head}"
+    );
+    assert!(body == data, "{} bytes arrived, not the file", body.len());
+    let (head, body) = http(port, "GET /elsewhere HTTP/1.0\r\n\r\n");
+    assert!(head.starts_with("HTTP/1.0 404 "), "{head}");
+    assert_eq!(body, b"404 Not Found\n");
+    server.expect(&format!(
+        "\"GET /served.bin HTTP/1.0\" 200 {}\n",
+        data.len()
+    ));
+    server.expect("\"GET /elsewhere HTTP/1.0\" 404 0\n");
+}
+
+#[test]
+fn sendfile_server_serves_python_urllib() {
+    if !python_available() {
+        return;
+    }
+    let (_dir, path, data) = file_to_serve();
+    let (_server, port) = start_sendfile_server(&path);
+    let fetch = "import sys, urllib.request\n\
+                 with urllib.request.urlopen(sys.argv[1], timeout=10) as r:\n    \
+                 sys.stdout.buffer.write(r.read())";
+    let url = format!("http://{HOST}:{port}/served.bin");
+    let mut command = Command::new("python3");
+    command.args(["-c", fetch, &url]);
+    let mut python = Running::start("python3 urllib", command, Some(""));
+    python.finish_ok();
+    let got = python.stdout.lock().unwrap().clone();
+    assert!(got == data, "urllib got {} bytes, not the file", got.len());
+}
+
+#[test]
+fn sendfile_server_takes_the_usual_flags() {
+    let ended = run("sendfile_server", &["--help"]);
+    assert!(ended.status.success());
+    for flag in ["--host", "--port", "--file", "8000", "sendfile"] {
+        assert!(ended.stdout.contains(flag), "no {flag} in {}", ended.stdout);
+    }
+    let bad: [&[&str]; 3] = [&["--port", "x"], &["--no-such-flag", "1"], &["stray"]];
+    for args in bad {
+        let ended = run("sendfile_server", args);
+        assert_eq!(ended.status.code(), Some(2), "{args:?}");
+        assert!(ended.stderr.starts_with("error: ") && ended.stderr.lines().count() == 1);
+    }
+    let ended = run(
+        "sendfile_server",
+        &["--port", "0", "--file", "/no/such/file"],
+    );
+    assert_eq!(ended.status.code(), Some(1), "{}", ended.stderr);
 }

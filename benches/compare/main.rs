@@ -25,6 +25,7 @@ mod lifecycle;
 mod loopback;
 mod makefile;
 mod pingpong;
+mod sendfile;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -326,6 +327,33 @@ fn run_all(suite: &mut Suite) {
                 Some(&mut || makefile::std(&text, plan.lines)),
             ],
         );
+    }
+    if suite.wants("sendfile") {
+        let file = sendfile::cached_file(plan.bulk_bytes);
+        let len = plan.bulk_bytes;
+        let tcp = sendfile::Over::Tcp;
+        let (wall, cpu) = (sendfile::Measure::Wall, sendfile::Measure::SenderCpu);
+        for (name, note, over, measure) in [
+            (
+                "sendfile of a cached 256 MiB file, TCP (MiB)",
+                Some("sendfile rows: a page-cached file over TCP loopback or an AF_UNIX socketpair, drained with recv_into into 64 KiB; pysocket: Socket::sendfile; socket2 column: socket2's sendfile in a loop, the zero-copy floor; std column: what sendfile replaces, read_at into 256 KiB + pysocket's sendall (sendfile's throughput over it: 1 / py/std). The sender CPU row times the sending thread's CPU clock: over TCP loopback the receiver's copy bounds the throughput"),
+                tcp,
+                wall,
+            ),
+            ("sendfile of a cached 256 MiB file, AF_UNIX (MiB)", None, sendfile::Over::Unix, wall),
+            ("sendfile 256 MiB, TCP, sender CPU (MiB)", None, tcp, cpu),
+        ] {
+            suite.compare(
+                name,
+                note,
+                len >> 20,
+                [
+                    Some(&mut || sendfile::pysocket(over, measure, &file, len)),
+                    Some(&mut || sendfile::socket2(over, measure, &file, len)),
+                    Some(&mut || sendfile::read_sendall(over, measure, &file, len)),
+                ],
+            );
+        }
     }
     suite.compare(
         "connect + accept + close (connection)",

@@ -9,7 +9,8 @@
 //!   `gethostname`, hosts with their aliases, services, protocols, network
 //!   interfaces);
 //! - `poller`: the [`Selector`](crate::Selector)'s backend (epoll on Linux,
-//!   the `polling` crate elsewhere).
+//!   the `polling` crate elsewhere);
+//! - [`sendfile`]: `sendfile(2)`, and the `SIGPIPE` it raises.
 
 use std::io;
 use std::mem::{self, MaybeUninit};
@@ -77,6 +78,7 @@ macro_rules! platform {
 
 pub(crate) mod netdb;
 mod poller;
+pub(crate) mod sendfile;
 
 pub(crate) use poller::{PollEvents, Poller, SPLITS_EVENTS};
 
