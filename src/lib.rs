@@ -109,8 +109,10 @@
 //!   deadline per call: see [`Socket`'s docs](Socket#timeouts).
 //! - **Interrupted system calls are retried** (PEP 475), keeping the deadline.
 //! - **No `SIGPIPE`**: every send passes `MSG_NOSIGNAL` (or sets `SO_NOSIGPIPE`
-//!   where there is no such flag), so a write to a closed peer is an error of
-//!   kind `BrokenPipe`, never the death of the process.
+//!   where there is no such flag), and [`Socket::sendfile`], whose system call
+//!   takes no flags, blocks `SIGPIPE` in its thread while it runs, so a write
+//!   to a closed peer is an error of kind `BrokenPipe`, never the death of the
+//!   process.
 //! - **Not inherited**: every socket, accepted ones included, is close-on-exec.
 //!
 //! # Platform support
