@@ -25,6 +25,7 @@ mod lifecycle;
 mod loopback;
 mod makefile;
 mod pingpong;
+mod sendmsg;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -32,6 +33,7 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
 use pingpong::Wait;
+use sendmsg::{Control, Receive};
 
 /// Counts the heap bytes in use, so the idle-connection scenario can tell
 /// what each connection costs (see `idle.rs`). Two relaxed atomic adds per
@@ -288,6 +290,56 @@ fn run_all(suite: &mut Suite) {
             Some(&mut || pingpong::udp_pysocket(plan.pingpongs)),
             Some(&mut || pingpong::udp_socket2(plan.pingpongs)),
             Some(&mut || pingpong::udp_std(plan.pingpongs)),
+        ],
+    );
+    suite.compare(
+        "sendmsg/recvmsg_into ping-pong 64 B, socketpair",
+        Some("sendmsg rows: AF_UNIX SOCK_STREAM socketpair, blocking unless said; pysocket sendmsg + recvmsg_into one buffer (or recvmsg, a new Vec per message); socket2 sendmsg/recvmsg with MsgHdr/MsgHdrMut, control built and parsed with libc's CMSG_*; std has no sendmsg"),
+        plan.pingpongs,
+        [
+            Some(&mut || sendmsg::pysocket(plan.pingpongs, Control::None, Receive::RecvmsgInto, false)),
+            Some(&mut || sendmsg::socket2(plan.pingpongs, Control::None)),
+            None,
+        ],
+    );
+    suite.compare(
+        "sendmsg/recvmsg ping-pong 64 B, socketpair",
+        None,
+        plan.pingpongs,
+        [
+            Some(&mut || sendmsg::pysocket(plan.pingpongs, Control::None, Receive::Recvmsg, false)),
+            Some(&mut || sendmsg::socket2(plan.pingpongs, Control::None)),
+            None,
+        ],
+    );
+    suite.compare(
+        "sendmsg/recvmsg_into 64 B, timeout mode",
+        Some("pysocket in timeout mode (settimeout(10 s)); socket2 blocking"),
+        plan.pingpongs,
+        [
+            Some(&mut || sendmsg::pysocket(plan.pingpongs, Control::None, Receive::RecvmsgInto, true)),
+            Some(&mut || sendmsg::socket2(plan.pingpongs, Control::None)),
+            None,
+        ],
+    );
+    suite.compare(
+        "sendmsg/recvmsg 64 B + SCM_RIGHTS, 1 fd",
+        Some("each message carries one descriptor (the sender's /dev/null); the receiver closes it"),
+        plan.pingpongs,
+        [
+            Some(&mut || sendmsg::pysocket(plan.pingpongs, Control::Rights, Receive::Recvmsg, false)),
+            Some(&mut || sendmsg::socket2(plan.pingpongs, Control::Rights)),
+            None,
+        ],
+    );
+    suite.compare(
+        "sendmsg/recvmsg_into 64 B + SCM_RIGHTS, 1 fd",
+        None,
+        plan.pingpongs,
+        [
+            Some(&mut || sendmsg::pysocket(plan.pingpongs, Control::Rights, Receive::RecvmsgInto, false)),
+            Some(&mut || sendmsg::socket2(plan.pingpongs, Control::Rights)),
+            None,
         ],
     );
     if suite.wants("bulk") {
