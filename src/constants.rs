@@ -629,3 +629,114 @@ pub const MSG_EOR: MsgFlags = MsgFlags::EOR;
 /// # Ok::<(), pysocket::Error>(())
 /// ```
 pub const SOMAXCONN: i32 = libc::SOMAXCONN;
+
+/// `MSG_CTRUNC`: a receive's control data did not fit its buffer, and was
+/// cut ([`RecvMsg::flags`](crate::RecvMsg::flags) says so).
+///
+/// ```
+/// use std::io::IoSlice;
+/// use pysocket::{socketpair, MSG_CTRUNC};
+/// let (a, b) = socketpair()?;
+/// let file = std::fs::File::open("/dev/null")?;
+/// a.send_fds(&[IoSlice::new(b"x")], &[std::os::fd::AsFd::as_fd(&file)], Default::default())?;
+/// let msg = b.recvmsg(1, 0, Default::default())?; // no room for the descriptor
+/// assert!(msg.flags.contains(MSG_CTRUNC));
+/// assert!(msg.fds.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub const MSG_CTRUNC: MsgFlags = MsgFlags::CTRUNC;
+/// `MSG_CMSG_CLOEXEC`: descriptors received in `SCM_RIGHTS` are
+/// close-on-exec (Linux). [`Socket::recvmsg`](crate::Socket::recvmsg) and the
+/// other receives of control data always pass it.
+///
+/// ```
+/// use pysocket::{MsgFlags, MSG_CMSG_CLOEXEC};
+/// assert_eq!(MSG_CMSG_CLOEXEC, MsgFlags::CMSG_CLOEXEC);
+/// ```
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub const MSG_CMSG_CLOEXEC: MsgFlags = MsgFlags::CMSG_CLOEXEC;
+
+/// `SCM_RIGHTS`: a control message (level [`SOL_SOCKET`]) that passes open
+/// descriptors to the process at the other end of an `AF_UNIX` socket.
+///
+/// ```
+/// use std::io::IoSlice;
+/// use std::os::fd::AsFd;
+/// use pysocket::{socketpair, Cmsg, MsgFlags, SCM_RIGHTS, SOL_SOCKET};
+/// let (a, b) = socketpair()?;
+/// let file = std::fs::File::open("/dev/null")?;
+/// let rights = Cmsg::rights(&[file.as_fd()]);
+/// assert_eq!((rights.level, rights.kind), (SOL_SOCKET, SCM_RIGHTS));
+/// a.sendmsg(&[IoSlice::new(b"x")], &[rights], MsgFlags::empty())?;
+/// let msg = b.recvmsg(1, pysocket::CMSG_SPACE(4)?, MsgFlags::empty())?;
+/// assert_eq!(msg.fds.len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub const SCM_RIGHTS: i32 = libc::SCM_RIGHTS;
+/// `SCM_CREDENTIALS`: a control message (level [`SOL_SOCKET`]) carrying the
+/// sender's `struct ucred` (pid, uid, gid) over `AF_UNIX` (Linux); the
+/// receiver gets it once it set [`SO_PASSCRED`].
+///
+/// ```
+/// use pysocket::{socketpair, Credentials, SCM_CREDENTIALS, SOL_SOCKET, SO_PASSCRED};
+/// let (a, b) = socketpair()?;
+/// b.setsockopt(SOL_SOCKET, SO_PASSCRED, true)?;
+/// a.sendall(b"who am I?")?;
+/// let msg = b.recvmsg(64, pysocket::CMSG_SPACE(12)?, Default::default())?;
+/// assert_eq!((msg.ancdata[0].level, msg.ancdata[0].kind), (SOL_SOCKET, SCM_CREDENTIALS));
+/// assert_eq!(msg.ancdata[0].as_credentials(), Some(Credentials::current()));
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub const SCM_CREDENTIALS: i32 = libc::SCM_CREDENTIALS;
+/// `SO_PASSCRED`: an `AF_UNIX` socket receives the sender's credentials
+/// with its data, as [`SCM_CREDENTIALS`] messages (Linux).
+///
+/// ```
+/// use pysocket::{socketpair, SOL_SOCKET, SO_PASSCRED};
+/// let (_a, b) = socketpair()?;
+/// b.setsockopt(SOL_SOCKET, SO_PASSCRED, true)?;
+/// assert_eq!(b.getsockopt(SOL_SOCKET, SO_PASSCRED)?, 1);
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub const SO_PASSCRED: i32 = libc::SO_PASSCRED;
+/// `IP_PKTINFO`: an IPv4 datagram socket receives, with each datagram, the
+/// address it was sent to and the interface it came in on, as an
+/// `IP_PKTINFO` control message ([`Cmsg::as_pktinfo`](crate::Cmsg::as_pktinfo));
+/// sent, the same message picks the source address (Linux).
+///
+/// ```
+/// use pysocket::{Socket, AF_INET, IPPROTO_IP, IP_PKTINFO, SOCK_DGRAM};
+/// let sock = Socket::new(AF_INET, SOCK_DGRAM)?;
+/// sock.setsockopt(IPPROTO_IP, IP_PKTINFO, true)?;
+/// assert_eq!(sock.getsockopt(IPPROTO_IP, IP_PKTINFO)?, 1);
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub const IP_PKTINFO: i32 = libc::IP_PKTINFO;
+/// `IPV6_PKTINFO`: the control message (level [`IPPROTO_IPV6`]) that carries
+/// an IPv6 datagram's destination address and interface, received once
+/// [`IPV6_RECVPKTINFO`] is set; sent, it picks the source address (Linux).
+///
+/// ```
+/// use pysocket::{Cmsg, PktInfo, IPPROTO_IPV6, IPV6_PKTINFO};
+/// let info = PktInfo::V6 { addr: std::net::Ipv6Addr::LOCALHOST, ifindex: 0 };
+/// let cmsg = Cmsg::pktinfo(info);
+/// assert_eq!((cmsg.level, cmsg.kind), (IPPROTO_IPV6, IPV6_PKTINFO));
+/// assert_eq!(cmsg.as_pktinfo(), Some(info));
+/// ```
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub const IPV6_PKTINFO: i32 = libc::IPV6_PKTINFO;
+/// `IPV6_RECVPKTINFO`: an IPv6 datagram socket receives an [`IPV6_PKTINFO`]
+/// control message with each datagram (Linux).
+///
+/// ```
+/// use pysocket::{Socket, AF_INET6, IPPROTO_IPV6, IPV6_RECVPKTINFO, SOCK_DGRAM};
+/// let sock = Socket::new(AF_INET6, SOCK_DGRAM)?;
+/// sock.setsockopt(IPPROTO_IPV6, IPV6_RECVPKTINFO, true)?;
+/// assert_eq!(sock.getsockopt(IPPROTO_IPV6, IPV6_RECVPKTINFO)?, 1);
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub const IPV6_RECVPKTINFO: i32 = libc::IPV6_RECVPKTINFO;

@@ -41,6 +41,10 @@
 //! | `s.recv(1024)`, `s.recv(1024, MSG_PEEK)` | [`Socket::recv`], [`Socket::recv_with_flags`] |
 //! | `s.recv_into(buf)` | [`Socket::recv_into`] |
 //! | `data, addr = s.recvfrom(1024)` | [`Socket::recvfrom`], [`Socket::recvfrom_into`] |
+//! | `s.sendmsg([b'a', b'b'], ancdata, flags, addr)` | [`Socket::sendmsg`]`(&[IoSlice::new(b"a"), IoSlice::new(b"b")], &ancdata, flags)`, [`Socket::sendmsg_to`] (control messages as [`Cmsg`]) |
+//! | `data, ancdata, flags, addr = s.recvmsg(1024, CMSG_SPACE(4))` | [`Socket::recvmsg`]`(1024, `[`CMSG_SPACE`]`(4)?, flags)` ([`RecvMsg`], descriptors owned in `fds`), [`Socket::recvmsg_into`] |
+//! | `socket.send_fds(s, [b'x'], [fd])`, `socket.recv_fds(s, 1024, 1)` | [`Socket::send_fds`]`(&[IoSlice::new(b"x")], &[fd.as_fd()], flags)`, [`Socket::recv_fds`] (or [`send_fds`], [`recv_fds`]) |
+//! | `socket.CMSG_LEN(n)`, `socket.CMSG_SPACE(n)` | [`CMSG_LEN`], [`CMSG_SPACE`] |
 //! | `s.shutdown(SHUT_WR)` | [`Socket::shutdown`]`(SHUT_WR)` |
 //! | `s.close()` | [`Socket::close`] (or drop) |
 //! | `s.detach()`, `s.dup()`, `s.fileno()` | [`Socket::detach`], [`Socket::dup`], [`Socket::fileno`] |
@@ -127,6 +131,7 @@ mod file;
 mod flags;
 mod functions;
 mod inet;
+mod msg;
 mod resolve;
 mod select;
 pub mod server;
@@ -145,6 +150,9 @@ pub use crate::functions::{
     ConnectionBuilder, ServerBuilder,
 };
 pub use crate::inet::{htonl, htons, inet_aton, inet_ntoa, inet_ntop, inet_pton, ntohl, ntohs};
+pub use crate::msg::{recv_fds, send_fds, Cmsg, RecvMsg, RecvMsgInto, CMSG_LEN, CMSG_SPACE};
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use crate::msg::{Credentials, PktInfo};
 pub use crate::resolve::{
     getaddrinfo, getaddrinfo_with, getfqdn, gethostbyaddr, gethostbyname, gethostbyname_ex,
     gethostname, getnameinfo, getprotobyname, getservbyname, getservbyport, if_indextoname,
@@ -155,6 +163,7 @@ pub use crate::select::{
     EVENT_WRITE,
 };
 pub use crate::socket::{OptValue, Socket};
+pub use crate::sys::Interest;
 pub use crate::timeout::{getdefaulttimeout, setdefaulttimeout};
 /// Which directions [`Socket::shutdown`] closes: Python's `how` argument,
 /// given as [`SHUT_RD`], [`SHUT_WR`] or [`SHUT_RDWR`] (std's type, re-exported).

@@ -76,7 +76,7 @@ pub struct Socket {
     family: Family,
     kind: SockType,
     proto: Protocol,
-    timeouts: Timeouts,
+    pub(crate) timeouts: Timeouts,
 }
 
 /// A socket option value for [`Socket::setsockopt`]: an `int` (from `i32` or
@@ -1191,6 +1191,108 @@ impl Socket {
         &self.inner
     }
 
+    #[doc(alias = "sock_call")]
+    /// Runs a send or receive of [`as_socket2`](Socket::as_socket2) under the
+    /// socket's timeout mode: the escape hatch for calls this facade does not
+    /// wrap, with the semantics every call of the facade has.
+    ///
+    /// `op` makes the call with the flags it is given, which are `flags` and
+    /// what the mode needs: `MSG_DONTWAIT` when the call must not sleep in the
+    /// kernel, and for [`Interest::Write`] `MSG_NOSIGNAL` where the OS has
+    /// it. It must OR them into the call (socket2's `*_with_flags`
+    /// calls and `sendmsg`/`recvmsg` take them as `flags.bits()`); for a call
+    /// that takes no flags, use [`call_when_ready`](Socket::call_when_ready).
+    /// Then, as in CPython's `sock_call`:
+    ///
+    /// - in **blocking** mode `op` runs once, and sleeps in the kernel;
+    /// - in **non-blocking** mode (or with `MSG_DONTWAIT` in `flags`) it runs
+    ///   once, and `WouldBlock` is the answer;
+    /// - in **timeout** mode it runs, and while it fails with `WouldBlock` the
+    ///   call waits for `interest` and runs it again, until one deadline for
+    ///   the whole call passes: then [`Error::Timeout`].
+    ///
+    /// In every mode a call interrupted by a signal (`EINTR`) is run again,
+    /// within the same deadline. Any other error is [`Error::Io`].
+    ///
+    /// ```
+    /// use std::io::IoSlice;
+    /// use std::time::Duration;
+    /// use pysocket::{socketpair, Interest, MsgFlags};
+    /// use socket2::MsgHdr;
+    ///
+    /// let (a, b) = socketpair()?;
+    /// a.settimeout(Some(Duration::from_secs(5)))?;
+    /// // socket2's sendmsg, with the socket's timeout and no SIGPIPE.
+    /// let buffers = [IoSlice::new(b"via "), IoSlice::new(b"socket2")];
+    /// let sent = a.call_with_timeout(Interest::Write, MsgFlags::empty(), |sock, flags| {
+    ///     sock.sendmsg(&MsgHdr::new().with_buffers(&buffers), flags.bits())
+    /// })?;
+    /// assert_eq!(sent, 11);
+    /// assert_eq!(b.recv(64)?, b"via socket2");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn call_with_timeout<T>(
+        &self,
+        interest: Interest,
+        flags: MsgFlags,
+        mut op: impl FnMut(&socket2::Socket, MsgFlags) -> io::Result<T>,
+    ) -> Result<T> {
+        let (plan, flags) = match interest {
+            Interest::Read => (self.timeouts.receive(flags.bits()), flags.bits()),
+            Interest::Write => (
+                self.timeouts.send(flags.bits()),
+                flags.bits() | sys::SEND_FLAGS,
+            ),
+        };
+        self.call(interest, plan, |dontwait| {
+            op(&self.inner, MsgFlags::from_bits_retain(flags | dontwait))
+        })
+    }
+
+    /// Runs a call of [`as_socket2`](Socket::as_socket2) that takes no flags
+    /// (`accept`, `peek_sender`, a `read`) under the socket's timeout mode:
+    /// in timeout mode the call waits for `interest` before each attempt, as
+    /// CPython's `accept` does, within one deadline for the whole call.
+    ///
+    /// Blocking and non-blocking mode run `op` once; `EINTR` is retried in
+    /// every mode. Where the call takes flags, prefer
+    /// [`call_with_timeout`](Socket::call_with_timeout): a call that cannot
+    /// be told not to sleep may, after a readiness another thread took,
+    /// sleep in the kernel until data comes (in timeout mode on Linux, up to
+    /// a little less than the timeout; see
+    /// [How timeout mode waits](Socket#how-timeout-mode-waits)).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::{Interest, Socket, AF_INET, SOCK_DGRAM};
+    ///
+    /// let server = Socket::new(AF_INET, SOCK_DGRAM)?;
+    /// server.bind(("127.0.0.1", 0))?;
+    /// server.settimeout(Some(Duration::from_millis(50)))?;
+    /// // socket2's peek_sender has no flags argument.
+    /// let err = server.call_when_ready(Interest::Read, |sock| sock.peek_sender()).unwrap_err();
+    /// assert!(err.is_timeout());
+    /// let client = Socket::new(AF_INET, SOCK_DGRAM)?;
+    /// client.bind(("127.0.0.1", 0))?;
+    /// client.sendto(b"hi", server.getsockname()?)?;
+    /// let sender = server.call_when_ready(Interest::Read, |sock| sock.peek_sender())?;
+    /// assert_eq!(sender.as_socket(), client.getsockname()?.as_socket_addr());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn call_when_ready<T>(
+        &self,
+        interest: Interest,
+        mut op: impl FnMut(&socket2::Socket) -> io::Result<T>,
+    ) -> Result<T> {
+        let plan = match interest {
+            Interest::Read => self.timeouts.receive(0),
+            Interest::Write => self.timeouts.send(0),
+        };
+        sock_call(self.as_fd(), interest, plan, Attempt::WaitFirst, |_| {
+            op(&self.inner)
+        })
+    }
+
     /// Gives up the facade for the [`socket2::Socket`] underneath.
     ///
     /// Its descriptor keeps its mode: non-blocking unless the socket was in
@@ -1253,7 +1355,7 @@ impl Socket {
 /// With `MSG_TRUNC` the room is zeroed first: on a TCP socket the kernel then
 /// discards the data without writing it, yet reports its length, so the bytes
 /// returned must not be left uninitialised.
-fn alloc_recv_buffer(bufsize: usize, flags: MsgFlags) -> Result<Vec<u8>> {
+pub(crate) fn alloc_recv_buffer(bufsize: usize, flags: MsgFlags) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
     buf.try_reserve_exact(bufsize)
         .map_err(|_| Error::invalid(format!("recv buffer size {bufsize} cannot be allocated")))?;

@@ -5,6 +5,8 @@
 //!   `SIGPIPE`, the split of a socket type's flags, non-blocking and
 //!   close-on-exec flags, readiness waits (`poll`), kernel timeouts, options
 //!   by level and name, and `close` with its error reported;
+//! - [`msg`]: `sendmsg` and `recvmsg` with control messages, and their
+//!   layout;
 //! - [`netdb`]: the name lookups (`getaddrinfo`, `getnameinfo`,
 //!   `gethostname`, hosts with their aliases, services, protocols, network
 //!   interfaces);
@@ -75,6 +77,7 @@ macro_rules! platform {
     };
 }
 
+pub(crate) mod msg;
 pub(crate) mod netdb;
 mod poller;
 
@@ -174,10 +177,42 @@ pub(crate) fn is_cloexec(fd: BorrowedFd<'_>) -> io::Result<bool> {
     Ok(flags & libc::FD_CLOEXEC != 0)
 }
 
-/// What a readiness wait waits for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Interest {
+/// What a call waits for when it cannot complete at once: the socket
+/// becoming readable or writable. [`Socket::call_with_timeout`] and
+/// [`Socket::call_when_ready`] take it, to run a call of
+/// [`as_socket2`](Socket::as_socket2) under the socket's timeout mode.
+///
+/// [`Socket::call_with_timeout`]: crate::Socket::call_with_timeout
+/// [`Socket::call_when_ready`]: crate::Socket::call_when_ready
+/// [`as_socket2`]: crate::Socket::as_socket2
+/// [`Socket`]: crate::Socket
+///
+/// ```
+/// use std::time::Duration;
+/// use pysocket::{socketpair, Interest, MsgFlags};
+///
+/// let (a, b) = socketpair()?;
+/// b.settimeout(Some(Duration::from_millis(50)))?;
+/// let mut buf = [std::mem::MaybeUninit::new(0u8); 16];
+/// // Nothing to read: the call waits for readability, then times out.
+/// let err = b
+///     .call_with_timeout(Interest::Read, MsgFlags::empty(), |sock, flags| {
+///         sock.recv_with_flags(&mut buf, flags.bits())
+///     })
+///     .unwrap_err();
+/// assert!(err.is_timeout());
+/// a.sendall(b"now")?;
+/// let n = b.call_with_timeout(Interest::Read, MsgFlags::empty(), |sock, flags| {
+///     sock.recv_with_flags(&mut buf, flags.bits())
+/// })?;
+/// assert_eq!(n, 3);
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Interest {
+    /// Readable: data, a connection to accept, or the end of the stream.
     Read,
+    /// Writable: room in the send buffer, or a connection's outcome.
     Write,
 }
 
