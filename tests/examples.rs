@@ -1304,7 +1304,12 @@ fn servers_help_shows_their_documents_defaults() {
 fn fd_passing_worker_answers_on_the_parents_listener() {
     let ended = run("fd_passing", &[]);
     let out = &ended.stdout;
-    assert!(ended.status.success(), "{}\n{out}{}", ended.status, ended.stderr);
+    assert!(
+        ended.status.success(),
+        "{}\n{out}{}",
+        ended.status,
+        ended.stderr
+    );
     assert_glob(
         "Parent *: listening on 127.0.0.1:*\n\
          Parent: handing the listening socket (fd *) to the worker, and closing it here\n\
@@ -1314,7 +1319,10 @@ fn fd_passing_worker_answers_on_the_parents_listener() {
          Parent: the worker * exited (exit status: 0)\n",
         out,
     );
-    let lines: Vec<Vec<&str>> = out.lines().map(|l| l.split_whitespace().collect()).collect();
+    let lines: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
     let word = |line: usize, i: usize| lines[line][i].trim_end_matches([':', ',']);
     let worker = word(2, 1);
     assert_ne!(worker, word(0, 1), "the worker is another process\n{out}");

@@ -103,10 +103,22 @@ impl Peer {
 }
 
 impl Drop for Peer {
+    /// Kills the child; when the test is failing, shows what the child said,
+    /// which is often why.
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
-            let _ = child.wait();
+            if let Ok(out) = child.wait_with_output() {
+                if thread::panicking() {
+                    eprintln!(
+                        "{} ({:?}):\n{}\n{}",
+                        self.what,
+                        out.status,
+                        String::from_utf8_lossy(&out.stdout),
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                }
+            }
         }
     }
 }
@@ -256,7 +268,9 @@ fn a_child_process_accepts_on_the_listener_it_received() {
 
     let client = Socket::new(AF_INET, SOCK_STREAM).expect("socket");
     client.settimeout(Some(PROMPT)).expect("settimeout");
-    client.connect(&addr).expect("connect to the handed-over listener");
+    client
+        .connect(&addr)
+        .expect("connect to the handed-over listener");
     client.sendall(b"ping").expect("sendall");
     let answer = recv_to_end(&client);
     let pid = child.id();
@@ -274,11 +288,16 @@ fn a_child_process_accepts_on_the_listener_it_received() {
 /// serve one client, log it.
 fn accept_on_received_listener() {
     let channel = inherited();
-    let (data, fds, flags, _) = channel.recv_fds(64, 4, MsgFlags::empty()).expect("recv_fds");
+    let (data, fds, flags, _) = channel
+        .recv_fds(64, 4, MsgFlags::empty())
+        .expect("recv_fds");
     assert_eq!(data, HANDOVER);
     assert!(!flags.contains(MsgFlags::CTRUNC), "{flags:?}");
     assert_eq!(fds.len(), 2, "{fds:?}");
-    assert!(fds.iter().all(is_cloexec), "received descriptors are close-on-exec");
+    assert!(
+        fds.iter().all(is_cloexec),
+        "received descriptors are close-on-exec"
+    );
     let mut fds = fds.into_iter();
     let listener = Socket::from(fds.next().expect("the listener"));
     let mut log = File::from(fds.next().expect("the log"));
@@ -313,8 +332,12 @@ fn descriptors_go_to_a_child_process_and_back() {
     drop(theirs);
 
     let (read_end, write_end) = pipe();
-    ours.send_fds(&[IoSlice::new(b"write here")], &[write_end.as_fd()], MsgFlags::empty())
-        .expect("send_fds");
+    ours.send_fds(
+        &[IoSlice::new(b"write here")],
+        &[write_end.as_fd()],
+        MsgFlags::empty(),
+    )
+    .expect("send_fds");
     drop(write_end);
     let pid = child.id();
     assert_eq!(
@@ -327,13 +350,18 @@ fn descriptors_go_to_a_child_process_and_back() {
     assert_eq!(fds.len(), 1);
     assert!(is_cloexec(&fds[0]));
     let back = read_pipe_to_end(fds.pop().expect("one descriptor"));
-    assert_eq!(String::from_utf8_lossy(&back), format!("sent back by {pid}"));
+    assert_eq!(
+        String::from_utf8_lossy(&back),
+        format!("sent back by {pid}")
+    );
     child.finish(MARK);
 }
 
 fn write_and_send_back() {
     let channel = inherited();
-    let (data, fds, _, _) = channel.recv_fds(64, 1, MsgFlags::empty()).expect("recv_fds");
+    let (data, fds, _, _) = channel
+        .recv_fds(64, 1, MsgFlags::empty())
+        .expect("recv_fds");
     assert_eq!(data, b"write here");
     let pid = std::process::id();
     let mut pipe_end = File::from(fds.into_iter().next().expect("one descriptor"));
@@ -342,7 +370,11 @@ fn write_and_send_back() {
 
     let (read_end, write_end) = pipe();
     channel
-        .send_fds(&[IoSlice::new(b"read this")], &[read_end.as_fd()], MsgFlags::empty())
+        .send_fds(
+            &[IoSlice::new(b"read this")],
+            &[read_end.as_fd()],
+            MsgFlags::empty(),
+        )
         .expect("send_fds");
     drop(read_end);
     let mut write_end = File::from(write_end);
@@ -500,7 +532,10 @@ fn python_sendmsg_scm_rights_to_rust_recvmsg_and_back() {
         .chain(CMSG_SIZES.map(|n| CMSG_LEN(n).expect("CMSG_LEN") as i64))
         .chain(CMSG_SIZES.map(|n| CMSG_SPACE(n).expect("CMSG_SPACE") as i64))
         .collect();
-    assert_eq!(facts, ours_facts, "Python's SOL_SOCKET, SCM_RIGHTS, CMSG_LEN, CMSG_SPACE");
+    assert_eq!(
+        facts, ours_facts,
+        "Python's SOL_SOCKET, SCM_RIGHTS, CMSG_LEN, CMSG_SPACE"
+    );
 
     assert!(msg.flags.is_empty(), "{:?}", msg.flags);
     assert_eq!(msg.ancdata.len(), 1, "{:?}", msg.ancdata);
@@ -517,7 +552,11 @@ fn python_sendmsg_scm_rights_to_rust_recvmsg_and_back() {
         .collect();
     let owned: Vec<RawFd> = msg.fds.iter().map(AsRawFd::as_raw_fd).collect();
     assert_eq!(numbers, owned);
-    assert_eq!(triple.as_rights().as_deref(), Some(&owned[..]), "Cmsg::as_rights");
+    assert_eq!(
+        triple.as_rights().as_deref(),
+        Some(&owned[..]),
+        "Cmsg::as_rights"
+    );
     for (fd, text) in msg.fds.into_iter().zip(["first pipe", "second pipe"]) {
         assert!(is_cloexec(&fd));
         File::from(fd)
@@ -528,7 +567,11 @@ fn python_sendmsg_scm_rights_to_rust_recvmsg_and_back() {
     let (read_end, write_end) = pipe();
     let rights = Cmsg::new(SOL_SOCKET, SCM_RIGHTS, read_end.as_raw_fd().to_ne_bytes());
     let sent = ours
-        .sendmsg(&[IoSlice::new(b"from rust's sendmsg")], &[rights], MsgFlags::empty())
+        .sendmsg(
+            &[IoSlice::new(b"from rust's sendmsg")],
+            &[rights],
+            MsgFlags::empty(),
+        )
         .expect("sendmsg");
     assert_eq!(sent, 19);
     drop(read_end);

@@ -317,17 +317,23 @@ fn run_all(suite: &mut Suite) {
         Some("pysocket in timeout mode (settimeout(10 s)); socket2 blocking"),
         plan.pingpongs,
         [
-            Some(&mut || sendmsg::pysocket(plan.pingpongs, Control::None, Receive::RecvmsgInto, true)),
+            Some(&mut || {
+                sendmsg::pysocket(plan.pingpongs, Control::None, Receive::RecvmsgInto, true)
+            }),
             Some(&mut || sendmsg::socket2(plan.pingpongs, Control::None)),
             None,
         ],
     );
     suite.compare(
         "sendmsg/recvmsg 64 B + SCM_RIGHTS, 1 fd",
-        Some("each message carries one descriptor (the sender's /dev/null); the receiver closes it"),
+        Some(
+            "each message carries one descriptor (the sender's /dev/null); the receiver closes it",
+        ),
         plan.pingpongs,
         [
-            Some(&mut || sendmsg::pysocket(plan.pingpongs, Control::Rights, Receive::Recvmsg, false)),
+            Some(&mut || {
+                sendmsg::pysocket(plan.pingpongs, Control::Rights, Receive::Recvmsg, false)
+            }),
             Some(&mut || sendmsg::socket2(plan.pingpongs, Control::Rights)),
             None,
         ],
@@ -337,7 +343,9 @@ fn run_all(suite: &mut Suite) {
         None,
         plan.pingpongs,
         [
-            Some(&mut || sendmsg::pysocket(plan.pingpongs, Control::Rights, Receive::RecvmsgInto, false)),
+            Some(&mut || {
+                sendmsg::pysocket(plan.pingpongs, Control::Rights, Receive::RecvmsgInto, false)
+            }),
             Some(&mut || sendmsg::socket2(plan.pingpongs, Control::Rights)),
             None,
         ],

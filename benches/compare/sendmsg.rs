@@ -53,14 +53,14 @@ pub fn pysocket(count: usize, control: Control, receive: Receive, timeout: bool)
         conn.settimeout(Some(TIMEOUT)).unwrap();
     }
     let echo = thread::spawn(move || {
-        let mut side = PySide::new(conn, control, receive);
+        let side = PySide::new(conn, control, receive);
         let mut buf = [0u8; MSG];
         for _ in 0..count {
             side.recv(&mut buf);
             side.send(&buf);
         }
     });
-    let mut side = PySide::new(client, control, receive);
+    let side = PySide::new(client, control, receive);
     let msg = [7u8; MSG];
     let mut buf = [0u8; MSG];
     let start = Instant::now();
@@ -230,7 +230,10 @@ impl RawSide {
 
     /// Receives one message and closes every descriptor that arrived.
     fn recv(&mut self, buf: &mut [u8; MSG]) {
-        let mut bufs = [MaybeUninitSlice::new(buf)];
+        // SAFETY: `[u8]` and `[MaybeUninit<u8>]` have one layout, and the
+        // kernel only writes initialised bytes into the buffer.
+        let uninit = unsafe { &mut *(buf.as_mut_slice() as *mut [u8] as *mut [MaybeUninit<u8>]) };
+        let mut bufs = [MaybeUninitSlice::new(uninit)];
         let mut msg = MsgHdrMut::new()
             .with_buffers(&mut bufs)
             .with_control(&mut self.recv_control.0[..self.recv_len]);
@@ -249,8 +252,7 @@ impl RawSide {
             hdr.msg_controllen = control_len as _;
             let mut cmsg = libc::CMSG_FIRSTHDR(&hdr);
             while !cmsg.is_null() {
-                if (*cmsg).cmsg_level == libc::SOL_SOCKET && (*cmsg).cmsg_type == libc::SCM_RIGHTS
-                {
+                if (*cmsg).cmsg_level == libc::SOL_SOCKET && (*cmsg).cmsg_type == libc::SCM_RIGHTS {
                     let data = libc::CMSG_DATA(cmsg);
                     let len = (*cmsg).cmsg_len as usize - libc::CMSG_LEN(0) as usize;
                     for i in 0..len / FD_SIZE {

@@ -97,7 +97,11 @@ pub fn hand_over(listener: Socket, channel: &Socket, mut out: impl Write) -> pys
         "Parent: handing the listening socket (fd {}) to the worker, and closing it here",
         listener.fileno()
     )?;
-    channel.send_fds(&[IoSlice::new(LABEL)], &[listener.as_fd()], MsgFlags::empty())?;
+    channel.send_fds(
+        &[IoSlice::new(LABEL)],
+        &[listener.as_fd()],
+        MsgFlags::empty(),
+    )?;
     listener.close()
 }
 
