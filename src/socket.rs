@@ -1205,8 +1205,8 @@ impl Socket {
     /// Then, as in CPython's `sock_call`:
     ///
     /// - in **blocking** mode `op` runs once, and sleeps in the kernel;
-    /// - in **non-blocking** mode (or with `MSG_DONTWAIT` in `flags`) it runs
-    ///   once, and `WouldBlock` is the answer;
+    /// - in **non-blocking** mode (or in blocking mode with `MSG_DONTWAIT` in
+    ///   `flags`) it runs once, and `WouldBlock` is the answer;
     /// - in **timeout** mode it runs, and while it fails with `WouldBlock` the
     ///   call waits for `interest` and runs it again, until one deadline for
     ///   the whole call passes: then [`Error::Timeout`].

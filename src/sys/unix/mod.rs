@@ -180,12 +180,11 @@ pub(crate) fn is_cloexec(fd: BorrowedFd<'_>) -> io::Result<bool> {
 /// What a call waits for when it cannot complete at once: the socket
 /// becoming readable or writable. [`Socket::call_with_timeout`] and
 /// [`Socket::call_when_ready`] take it, to run a call of
-/// [`as_socket2`](Socket::as_socket2) under the socket's timeout mode.
+/// [`as_socket2`] under the socket's timeout mode.
 ///
 /// [`Socket::call_with_timeout`]: crate::Socket::call_with_timeout
 /// [`Socket::call_when_ready`]: crate::Socket::call_when_ready
 /// [`as_socket2`]: crate::Socket::as_socket2
-/// [`Socket`]: crate::Socket
 ///
 /// ```
 /// use std::time::Duration;
