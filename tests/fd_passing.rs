@@ -22,8 +22,8 @@ use std::time::{Duration, Instant};
 
 use common::{is_child, listener, CHILD_ENV, PROMPT};
 use pysocket::{
-    socketpair, Cmsg, MsgFlags, Socket, AF_INET, CMSG_LEN, CMSG_SPACE, SCM_CREDENTIALS, SCM_RIGHTS,
-    SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN, SO_PASSCRED,
+    socketpair, Cmsg, MsgFlags, Socket, AF_INET, AF_UNIX, CMSG_LEN, CMSG_SPACE, SCM_CREDENTIALS,
+    SCM_RIGHTS, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN, SO_PASSCRED,
 };
 
 /// The environment variable that tells a child which descriptor it inherited.
@@ -584,6 +584,75 @@ fn python_sendmsg_scm_rights_to_rust_recvmsg_and_back() {
         "{SOL_SOCKET}|{SCM_RIGHTS}|{FD_SIZE}|0|from rust's sendmsg|first pipe|second pipe|third pipe"
     );
     assert_eq!(reply, expected);
+    python.finish("python: done");
+}
+
+/// Sockets both ways: Rust hands Python its listening TCP socket, and
+/// Python, with `socket.socket(fileno=...)` on what `recv_fds` gave,
+/// accepts Rust's connection on it; Python hands Rust one end of a new
+/// socketpair, and Rust, with `Socket::from` on what `recv_fds` gave, talks
+/// to Python through it.
+const PYTHON_SOCKETS: &str = r#"
+import os, signal, socket
+signal.alarm(30)  # never outlive the test
+sock = socket.socket(fileno=int(os.environ["PYSOCKET_TEST_FD"]))
+sock.settimeout(10)
+
+msg, fds, flags, addr = socket.recv_fds(sock, 1024, 1)
+assert msg == b"listener" and len(fds) == 1, (msg, fds)
+listener = socket.socket(fileno=fds[0])
+assert listener.type == socket.SOCK_STREAM
+listener.settimeout(10)
+conn, peer = listener.accept()
+conn.settimeout(10)
+data = conn.recv(1024)
+conn.sendall(f"python {os.getpid()} got {data.decode()}".encode())
+conn.close()
+listener.close()
+
+mine, theirs = socket.socketpair()
+socket.send_fds(sock, [b"one end"], [theirs.fileno()])
+theirs.close()
+mine.settimeout(10)
+mine.sendall(b"over the new pair")
+assert mine.recv(1024) == b"rust answers"
+print("python: done")
+"#;
+
+#[test]
+fn python_and_rust_hand_each_other_sockets() {
+    let Some(script) = python(PYTHON_SOCKETS) else {
+        return;
+    };
+    let (ours, theirs) = socketpair().expect("socketpair");
+    ours.settimeout(Some(PROMPT)).expect("settimeout");
+    let python = Peer::start("python3 (sockets)", script, theirs.as_fd());
+    drop(theirs);
+
+    let (listener, addr) = listener(AF_INET);
+    ours.send_fds(
+        &[IoSlice::new(b"listener")],
+        &[listener.as_fd()],
+        MsgFlags::empty(),
+    )
+    .expect("send_fds");
+    drop(listener);
+    let client = Socket::new(AF_INET, SOCK_STREAM).expect("socket");
+    client.settimeout(Some(PROMPT)).expect("settimeout");
+    client
+        .connect(&addr)
+        .expect("connect to the listener Python holds");
+    client.sendall(b"hello").expect("sendall");
+    let answer = String::from_utf8(recv_to_end(&client)).expect("Python's answer");
+    assert_eq!(answer, format!("python {} got hello", python.id()));
+
+    let (data, fds, _, _) = ours.recv_fds(64, 1, MsgFlags::empty()).expect("recv_fds");
+    assert_eq!(data, b"one end");
+    let end = Socket::from(fds.into_iter().next().expect("one descriptor"));
+    assert_eq!((end.family(), end.kind()), (AF_UNIX, SOCK_STREAM));
+    end.settimeout(Some(PROMPT)).expect("settimeout");
+    assert_eq!(end.recv(64).expect("recv"), b"over the new pair");
+    end.sendall(b"rust answers").expect("sendall");
     python.finish("python: done");
 }
 
