@@ -657,25 +657,36 @@ fn python_and_rust_hand_each_other_sockets() {
 }
 
 /// `SCM_CREDENTIALS` both ways, as raw triples: Python `sendmsg`s its
-/// pid, uid and gid (`struct ucred`) to Rust, which receives them with
-/// `SO_PASSCRED` on and finds Python's process id, the one it started;
-/// Rust `sendmsg`s its own, and Python's `recvmsg` finds this process's id.
+/// pid, uid and gid (`struct ucred`) to Rust, with the write end of a pipe
+/// in an `SCM_RIGHTS` message beside them; Rust receives both with
+/// `SO_PASSCRED` on, finds Python's process id, the one it started, and
+/// writes through the pipe. Rust `sendmsg`s its own credentials, and
+/// Python's `recvmsg` finds this process's id.
 const PYTHON_CREDENTIALS: &str = r#"
-import os, signal, socket, struct
+import array, os, signal, socket, struct
 signal.alarm(30)  # never outlive the test
 sock = socket.socket(fileno=int(os.environ["PYSOCKET_TEST_FD"]))
 sock.settimeout(10)
 sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
 ucred = struct.pack("iII", os.getpid(), os.getuid(), os.getgid())
 facts = f"{socket.SOL_SOCKET} {socket.SCM_CREDENTIALS} {socket.SO_PASSCRED}"
-sock.sendmsg([facts.encode()], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, ucred)])
+r, w = os.pipe()
+sock.sendmsg([facts.encode()], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, ucred),
+                                (socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [w]))])
+os.close(w)
+piped = b""
+while True:
+    chunk = os.read(r, 4096)
+    if not chunk:
+        break
+    piped += chunk
 
 msg, ancdata, flags, addr = sock.recvmsg(1024, socket.CMSG_SPACE(struct.calcsize("iII")))
 creds = [struct.unpack("iII", data) for level, kind, data in ancdata
          if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS]
 assert len(creds) == 1, ancdata
 pid, uid, gid = creds[0]
-sock.sendall(f"{msg.decode()} {pid} {uid} {gid}".encode())
+sock.sendall(f"{msg.decode()} {pid} {uid} {gid} {piped.decode()}".encode())
 sock.close()
 print("python: done")
 "#;
@@ -692,7 +703,8 @@ fn python_and_rust_send_each_other_credentials() {
     let python = Peer::start("python3 (credentials)", script, theirs.as_fd());
     drop(theirs);
 
-    let ancbufsize = CMSG_SPACE(UCRED_SIZE).expect("CMSG_SPACE");
+    let ancbufsize =
+        CMSG_SPACE(UCRED_SIZE).expect("CMSG_SPACE") + CMSG_SPACE(FD_SIZE).expect("CMSG_SPACE");
     let msg = ours
         .recvmsg(1024, ancbufsize, MsgFlags::empty())
         .expect("recvmsg");
@@ -702,15 +714,29 @@ fn python_and_rust_send_each_other_credentials() {
         format!("{SOL_SOCKET} {SCM_CREDENTIALS} {SO_PASSCRED}"),
         "Python's SOL_SOCKET, SCM_CREDENTIALS, SO_PASSCRED"
     );
-    assert_eq!(msg.ancdata.len(), 1, "{:?}", msg.ancdata);
-    let triple = &msg.ancdata[0];
-    assert_eq!((triple.level, triple.kind), (SOL_SOCKET, SCM_CREDENTIALS));
+    assert!(msg.flags.is_empty(), "{:?}", msg.flags);
+    assert_eq!(msg.ancdata.len(), 2, "{:?}", msg.ancdata);
+    let kinds = |kind| {
+        msg.ancdata
+            .iter()
+            .filter(move |cmsg| (cmsg.level, cmsg.kind) == (SOL_SOCKET, kind))
+    };
+    assert_eq!(kinds(SCM_RIGHTS).count(), 1, "{:?}", msg.ancdata);
+    let triple = kinds(SCM_CREDENTIALS)
+        .next()
+        .expect("an SCM_CREDENTIALS triple");
     let (pid, uid, gid) = ucred(&triple.data);
     // SAFETY: getuid and getgid cannot fail and have no preconditions.
     let (my_uid, my_gid) = unsafe { (libc::getuid(), libc::getgid()) };
     assert_eq!((pid, uid, gid), (python.id() as i32, my_uid, my_gid));
     let typed = triple.as_credentials().expect("Cmsg::as_credentials");
     assert_eq!((typed.pid, typed.uid, typed.gid), (pid, uid, gid));
+    assert_eq!(msg.fds.len(), 1, "{:?}", msg.fds);
+    let mut pipe_end = File::from(msg.fds.into_iter().next().expect("one descriptor"));
+    pipe_end
+        .write_all(b"beside the credentials")
+        .expect("write through Python's pipe");
+    drop(pipe_end);
 
     let me = std::process::id() as i32;
     let mut data = Vec::with_capacity(UCRED_SIZE);
@@ -721,7 +747,10 @@ fn python_and_rust_send_each_other_credentials() {
     ours.sendmsg(&[IoSlice::new(b"rust")], &[credentials], MsgFlags::empty())
         .expect("sendmsg SCM_CREDENTIALS");
     let reply = String::from_utf8(recv_to_end(&ours)).expect("Python's report");
-    assert_eq!(reply, format!("rust {me} {my_uid} {my_gid}"));
+    assert_eq!(
+        reply,
+        format!("rust {me} {my_uid} {my_gid} beside the credentials")
+    );
     python.finish("python: done");
 }
 
