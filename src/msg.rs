@@ -540,7 +540,8 @@ impl Socket {
     /// `sock.sendmsg(buffers, ancdata, flags, address)`.
     ///
     /// For unconnected datagram sockets. On a connected socket the kernel
-    /// decides: an `AF_UNIX` stream fails with `EISCONN`.
+    /// decides: an `AF_UNIX` stream fails with `EISCONN`, where Linux's TCP
+    /// ignores the address.
     ///
     /// ```
     /// use std::io::IoSlice;
@@ -664,8 +665,9 @@ impl Socket {
     /// method. The receiving process gets new descriptors for the same open
     /// files ([`recv_fds`](Socket::recv_fds)).
     ///
-    /// On a stream, send at least one byte: the descriptors travel with the
-    /// data. More descriptors than the kernel takes in one message (253 on
+    /// Descriptors pass over `AF_UNIX` sockets only (Linux's TCP drops the
+    /// message and sends the data alone). On a stream, send at least one
+    /// byte: the descriptors travel with the data. More descriptors than the kernel takes in one message (253 on
     /// Linux) is [`Error::InvalidArgument`], before anything is sent.
     /// To send to an address, use [`sendmsg_to`](Socket::sendmsg_to) with
     /// [`Cmsg::rights`].

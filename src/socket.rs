@@ -1178,7 +1178,14 @@ impl Socket {
     /// The [`socket2::Socket`] underneath, for options this facade does not wrap.
     ///
     /// Changing its blocking mode directly bypasses the facade's timeout mode;
-    /// use [`settimeout`](Socket::settimeout) instead.
+    /// use [`settimeout`](Socket::settimeout) instead. Its sends and receives
+    /// know nothing of the timeout mode either: called directly in timeout
+    /// mode, they may fail with `WouldBlock` before the timeout (Linux's
+    /// kernel timeout that backs it up fires first) and send without
+    /// `MSG_NOSIGNAL`. Run them through
+    /// [`call_with_timeout`](Socket::call_with_timeout) (or
+    /// [`call_when_ready`](Socket::call_when_ready) for calls without flags)
+    /// for the semantics every call of the facade has.
     ///
     /// ```
     /// use pysocket::{Socket, AF_INET, SOCK_STREAM};
@@ -1204,7 +1211,7 @@ impl Socket {
     /// that takes no flags, use [`call_when_ready`](Socket::call_when_ready).
     /// Then, as in CPython's `sock_call`:
     ///
-    /// - in **blocking** mode `op` runs once, and sleeps in the kernel;
+    /// - in **blocking** mode `op` sleeps in the kernel until it completes;
     /// - in **non-blocking** mode (or in blocking mode with `MSG_DONTWAIT` in
     ///   `flags`) it runs once, and `WouldBlock` is the answer;
     /// - in **timeout** mode it runs, and while it fails with `WouldBlock` the
@@ -1254,8 +1261,8 @@ impl Socket {
     /// in timeout mode the call waits for `interest` before each attempt, as
     /// CPython's `accept` does, within one deadline for the whole call.
     ///
-    /// Blocking and non-blocking mode run `op` once; `EINTR` is retried in
-    /// every mode. Where the call takes flags, prefer
+    /// In blocking mode `op` sleeps in the kernel until it completes; in
+    /// non-blocking mode it runs once. `EINTR` is retried in every mode. Where the call takes flags, prefer
     /// [`call_with_timeout`](Socket::call_with_timeout): a call that cannot
     /// be told not to sleep may, after a readiness another thread took,
     /// sleep in the kernel until data comes (in timeout mode on Linux, up to

@@ -708,6 +708,28 @@ fn a_timed_recvmsg_keeps_its_deadline_under_signals() {
 }
 
 #[test]
+fn a_blocking_recvmsg_rides_out_signals() {
+    let (a, b) = socketpair().unwrap();
+    let file = dev_null();
+    let (result, _, signals) = thread::scope(|scope| {
+        scope.spawn(|| {
+            thread::sleep(Duration::from_millis(300));
+            a.send_fds(&[IoSlice::new(b"after the storm")], &[file.as_fd()], none())
+                .unwrap();
+        });
+        under_storm(&b, Duration::from_millis(1), PROMPT, || {
+            b.recvmsg(64, CMSG_SPACE(4).unwrap(), none())
+        })
+    });
+    let msg = result.unwrap();
+    assert_eq!(
+        (msg.data.as_slice(), msg.fds.len()),
+        (&b"after the storm"[..], 1)
+    );
+    assert!(signals > 10, "only {signals} signals");
+}
+
+#[test]
 fn a_send_into_a_full_buffer_times_out() {
     let (a, _b) = socketpair().unwrap();
     a.setsockopt(SOL_SOCKET, SO_SNDBUF, 4096).unwrap();
@@ -879,6 +901,14 @@ fn call_with_timeout_runs_socket2_calls_in_the_three_modes() {
         started.elapsed(),
         SLACK,
     );
+    // What the call saves a user from: called directly, socket2's receive
+    // ends with WouldBlock, when the kernel's backstop fires.
+    let mut raw_buf = [std::mem::MaybeUninit::new(0u8); 4];
+    let err = with_watchdog(&b, PROMPT, || {
+        b.as_socket2().recv_with_flags(&mut raw_buf, 0)
+    })
+    .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::WouldBlock, "{err:?}");
     b.settimeout(Some(Duration::from_millis(10))).unwrap();
     let started = Instant::now();
     let result = recv(none());
