@@ -46,31 +46,77 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 // --- pysocket ---------------------------------------------------------------
 
 /// pysocket on both sides; `timeout` puts both in timeout mode.
-pub fn pysocket(count: usize, control: Control, receive: Receive, timeout: bool) -> Duration {
+pub fn pysocket(
+    count: usize,
+    peer: Peer,
+    control: Control,
+    receive: Receive,
+    timeout: bool,
+) -> Duration {
     let (client, conn) = socketpair().unwrap();
     if timeout {
         client.settimeout(Some(TIMEOUT)).unwrap();
         conn.settimeout(Some(TIMEOUT)).unwrap();
     }
-    let echo = thread::spawn(move || {
-        let side = PySide::new(conn, control, receive);
-        let mut buf = [0u8; MSG];
-        for _ in 0..count {
-            side.recv(&mut buf);
-            side.send(&buf);
-        }
-    });
-    let side = PySide::new(client, control, receive);
+    exchange(
+        PySide::new(client, control, receive),
+        PySide::new(conn, control, receive),
+        count,
+        peer,
+    )
+}
+
+/// Who answers the client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Peer {
+    /// An echo thread: each message wakes the other side, as between
+    /// processes.
+    EchoThread,
+    /// The client's own thread plays both ends in turn: no wake-ups, so the
+    /// time is the calls' own, and a library's overhead shows undiluted.
+    OneThread,
+}
+
+/// One end of the exchange.
+trait End: Send + 'static {
+    fn send(&mut self, data: &[u8]);
+    fn recv(&mut self, buf: &mut [u8; MSG]);
+}
+
+/// `count` round trips from `client` to `conn` and back, timed on the client.
+fn exchange<E: End>(mut client: E, mut conn: E, count: usize, peer: Peer) -> Duration {
     let msg = [7u8; MSG];
     let mut buf = [0u8; MSG];
-    let start = Instant::now();
-    for _ in 0..count {
-        side.send(&msg);
-        side.recv(&mut buf);
+    match peer {
+        Peer::EchoThread => {
+            let echo = thread::spawn(move || {
+                let mut buf = [0u8; MSG];
+                for _ in 0..count {
+                    conn.recv(&mut buf);
+                    conn.send(&buf);
+                }
+            });
+            let start = Instant::now();
+            for _ in 0..count {
+                client.send(&msg);
+                client.recv(&mut buf);
+            }
+            let elapsed = start.elapsed();
+            echo.join().unwrap();
+            elapsed
+        }
+        Peer::OneThread => {
+            let mut echoed = [0u8; MSG];
+            let start = Instant::now();
+            for _ in 0..count {
+                client.send(&msg);
+                conn.recv(&mut echoed);
+                conn.send(&echoed);
+                client.recv(&mut buf);
+            }
+            start.elapsed()
+        }
     }
-    let elapsed = start.elapsed();
-    echo.join().unwrap();
-    elapsed
 }
 
 struct PySide {
@@ -105,8 +151,10 @@ impl PySide {
             _null: null,
         }
     }
+}
 
-    fn send(&self, data: &[u8]) {
+impl End for PySide {
+    fn send(&mut self, data: &[u8]) {
         let sent = self
             .sock
             .sendmsg(&[IoSlice::new(data)], &self.ancdata, MsgFlags::empty())
@@ -116,7 +164,7 @@ impl PySide {
 
     /// Receives one message; the descriptors that arrive are closed as the
     /// result is dropped.
-    fn recv(&self, buf: &mut [u8; MSG]) {
+    fn recv(&mut self, buf: &mut [u8; MSG]) {
         let (n, fds) = match self.receive {
             Receive::Recvmsg => {
                 let got = self
@@ -150,27 +198,14 @@ impl PySide {
 struct Aligned<T>(T);
 
 /// socket2's `sendmsg`/`recvmsg` on both sides, blocking.
-pub fn socket2(count: usize, control: Control) -> Duration {
+pub fn socket2(count: usize, peer: Peer, control: Control) -> Duration {
     let (client, conn) = socket2::Socket::pair(Domain::UNIX, Type::STREAM, None).unwrap();
-    let echo = thread::spawn(move || {
-        let mut side = RawSide::new(conn, control);
-        let mut buf = [0u8; MSG];
-        for _ in 0..count {
-            side.recv(&mut buf);
-            side.send(&buf);
-        }
-    });
-    let mut side = RawSide::new(client, control);
-    let msg = [7u8; MSG];
-    let mut buf = [0u8; MSG];
-    let start = Instant::now();
-    for _ in 0..count {
-        side.send(&msg);
-        side.recv(&mut buf);
-    }
-    let elapsed = start.elapsed();
-    echo.join().unwrap();
-    elapsed
+    exchange(
+        RawSide::new(client, control),
+        RawSide::new(conn, control),
+        count,
+        peer,
+    )
 }
 
 struct RawSide {
@@ -218,8 +253,10 @@ impl RawSide {
             _null: null,
         }
     }
+}
 
-    fn send(&self, data: &[u8]) {
+impl End for RawSide {
+    fn send(&mut self, data: &[u8]) {
         let bufs = [IoSlice::new(data)];
         let msg = MsgHdr::new()
             .with_buffers(&bufs)
