@@ -1331,6 +1331,11 @@ fn fd_passing_worker_answers_on_the_parents_listener() {
     }
     let listening = |line: usize| *lines[line].last().expect("an address");
     assert_eq!(listening(0), listening(2), "the parent's listener\n{out}");
+    for bad in [["--port", "x"], ["--worker", "x"]] {
+        let ended = run("fd_passing", &bad);
+        assert_eq!(ended.status.code(), Some(2), "{bad:?}: {}", ended.stderr);
+        assert!(ended.stderr.starts_with("error: bad value"), "{bad:?}");
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -5,7 +5,10 @@
 //! pysocket's `sendmsg`/`recvmsg`/`recvmsg_into` against socket2's
 //! `sendmsg`/`recvmsg` with `MsgHdr`/`MsgHdrMut`, the control messages
 //! built and parsed with libc's `CMSG_*`; std has no `sendmsg`. Timed on the
-//! client from the first send to the last reply; an echo thread answers.
+//! client from the first send to the last reply. An echo thread answers, or
+//! the client's own thread plays both ends ([`Peer`]): the echo thread is how
+//! processes talk, but its wake-ups vary by tens of microseconds on a shared
+//! machine, which hides a difference of a few percent in the calls themselves.
 
 use std::fs::File;
 use std::io::{IoSlice, IoSliceMut};
