@@ -49,6 +49,7 @@ fn main() -> Result<(), Failure> {
     document_003_select_chat()?;
     document_004()?;
     sendfile_server_fetch()?;
+    fd_passing()?;
     println!("\nEvery pair talked: the tour is over.");
     Ok(())
 }
@@ -269,6 +270,25 @@ fn sendfile_server_fetch() -> Result<(), Failure> {
         "the bytes are the file's, all {sent} sent by sendfile"
     )?;
     Ok(())
+}
+
+/// `fd_passing`: the parent hands its listener to a worker over a
+/// socketpair with `send_fds`, then asks it a question as a client. The
+/// example's worker is another process; here it is a thread running the
+/// same function, so that the tour needs no other binary. The descriptor
+/// still travels through the kernel, and the parent closes its copy.
+fn fd_passing() -> Result<(), Failure> {
+    use programs::fd_passing::{ask, hand_over, worker};
+    let (listener, port) = tcp_listener()?;
+    println!("\n== fd_passing: parent ⇄ worker (a thread here), on {HOST}:{port} ==");
+    let addr = listener.getsockname()?;
+    let (channel, worker_end) = pysocket::socketpair()?;
+    let side = Side::new("worker");
+    let working = thread::spawn(move || worker(worker_end, side));
+    let parent = Side::new("parent");
+    hand_over(listener, &channel, parent.clone())?;
+    ask(&addr, parent)?;
+    join(working)
 }
 
 fn heading(document: &str, pair: &str, port: u16) {

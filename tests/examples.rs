@@ -1297,6 +1297,47 @@ fn servers_help_shows_their_documents_defaults() {
     }
 }
 
+/// `fd_passing`: the parent hands its listener to a worker process and
+/// closes its own copy; the worker, another process, accepts the parent's
+/// connection on it and answers.
+#[test]
+fn fd_passing_worker_answers_on_the_parents_listener() {
+    let ended = run("fd_passing", &[]);
+    let out = &ended.stdout;
+    assert!(
+        ended.status.success(),
+        "{}\n{out}{}",
+        ended.status,
+        ended.stderr
+    );
+    assert_glob(
+        "Parent *: listening on 127.0.0.1:*\n\
+         Parent: handing the listening socket (fd *) to the worker, and closing it here\n\
+         Worker *: received \"listener\" and fd *: a socket listening on 127.0.0.1:*\n\
+         Worker *: accepted 127.0.0.1:*, which says \"hello, worker\"\n\
+         Parent received: hello from worker *, on the parent's listener\n\
+         Parent: the worker * exited (exit status: 0)\n",
+        out,
+    );
+    let lines: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    let word = |line: usize, i: usize| lines[line][i].trim_end_matches([':', ',']);
+    let worker = word(2, 1);
+    assert_ne!(worker, word(0, 1), "the worker is another process\n{out}");
+    for (line, i) in [(3, 1), (4, 5), (5, 3)] {
+        assert_eq!(word(line, i), worker, "one worker\n{out}");
+    }
+    let listening = |line: usize| *lines[line].last().expect("an address");
+    assert_eq!(listening(0), listening(2), "the parent's listener\n{out}");
+    for bad in [["--port", "x"], ["--worker", "x"]] {
+        let ended = run("fd_passing", &bad);
+        assert_eq!(ended.status.code(), Some(2), "{bad:?}: {}", ended.stderr);
+        assert!(ended.stderr.starts_with("error: bad value"), "{bad:?}");
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Flags, refusals, the tour
 
@@ -1393,6 +1434,7 @@ fn tour_runs_every_pair_and_exits_zero() {
         "== document 001 and 003, improved: select_chat_server ⇄ two chat_clients",
         "== document 004: threaded_server ⇄ three threaded_clients at once",
         "== sendfile_server ⇄ an HTTP/1.0 client",
+        "== fd_passing: parent ⇄ worker (a thread here)",
     ] {
         assert!(out.contains(heading), "no {heading:?} in\n{out}");
     }
@@ -1404,6 +1446,7 @@ fn tour_runs_every_pair_and_exits_zero() {
         "client   │ Client Received: Hello, thr",
         "alice    │ 接收: 你好, alice",
         "bob      │ 接收: 大家好",
+        "parent   │ Parent received: hello from worker",
     ] {
         assert!(out.contains(line), "no {line:?} in\n{out}");
     }

@@ -26,6 +26,7 @@ mod loopback;
 mod makefile;
 mod pingpong;
 mod sendfile;
+mod sendmsg;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -33,6 +34,7 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
 use pingpong::Wait;
+use sendmsg::{Control, Peer, Receive};
 
 /// Counts the heap bytes in use, so the idle-connection scenario can tell
 /// what each connection costs (see `idle.rs`). Two relaxed atomic adds per
@@ -291,6 +293,39 @@ fn run_all(suite: &mut Suite) {
             Some(&mut || pingpong::udp_std(plan.pingpongs)),
         ],
     );
+    // (name, note, echo thread or one thread, control data, pysocket's receive, timeout mode)
+    let sendmsg_rows = [
+        (
+            "sendmsg/recvmsg_into ping-pong 64 B, echo thread",
+            Some("sendmsg rows: an AF_UNIX SOCK_STREAM socketpair, blocking unless said; pysocket: sendmsg, and recvmsg_into one buffer or recvmsg (a new Vec per message); socket2: sendmsg/recvmsg with MsgHdr/MsgHdrMut, control built and parsed with libc's CMSG_*; std has no sendmsg. An echo thread answers, or (one thread) the client's thread plays both ends in turn: no wake-ups, only the calls' own time"),
+            Peer::EchoThread, Control::None, Receive::RecvmsgInto, false,
+        ),
+        ("sendmsg/recvmsg_into 64 B, one thread", None, Peer::OneThread, Control::None, Receive::RecvmsgInto, false),
+        ("sendmsg/recvmsg 64 B, one thread", None, Peer::OneThread, Control::None, Receive::Recvmsg, false),
+        (
+            "sendmsg/recvmsg_into 64 B, timeout mode, one thread",
+            Some("pysocket in timeout mode (settimeout(10 s)); socket2 blocking"),
+            Peer::OneThread, Control::None, Receive::RecvmsgInto, true,
+        ),
+        (
+            "sendmsg/recvmsg 64 B + SCM_RIGHTS, one thread",
+            Some("each message carries one descriptor (the sender's /dev/null) in an SCM_RIGHTS message; the receiver closes it"),
+            Peer::OneThread, Control::Rights, Receive::Recvmsg, false,
+        ),
+        ("sendmsg/recvmsg_into 64 B + SCM_RIGHTS, one thread", None, Peer::OneThread, Control::Rights, Receive::RecvmsgInto, false),
+    ];
+    for (name, note, peer, control, receive, timeout) in sendmsg_rows {
+        suite.compare(
+            name,
+            note,
+            plan.pingpongs,
+            [
+                Some(&mut || sendmsg::pysocket(plan.pingpongs, peer, control, receive, timeout)),
+                Some(&mut || sendmsg::socket2(plan.pingpongs, peer, control)),
+                None,
+            ],
+        );
+    }
     if suite.wants("bulk") {
         let data = vec![0x5au8; plan.bulk_bytes];
         let chunk = 64 << 10;

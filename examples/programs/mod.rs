@@ -7,6 +7,7 @@ pub mod chat_client;
 pub mod chat_server;
 pub mod echo_client;
 pub mod echo_server;
+pub mod fd_passing;
 pub mod select_chat_server;
 pub mod sendfile_server;
 pub mod socketserver_echo;
