@@ -791,6 +791,7 @@ impl Socket {
     /// Whether a receive may report a sender. A TCP stream never does, so
     /// its receives pass no address buffer; every other socket keeps one
     /// (an `AF_UNIX` stream reports a named peer's address).
+    #[inline]
     fn receives_addresses(&self) -> bool {
         let tcp = self.kind() == SockType::STREAM
             && matches!(self.family(), Family::INET | Family::INET6)
@@ -869,7 +870,18 @@ impl Socket {
 /// as Python's. An address of a family the crate cannot read is `None`
 /// too, rather than an error that would lose the data and descriptors
 /// already received.
+#[inline]
 fn sender(name: &NameRoom) -> Option<Address> {
+    if name.is_empty() {
+        return None;
+    }
+    decode_sender(name)
+}
+
+/// [`sender`] where the kernel wrote an address.
+#[cold]
+#[inline(never)]
+fn decode_sender(name: &NameRoom) -> Option<Address> {
     let address = name.address()?;
     if address.family() == libc::AF_UNSPEC as libc::sa_family_t {
         return None;
@@ -879,7 +891,17 @@ fn sender(name: &NameRoom) -> Option<Address> {
 
 /// The heap room for a receive of up to `ancbufsize` bytes of control data:
 /// none (no allocation) where the stack's room suffices.
+#[inline]
 fn control_heap(ancbufsize: usize) -> Result<Vec<u64>> {
+    if ancbufsize <= sys_msg::INLINE_CONTROL {
+        return Ok(Vec::new());
+    }
+    control_heap_alloc(ancbufsize)
+}
+
+/// [`control_heap`] past the stack's room.
+#[inline(never)]
+fn control_heap_alloc(ancbufsize: usize) -> Result<Vec<u64>> {
     if ancbufsize > ANCBUFSIZE_MAX {
         return Err(Error::invalid(format!(
             "ancbufsize too large: {ancbufsize} bytes (a receive takes at most \
@@ -887,10 +909,8 @@ fn control_heap(ancbufsize: usize) -> Result<Vec<u64>> {
         )));
     }
     let mut heap = Vec::new();
-    if ancbufsize > sys_msg::INLINE_CONTROL {
-        heap.try_reserve_exact(sys_msg::control_words(ancbufsize))
-            .map_err(|_| Error::invalid(format!("ancbufsize {ancbufsize} cannot be allocated")))?;
-    }
+    heap.try_reserve_exact(sys_msg::control_words(ancbufsize))
+        .map_err(|_| Error::invalid(format!("ancbufsize {ancbufsize} cannot be allocated")))?;
     Ok(heap)
 }
 

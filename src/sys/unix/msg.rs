@@ -305,6 +305,7 @@ impl<'a> ControlRoom<'a> {
     }
 
     /// What the last receive wrote: its control messages.
+    #[inline]
     pub(crate) fn received(&self) -> &[u8] {
         // SAFETY: `filled` is 0 or what the kernel reported writing in the
         // last `recvmsg_raw`, capped at `len`, which lies within `words`:
@@ -330,11 +331,18 @@ pub(crate) struct NameRoom {
 }
 
 impl NameRoom {
+    #[inline]
     pub(crate) fn new() -> NameRoom {
         NameRoom {
             storage: MaybeUninit::uninit(),
             filled: 0,
         }
+    }
+
+    /// Whether the last receive wrote no address.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.filled == 0
     }
 
     /// The address the last receive wrote, or `None` where it wrote none.
