@@ -10,6 +10,7 @@
 //! `MSG_CTRUNC`, or one of a call that fails afterwards, is closed on drop.
 
 use std::io::{self, IoSlice, IoSliceMut};
+use std::mem::MaybeUninit;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
@@ -17,10 +18,13 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
 use socket2::SockAddr;
 
 use crate::address::{Address, ToAddress};
+use crate::constants::{Family, SockType};
 use crate::error::{Error, Result};
 use crate::flags::MsgFlags;
 use crate::socket::{alloc_recv_buffer, Socket};
-use crate::sys::msg::{self as sys_msg, ControlBuffer, ControlMessages, Received};
+use crate::sys::msg::{
+    self as sys_msg, ControlBuffer, ControlMessages, ControlRoom, NameRoom, Received,
+};
 use crate::sys::{self, Interest};
 
 /// The most control data one receive takes (`ancbufsize`): 1 MiB.
@@ -526,6 +530,7 @@ impl Socket {
     /// assert_eq!(b.recv(64)?, b"gathered in one call");
     /// # Ok::<(), pysocket::Error>(())
     /// ```
+    #[inline]
     pub fn sendmsg(
         &self,
         buffers: &[IoSlice<'_>],
@@ -594,14 +599,16 @@ impl Socket {
     /// assert!(msg.flags.is_empty());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline]
     pub fn recvmsg(&self, bufsize: usize, ancbufsize: usize, flags: MsgFlags) -> Result<RecvMsg> {
-        let control = control_buffer(ancbufsize)?;
+        let mut heap = control_heap(ancbufsize)?;
         let mut data = alloc_recv_buffer(bufsize, flags)?;
         let fd = self.as_fd();
-        let message = self.receive_message(control, flags, |control, call_flags| {
-            let room = &mut data.spare_capacity_mut()[..bufsize];
-            sys_msg::recvmsg_uninit(fd, room, control, call_flags)
-        })?;
+        let message =
+            self.receive_message(&mut heap, ancbufsize, flags, |name, control, call_flags| {
+                let room = &mut data.spare_capacity_mut()[..bufsize];
+                sys_msg::recvmsg_uninit(fd, room, name, control, call_flags)
+            })?;
         // With MSG_TRUNC the kernel reports a datagram's full length, which
         // may exceed what it wrote.
         let n = message.bytes.min(bufsize);
@@ -640,17 +647,19 @@ impl Socket {
     /// assert_eq!((&first, &rest[..6]), (b"0123", &b"456789"[..]));
     /// # Ok::<(), pysocket::Error>(())
     /// ```
+    #[inline]
     pub fn recvmsg_into(
         &self,
         buffers: &mut [IoSliceMut<'_>],
         ancbufsize: usize,
         flags: MsgFlags,
     ) -> Result<RecvMsgInto> {
-        let control = control_buffer(ancbufsize)?;
+        let mut heap = control_heap(ancbufsize)?;
         let fd = self.as_fd();
-        let message = self.receive_message(control, flags, |control, call_flags| {
-            sys_msg::recvmsg_into(fd, buffers, control, call_flags)
-        })?;
+        let message =
+            self.receive_message(&mut heap, ancbufsize, flags, |name, control, call_flags| {
+                sys_msg::recvmsg_into(fd, buffers, name, control, call_flags)
+            })?;
         Ok(RecvMsgInto {
             nbytes: message.bytes,
             ancdata: message.ancdata,
@@ -735,6 +744,7 @@ impl Socket {
     }
 
     /// `sendmsg(2)` through the timeout engine, with `MSG_NOSIGNAL`.
+    #[inline]
     fn send_message(
         &self,
         buffers: &[IoSlice<'_>],
@@ -742,43 +752,115 @@ impl Socket {
         flags: MsgFlags,
         address: Option<&SockAddr>,
     ) -> Result<usize> {
-        let mut control = control_for(ancdata)?;
+        if ancdata.is_empty() {
+            return self.send_with_control(buffers, &[], flags, address);
+        }
+        let total = control_space(ancdata)?;
+        if total <= sys_msg::INLINE_CONTROL {
+            let mut words = [0u64; sys_msg::INLINE_CONTROL_WORDS];
+            let control = sys_msg::words_as_bytes_mut(&mut words[..sys_msg::control_words(total)]);
+            let control = fill_control(&mut control[..total], ancdata);
+            return self.send_with_control(buffers, control, flags, address);
+        }
+        let mut control = ControlBuffer::zeroed(total).map_err(|_| {
+            Error::invalid(format!(
+                "{total} bytes of ancillary data cannot be allocated"
+            ))
+        })?;
+        let control = fill_control(control.as_bytes_mut(), ancdata);
+        self.send_with_control(buffers, control, flags, address)
+    }
+
+    /// `sendmsg(2)` of a control buffer already laid out.
+    #[inline]
+    fn send_with_control(
+        &self,
+        buffers: &[IoSlice<'_>],
+        control: &[u8],
+        flags: MsgFlags,
+        address: Option<&SockAddr>,
+    ) -> Result<usize> {
         let plan = self.timeouts.send(flags.bits());
         let flags = flags.bits() | sys::SEND_FLAGS;
         let fd = self.as_fd();
         self.call(Interest::Write, plan, |dontwait| {
-            sys_msg::sendmsg(fd, buffers, address, &mut control, flags | dontwait)
+            sys_msg::sendmsg(fd, buffers, address, control, flags | dontwait)
         })
     }
 
-    /// `recvmsg(2)` (made by `recv`, given the control buffer and the flags)
-    /// through the timeout engine, and what it returned.
+    /// Whether a receive may report a sender. A TCP stream never does, so
+    /// its receives pass no address buffer; every other socket keeps one
+    /// (an `AF_UNIX` stream reports a named peer's address).
+    #[inline]
+    fn receives_addresses(&self) -> bool {
+        let tcp = self.kind() == SockType::STREAM
+            && matches!(self.family(), Family::INET | Family::INET6)
+            && matches!(self.proto().as_raw(), 0 | libc::IPPROTO_TCP);
+        !tcp
+    }
+
+    /// `recvmsg(2)` (made by `recv`, given the rooms for the address and
+    /// the control data, and the flags) through the timeout engine, and what
+    /// it returned. The control room is `heap` where that holds
+    /// `ancbufsize` bytes, else on the stack.
+    #[inline]
     fn receive_message(
         &self,
-        mut control: ControlBuffer,
+        heap: &mut Vec<u64>,
+        ancbufsize: usize,
         flags: MsgFlags,
-        mut recv: impl FnMut(&mut ControlBuffer, libc::c_int) -> io::Result<Received>,
+        mut recv: impl FnMut(
+            Option<&mut NameRoom>,
+            &mut ControlRoom<'_>,
+            libc::c_int,
+        ) -> io::Result<Received>,
     ) -> Result<Message> {
         let plan = self.timeouts.receive(flags.bits());
         let call_flags = flags.bits() | sys_msg::RECV_FLAGS;
-        let (received, fds) = self.call(Interest::Read, plan, |dontwait| {
-            let received = recv(&mut control, call_flags | dontwait)?;
-            // Owned at once: from here on, whatever fails, they close.
-            let fds = sys_msg::take_fds(control.bytes(received.control_len));
-            Ok((received, fds))
-        })?;
-        let ancdata = ControlMessages::new(control.bytes(received.control_len))
-            .map(|(level, kind, data)| Cmsg::new(level, kind, data))
-            .collect();
+        let mut name = NameRoom::new();
+        let want_name = self.receives_addresses();
         // The kernel echoes MSG_CMSG_CLOEXEC, which only the caller's flags
         // should show.
         let added = MsgFlags::from_bits_retain(sys_msg::RECV_FLAGS & !flags.bits());
-        let address = sender(&received.address);
+        if ancbufsize == 0 {
+            // No control room: the kernel delivers no control messages (and
+            // closes any descriptors sent), so there are none to take.
+            let mut control = ControlRoom::none();
+            let received = self.call(Interest::Read, plan, |dontwait| {
+                let name = if want_name { Some(&mut name) } else { None };
+                recv(name, &mut control, call_flags | dontwait)
+            })?;
+            return Ok(Message {
+                bytes: received.bytes,
+                ancdata: Vec::new(),
+                flags: MsgFlags::from_bits_retain(received.flags).difference(added),
+                address: sender(&name),
+                fds: Vec::new(),
+            });
+        }
+        let words = sys_msg::control_words(ancbufsize);
+        let mut inline = [MaybeUninit::<u64>::uninit(); sys_msg::INLINE_CONTROL_WORDS];
+        let words = if words <= inline.len() {
+            &mut inline[..words]
+        } else {
+            &mut heap.spare_capacity_mut()[..words]
+        };
+        let mut control = ControlRoom::new(words, ancbufsize);
+        let (received, fds) = self.call(Interest::Read, plan, |dontwait| {
+            let name = if want_name { Some(&mut name) } else { None };
+            let received = recv(name, &mut control, call_flags | dontwait)?;
+            // Owned at once: from here on, whatever fails, they close.
+            let fds = sys_msg::take_fds(control.received());
+            Ok((received, fds))
+        })?;
+        let ancdata = ControlMessages::new(control.received())
+            .map(|(level, kind, data)| Cmsg::new(level, kind, data))
+            .collect();
         Ok(Message {
             bytes: received.bytes,
             ancdata,
             flags: MsgFlags::from_bits_retain(received.flags).difference(added),
-            address,
+            address: sender(&name),
             fds,
         })
     }
@@ -788,35 +870,65 @@ impl Socket {
 /// as Python's. An address of a family the crate cannot read is `None`
 /// too, rather than an error that would lose the data and descriptors
 /// already received.
-fn sender(address: &SockAddr) -> Option<Address> {
-    if address.len() == 0 || address.family() == libc::AF_UNSPEC as libc::sa_family_t {
+#[inline]
+fn sender(name: &NameRoom) -> Option<Address> {
+    if name.is_empty() {
         return None;
     }
-    Address::from_sockaddr(address).ok()
+    decode_sender(name)
 }
 
-/// A control buffer for a receive of up to `ancbufsize` bytes of control data.
-fn control_buffer(ancbufsize: usize) -> Result<ControlBuffer> {
+/// [`sender`] where the kernel wrote an address.
+#[cold]
+#[inline(never)]
+fn decode_sender(name: &NameRoom) -> Option<Address> {
+    let address = name.address()?;
+    if address.family() == libc::AF_UNSPEC as libc::sa_family_t {
+        return None;
+    }
+    Address::from_sockaddr(&address).ok()
+}
+
+/// The heap room for a receive of up to `ancbufsize` bytes of control data:
+/// none (no allocation) where the stack's room suffices.
+#[inline]
+fn control_heap(ancbufsize: usize) -> Result<Vec<u64>> {
+    if ancbufsize <= sys_msg::INLINE_CONTROL {
+        return Ok(Vec::new());
+    }
+    control_heap_alloc(ancbufsize)
+}
+
+/// [`control_heap`] past the stack's room.
+#[inline(never)]
+fn control_heap_alloc(ancbufsize: usize) -> Result<Vec<u64>> {
     if ancbufsize > ANCBUFSIZE_MAX {
         return Err(Error::invalid(format!(
             "ancbufsize too large: {ancbufsize} bytes (a receive takes at most \
              {ANCBUFSIZE_MAX} bytes of control data)"
         )));
     }
-    if ancbufsize == 0 {
-        return Ok(ControlBuffer::none());
-    }
-    ControlBuffer::zeroed(ancbufsize)
-        .map_err(|_| Error::invalid(format!("ancbufsize {ancbufsize} cannot be allocated")))
+    let mut heap = Vec::new();
+    heap.try_reserve_exact(sys_msg::control_words(ancbufsize))
+        .map_err(|_| Error::invalid(format!("ancbufsize {ancbufsize} cannot be allocated")))?;
+    Ok(heap)
 }
 
-/// The control buffer a send of `ancdata` passes, laid out as CPython's
-/// `sendmsg` lays it out (each message in `CMSG_SPACE` of its data), after
-/// the checks that make bad control data an error before the call.
-fn control_for(ancdata: &[Cmsg]) -> Result<ControlBuffer> {
-    if ancdata.is_empty() {
-        return Ok(ControlBuffer::none());
+/// Lays `ancdata` out in `control` (zeroed, aligned for `struct cmsghdr`,
+/// and sized by [`control_space`]) as CPython's `sendmsg` lays it out: each
+/// message in `CMSG_SPACE` of its data.
+fn fill_control<'a>(control: &'a mut [u8], ancdata: &[Cmsg]) -> &'a [u8] {
+    let mut offset = 0;
+    for cmsg in ancdata {
+        offset = sys_msg::put_cmsg(control, offset, cmsg.level, cmsg.kind, &cmsg.data);
     }
+    control
+}
+
+/// The size of the control buffer a send of `ancdata` passes (each message
+/// in `CMSG_SPACE` of its data), after the checks that make bad control data
+/// an error before the call.
+fn control_space(ancdata: &[Cmsg]) -> Result<usize> {
     let mut total = 0usize;
     let mut fds = 0usize;
     for cmsg in ancdata {
@@ -847,14 +959,5 @@ fn control_for(ancdata: &[Cmsg]) -> Result<ControlBuffer> {
             )));
         }
     }
-    let mut control = ControlBuffer::zeroed(total).map_err(|_| {
-        Error::invalid(format!(
-            "{total} bytes of ancillary data cannot be allocated"
-        ))
-    })?;
-    let mut offset = 0;
-    for cmsg in ancdata {
-        offset = control.put(offset, cmsg.level, cmsg.kind, &cmsg.data);
-    }
-    Ok(control)
+    Ok(total)
 }

@@ -3,7 +3,8 @@
 //! each timeout mode (waits, timeouts and `WouldBlock` included), exactly one
 //! allocation per `recv(n)` and `recvfrom(n)`, and nothing per line once a
 //! makefile's buffers exist, nor per `Selector::select_into` with a reused
-//! list.
+//! list, nor per `sendmsg` (control data included) and `recvmsg_into`
+//! without control data.
 //!
 //! The allocator counts per thread, so the threads of other tests (and the
 //! helper threads here) never disturb a count.
@@ -12,12 +13,14 @@ mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::io::{BufRead, ErrorKind, Write};
+use std::io::{BufRead, ErrorKind, IoSlice, IoSliceMut, Write};
 use std::thread;
 use std::time::Duration;
 
 use common::{tcp_pair, udp_socket, PROMPT};
-use pysocket::{Error, EventMask, Selector, Socket, AF_INET};
+use pysocket::{
+    socketpair, Cmsg, Error, EventMask, MsgFlags, Selector, Socket, AF_INET, CMSG_SPACE,
+};
 
 struct CountingAllocator;
 
@@ -367,4 +370,76 @@ fn selector_select_into_allocates_nothing_once_its_list_has_grown() {
         );
     });
     assert_eq!(allocations, 0);
+}
+
+#[test]
+fn sendmsg_and_recvmsg_into_without_control_data_allocate_nothing() {
+    let file = std::fs::File::open("/dev/null").expect("open /dev/null");
+    let rights = [Cmsg::rights(&[std::os::fd::AsFd::as_fd(&file)])];
+    for (mode, timeout) in &MODES[..2] {
+        let pairs = [
+            ("socketpair", socketpair().expect("socketpair")),
+            ("TCP", tcp_pair()),
+        ];
+        for (kind, (a, b)) in pairs {
+            a.settimeout(*timeout).expect("settimeout");
+            b.settimeout(*timeout).expect("settimeout");
+            let msg = [7u8; MSG];
+            let mut buf = [0u8; MSG];
+            let (allocations, ()) = allocations_in(|| {
+                for _ in 0..CALLS {
+                    let sent = a
+                        .sendmsg(&[IoSlice::new(&msg)], &[], MsgFlags::empty())
+                        .expect("sendmsg");
+                    assert_eq!(sent, MSG);
+                    let got = b
+                        .recvmsg_into(&mut [IoSliceMut::new(&mut buf)], 0, MsgFlags::empty())
+                        .expect("recvmsg_into");
+                    assert_eq!((got.nbytes, got.address), (MSG, None));
+                }
+            });
+            assert_eq!(
+                allocations, 0,
+                "{kind}, {mode} mode: {allocations} allocations in {CALLS} sendmsg/recvmsg_into"
+            );
+            // Room for control data that does not come allocates nothing either.
+            let room = CMSG_SPACE(4).expect("CMSG_SPACE");
+            let (allocations, ()) = allocations_in(|| {
+                for _ in 0..CALLS {
+                    a.sendmsg(&[IoSlice::new(&msg)], &[], MsgFlags::empty())
+                        .expect("sendmsg");
+                    let got = b
+                        .recvmsg_into(&mut [IoSliceMut::new(&mut buf)], room, MsgFlags::empty())
+                        .expect("recvmsg_into");
+                    assert_eq!((got.nbytes, got.fds.len()), (MSG, 0));
+                }
+            });
+            assert_eq!(
+                allocations, 0,
+                "{kind}, {mode} mode: recvmsg_into with unused control room allocated"
+            );
+        }
+        // Sending control data allocates nothing (receiving it makes the
+        // descriptors' list and the messages' data).
+        let (a, b) = socketpair().expect("socketpair");
+        a.settimeout(*timeout).expect("settimeout");
+        let (allocations, ()) = allocations_in(|| {
+            for _ in 0..16 {
+                let sent = a
+                    .sendmsg(&[IoSlice::new(b"x")], &rights, MsgFlags::empty())
+                    .expect("sendmsg");
+                assert_eq!(sent, 1);
+            }
+        });
+        assert_eq!(
+            allocations, 0,
+            "{mode} mode: sendmsg with SCM_RIGHTS allocated"
+        );
+        let got = b.recvmsg(
+            16,
+            CMSG_SPACE(4 * 16).expect("CMSG_SPACE"),
+            MsgFlags::empty(),
+        );
+        assert!(!got.expect("recvmsg").fds.is_empty());
+    }
 }

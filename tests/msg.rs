@@ -1142,3 +1142,45 @@ fn received_descriptors_do_not_survive_exec() {
         "the descriptor was inherited"
     );
 }
+
+/// A Unix stream whose peer has a name reports it with each receive, as
+/// Linux's `recvmsg` (and Python's) do; a TCP stream reports none.
+#[test]
+fn recvmsg_on_streams_reports_a_named_unix_peer_and_no_tcp_sender() {
+    let dir = temp_dir();
+    let listener = Socket::new(AF_UNIX, SOCK_STREAM).unwrap();
+    listener
+        .bind(dir.path().join("listener.sock").as_path())
+        .unwrap();
+    listener.listen(1).unwrap();
+    let client = Socket::new(AF_UNIX, SOCK_STREAM).unwrap();
+    client
+        .bind(dir.path().join("client.sock").as_path())
+        .unwrap();
+    client.connect(listener.getsockname().unwrap()).unwrap();
+    let (conn, _) = listener.accept().unwrap();
+    conn.settimeout(Some(PROMPT)).unwrap();
+    client.sendall(b"from a name").unwrap();
+    let msg = conn.recvmsg(64, 0, none()).unwrap();
+    assert_eq!(msg.data, b"from a name");
+    assert_eq!(msg.address, Some(client.getsockname().unwrap()));
+    client.sendall(b"into").unwrap();
+    let mut buf = [0u8; 8];
+    let got = conn
+        .recvmsg_into(
+            &mut [IoSliceMut::new(&mut buf)],
+            CMSG_SPACE(4).unwrap(),
+            none(),
+        )
+        .unwrap();
+    assert_eq!(
+        (got.nbytes, got.address),
+        (4, Some(client.getsockname().unwrap()))
+    );
+
+    let (a, b) = tcp_pair();
+    b.settimeout(Some(PROMPT)).unwrap();
+    a.sendall(b"tcp").unwrap();
+    let msg = b.recvmsg(64, 0, none()).unwrap();
+    assert_eq!((msg.data.as_slice(), msg.address), (&b"tcp"[..], None));
+}

@@ -72,14 +72,6 @@ pub(crate) struct ControlBuffer {
 }
 
 impl ControlBuffer {
-    /// No control buffer at all: `msg_control` is null.
-    pub(crate) const fn none() -> ControlBuffer {
-        ControlBuffer {
-            words: Vec::new(),
-            len: 0,
-        }
-    }
-
     /// A zeroed buffer of `len` bytes, or the allocator's refusal.
     pub(crate) fn zeroed(len: usize) -> Result<ControlBuffer, TryReserveError> {
         let count = len.div_ceil(mem::size_of::<u64>());
@@ -89,12 +81,14 @@ impl ControlBuffer {
         Ok(ControlBuffer { words, len })
     }
 
-    pub(crate) fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.len
     }
 
     /// The first `len` bytes (at most all of them).
-    pub(crate) fn bytes(&self, len: usize) -> &[u8] {
+    #[cfg(test)]
+    fn bytes(&self, len: usize) -> &[u8] {
         // SAFETY: the words are initialised, any byte of a u64 is a valid u8,
         // and `len.min(self.len)` bytes lie within the allocation.
         unsafe { slice::from_raw_parts(self.words.as_ptr().cast(), len.min(self.len)) }
@@ -106,34 +100,52 @@ impl ControlBuffer {
         unsafe { slice::from_raw_parts_mut(self.words.as_mut_ptr().cast(), self.len) }
     }
 
-    /// `msg_control`: null for an empty buffer, as CPython passes it.
-    fn as_mut_ptr(&mut self) -> *mut libc::c_void {
-        if self.len == 0 {
-            ptr::null_mut()
-        } else {
-            self.words.as_mut_ptr().cast()
-        }
-    }
-
     /// Writes one control message at `offset`, where the caller sized the
     /// buffer with `CMSG_SPACE` of each message's data; returns where the
     /// next one starts.
-    pub(crate) fn put(&mut self, offset: usize, level: i32, kind: i32, data: &[u8]) -> usize {
-        let len = cmsg_len(data.len()).expect("sized with cmsg_space");
-        let space = cmsg_space(data.len()).expect("sized with cmsg_space");
-        let room = &mut self.bytes_mut()[offset..offset + space];
-        // SAFETY: `struct cmsghdr` is plain old data (integers, and on some
-        // systems private padding fields): all-zero bytes are a valid value.
-        let mut header: libc::cmsghdr = unsafe { mem::zeroed() };
-        header.cmsg_len = len as _;
-        header.cmsg_level = level;
-        header.cmsg_type = kind;
-        // SAFETY: `room` is at least `DATA_OFFSET` bytes long, which holds a
-        // `cmsghdr`, and the write makes no assumption of alignment.
-        unsafe { ptr::write_unaligned(room.as_mut_ptr().cast::<libc::cmsghdr>(), header) };
-        room[DATA_OFFSET..len].copy_from_slice(data);
-        offset + space
+    #[cfg(test)]
+    fn put(&mut self, offset: usize, level: i32, kind: i32, data: &[u8]) -> usize {
+        put_cmsg(self.bytes_mut(), offset, level, kind, data)
     }
+
+    /// The whole buffer, as `sendmsg` passes it.
+    pub(crate) fn as_bytes_mut(&mut self) -> &mut [u8] {
+        self.bytes_mut()
+    }
+}
+
+/// The bytes of `words`, a control buffer aligned for `struct cmsghdr`.
+pub(crate) fn words_as_bytes_mut(words: &mut [u64]) -> &mut [u8] {
+    // SAFETY: the words are initialised, any byte of a u64 is a valid u8 and
+    // any bytes written leave the words valid; the length is the words'
+    // size in bytes, and the borrow is unique.
+    unsafe { slice::from_raw_parts_mut(words.as_mut_ptr().cast(), mem::size_of_val(words)) }
+}
+
+/// Writes one control message at `offset` of `buffer`, where the caller sized
+/// the buffer with `CMSG_SPACE` of each message's data; returns where the
+/// next one starts.
+pub(crate) fn put_cmsg(
+    buffer: &mut [u8],
+    offset: usize,
+    level: i32,
+    kind: i32,
+    data: &[u8],
+) -> usize {
+    let len = cmsg_len(data.len()).expect("sized with cmsg_space");
+    let space = cmsg_space(data.len()).expect("sized with cmsg_space");
+    let room = &mut buffer[offset..offset + space];
+    // SAFETY: `struct cmsghdr` is plain old data (integers, and on some
+    // systems private padding fields): all-zero bytes are a valid value.
+    let mut header: libc::cmsghdr = unsafe { mem::zeroed() };
+    header.cmsg_len = len as _;
+    header.cmsg_level = level;
+    header.cmsg_type = kind;
+    // SAFETY: `room` is at least `DATA_OFFSET` bytes long, which holds a
+    // `cmsghdr`, and the write makes no assumption of alignment.
+    unsafe { ptr::write_unaligned(room.as_mut_ptr().cast::<libc::cmsghdr>(), header) };
+    room[DATA_OFFSET..len].copy_from_slice(data);
+    offset + space
 }
 
 /// The control messages in what the kernel wrote into a control buffer, as
@@ -249,7 +261,114 @@ platform! {
     }
 }
 
-/// What one `recvmsg(2)` gave back besides the data.
+/// Control messages a receive may take without a heap buffer: a control
+/// buffer of up to this many bytes lives on the stack.
+pub(crate) const INLINE_CONTROL: usize = 256;
+
+/// Words of the inline control buffer.
+pub(crate) const INLINE_CONTROL_WORDS: usize = INLINE_CONTROL / mem::size_of::<u64>();
+
+/// How many `u64` words hold `len` bytes of control data.
+pub(crate) const fn control_words(len: usize) -> usize {
+    len.div_ceil(mem::size_of::<u64>())
+}
+
+/// Room for the control data of a receive: words aligned for `struct
+/// cmsghdr` (the kernel and the `CMSG_*` macros expect headers on their
+/// alignment), not necessarily initialised, and how much of it the last
+/// receive filled.
+#[derive(Debug)]
+pub(crate) struct ControlRoom<'a> {
+    words: &'a mut [MaybeUninit<u64>],
+    len: usize,
+    filled: usize,
+}
+
+impl<'a> ControlRoom<'a> {
+    /// No room at all: `msg_control` is null.
+    pub(crate) fn none() -> ControlRoom<'static> {
+        ControlRoom {
+            words: &mut [],
+            len: 0,
+            filled: 0,
+        }
+    }
+
+    /// The first `len` bytes of `words`.
+    pub(crate) fn new(words: &'a mut [MaybeUninit<u64>], len: usize) -> ControlRoom<'a> {
+        assert!(len <= mem::size_of_val(words), "control room too small");
+        ControlRoom {
+            words,
+            len,
+            filled: 0,
+        }
+    }
+
+    /// What the last receive wrote: its control messages.
+    #[inline]
+    pub(crate) fn received(&self) -> &[u8] {
+        // SAFETY: `filled` is 0 or what the kernel reported writing in the
+        // last `recvmsg_raw`, capped at `len`, which lies within `words`:
+        // those bytes are initialised.
+        unsafe { slice::from_raw_parts(self.words.as_ptr().cast(), self.filled) }
+    }
+
+    /// `msg_control`: null for no room, as CPython passes it.
+    fn as_mut_ptr(&mut self) -> *mut libc::c_void {
+        if self.len == 0 {
+            ptr::null_mut()
+        } else {
+            self.words.as_mut_ptr().cast()
+        }
+    }
+}
+
+/// Room for the sender's address a receive reports, not initialised until a
+/// receive fills it.
+pub(crate) struct NameRoom {
+    storage: MaybeUninit<libc::sockaddr_storage>,
+    filled: usize,
+}
+
+impl NameRoom {
+    #[inline]
+    pub(crate) fn new() -> NameRoom {
+        NameRoom {
+            storage: MaybeUninit::uninit(),
+            filled: 0,
+        }
+    }
+
+    /// Whether the last receive wrote no address.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.filled == 0
+    }
+
+    /// The address the last receive wrote, or `None` where it wrote none.
+    pub(crate) fn address(&self) -> Option<SockAddr> {
+        if self.filled == 0 {
+            return None;
+        }
+        let mut storage = SockAddrStorage::zeroed();
+        // SAFETY: `filled` is what the kernel reported writing, capped at
+        // the storage's size: that many bytes of `self.storage` are
+        // initialised, and `storage` (a `sockaddr_storage`) has room for
+        // them; the two do not overlap.
+        unsafe {
+            ptr::copy_nonoverlapping(
+                self.storage.as_ptr().cast::<u8>(),
+                (&mut storage as *mut SockAddrStorage).cast::<u8>(),
+                self.filled,
+            );
+        }
+        // SAFETY: `storage` holds the address the kernel wrote, of that length.
+        Some(unsafe { SockAddr::new(storage, self.filled as libc::socklen_t) })
+    }
+}
+
+/// What one `recvmsg(2)` gave back besides the data, the address and the
+/// control messages (which it leaves in the rooms given).
 #[derive(Debug)]
 pub(crate) struct Received {
     /// The byte count the call returned (with `MSG_TRUNC`, maybe more than
@@ -257,17 +376,15 @@ pub(crate) struct Received {
     pub(crate) bytes: usize,
     /// `msg_flags`.
     pub(crate) flags: libc::c_int,
-    /// How many bytes of the control buffer the kernel filled.
-    pub(crate) control_len: usize,
-    /// The sender's address; of length 0 where there is none.
-    pub(crate) address: SockAddr,
 }
 
 /// `recvmsg(2)` into one buffer that need not be initialised.
+#[inline]
 pub(crate) fn recvmsg_uninit(
     fd: BorrowedFd<'_>,
     buf: &mut [MaybeUninit<u8>],
-    control: &mut ControlBuffer,
+    name: Option<&mut NameRoom>,
+    control: &mut ControlRoom<'_>,
     flags: libc::c_int,
 ) -> io::Result<Received> {
     let mut iov = libc::iovec {
@@ -276,14 +393,16 @@ pub(crate) fn recvmsg_uninit(
     };
     // SAFETY: the one iovec describes `buf`, writable for its whole length
     // while the call runs; the kernel writes only initialised bytes.
-    unsafe { recvmsg_raw(fd, &mut iov, 1, control, flags) }
+    unsafe { recvmsg_raw(fd, &mut iov, 1, name, control, flags) }
 }
 
 /// `recvmsg(2)`, scattering into `buffers`.
+#[inline]
 pub(crate) fn recvmsg_into(
     fd: BorrowedFd<'_>,
     buffers: &mut [IoSliceMut<'_>],
-    control: &mut ControlBuffer,
+    name: Option<&mut NameRoom>,
+    control: &mut ControlRoom<'_>,
     flags: libc::c_int,
 ) -> io::Result<Received> {
     // SAFETY: on Unix `IoSliceMut` is guaranteed to have the layout of
@@ -294,75 +413,71 @@ pub(crate) fn recvmsg_into(
             fd,
             buffers.as_mut_ptr().cast(),
             buffers.len(),
+            name,
             control,
             flags,
         )
     }
 }
 
-/// `recvmsg(2)` with the sender's address and `control` for control data.
+/// `recvmsg(2)`, with the sender's address into `name` (none asked for
+/// without it) and control data into `control`.
 ///
 /// # Safety
 ///
 /// `iov` must point to `iovlen` `struct iovec`s, each describing memory
 /// writable for its length, for the duration of the call.
+#[inline]
 unsafe fn recvmsg_raw(
     fd: BorrowedFd<'_>,
     iov: *mut libc::iovec,
     iovlen: usize,
-    control: &mut ControlBuffer,
+    mut name: Option<&mut NameRoom>,
+    control: &mut ControlRoom<'_>,
     flags: libc::c_int,
 ) -> io::Result<Received> {
-    let iovlen = msghdr_len(iovlen, too_many_buffers)?;
-    let controllen = msghdr_len(control.len(), invalid_length)?;
-    let control_room = control.len();
-    let control_ptr = control.as_mut_ptr();
+    // SAFETY: `msghdr` is plain old data (integers, pointers and on some
+    // systems private padding): all-zero bytes are a valid value.
+    let mut msg: libc::msghdr = unsafe { mem::zeroed() };
     let storage_size = mem::size_of::<libc::sockaddr_storage>();
-    let receive = |storage: *mut SockAddrStorage, len: *mut libc::socklen_t| {
-        // SAFETY: `msghdr` is plain old data (integers, pointers and on some
-        // systems private padding): all-zero bytes are a valid value.
-        let mut msg: libc::msghdr = unsafe { mem::zeroed() };
-        msg.msg_name = storage.cast();
-        // SAFETY: socket2 passes a valid pointer to the storage's length.
-        msg.msg_namelen = unsafe { *len };
-        msg.msg_iov = iov;
-        msg.msg_iovlen = iovlen;
-        msg.msg_control = control_ptr;
-        msg.msg_controllen = controllen;
-        // SAFETY: every pointer in `msg` is valid for the length beside it:
-        // the address storage socket2 gives, the caller's iovecs, and the
-        // control buffer (or null with length 0).
-        let n = unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, flags) };
-        if n < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // The kernel reports an address's full length, which may exceed
-        // the storage it filled.
-        let name_len = (msg.msg_namelen as usize).min(storage_size);
-        // SAFETY: as above; the length written is no more than the storage
-        // holds, and the kernel initialised that much of it.
-        unsafe { *len = name_len as libc::socklen_t };
-        let control_len = (msg.msg_controllen as usize).min(control_room);
-        Ok((n as usize, msg.msg_flags, control_len))
-    };
-    // SAFETY: `receive` hands `recvmsg` the zeroed storage socket2 gives it
-    // and its size, and leaves in the length only what the kernel filled.
-    let ((bytes, flags, control_len), address) = unsafe { SockAddr::try_init(receive) }?;
+    if let Some(name) = name.as_deref_mut() {
+        name.filled = 0;
+        msg.msg_name = name.storage.as_mut_ptr().cast();
+        msg.msg_namelen = storage_size as libc::socklen_t;
+    }
+    control.filled = 0;
+    msg.msg_iov = iov;
+    msg.msg_iovlen = msghdr_len(iovlen, too_many_buffers)?;
+    msg.msg_controllen = msghdr_len(control.len, invalid_length)?;
+    msg.msg_control = control.as_mut_ptr();
+    // SAFETY: every pointer in `msg` is valid for the length beside it: the
+    // address storage (or null with length 0), the caller's iovecs, and the
+    // control room (or null with length 0).
+    let n = unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, flags) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if let Some(name) = name {
+        // The kernel reports an address's full length, which may exceed the
+        // storage it filled.
+        name.filled = (msg.msg_namelen as usize).min(storage_size);
+    }
+    control.filled = (msg.msg_controllen as usize).min(control.len);
     Ok(Received {
-        bytes,
-        flags,
-        control_len,
-        address,
+        bytes: n as usize,
+        flags: msg.msg_flags,
     })
 }
 
 /// `sendmsg(2)`: gathers `buffers`, with the control messages in `control`
-/// (its first `control_len` bytes), to `address` if given.
+/// (laid out from an address aligned for `struct cmsghdr`; none where
+/// empty), to `address` if given.
+#[inline]
 pub(crate) fn sendmsg(
     fd: BorrowedFd<'_>,
     buffers: &[IoSlice<'_>],
     address: Option<&SockAddr>,
-    control: &mut ControlBuffer,
+    control: &[u8],
     flags: libc::c_int,
 ) -> io::Result<usize> {
     // SAFETY: `msghdr` is plain old data: all-zero bytes are a valid value.
@@ -374,8 +489,11 @@ pub(crate) fn sendmsg(
     // The kernel only reads through the iovecs of a send.
     msg.msg_iov = buffers.as_ptr() as *mut libc::iovec;
     msg.msg_iovlen = msghdr_len(buffers.len(), too_many_buffers)?;
-    msg.msg_controllen = msghdr_len(control.len(), invalid_length)?;
-    msg.msg_control = control.as_mut_ptr();
+    if !control.is_empty() {
+        msg.msg_controllen = msghdr_len(control.len(), invalid_length)?;
+        // The kernel only reads the control messages of a send.
+        msg.msg_control = control.as_ptr() as *mut libc::c_void;
+    }
     // SAFETY: on Unix `IoSlice` is guaranteed to have the layout of `struct
     // iovec`; every pointer in `msg` is valid for the length beside it (the
     // address, the buffers, the control buffer or null with length 0) for
