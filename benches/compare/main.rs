@@ -297,7 +297,7 @@ fn run_all(suite: &mut Suite) {
     let sendmsg_rows = [
         (
             "sendmsg/recvmsg_into ping-pong 64 B, echo thread",
-            Some("sendmsg rows: an AF_UNIX SOCK_STREAM socketpair, blocking unless said; pysocket: sendmsg, and recvmsg_into one buffer or recvmsg (a new Vec per message); socket2: sendmsg/recvmsg with MsgHdr/MsgHdrMut, control built and parsed with libc's CMSG_*; std has no sendmsg. An echo thread answers, or (one thread) the client's thread plays both ends in turn: no wake-ups, only the calls' own time"),
+            Some("sendmsg rows: an AF_UNIX SOCK_STREAM socketpair, blocking unless said; pysocket: sendmsg, and recvmsg_into one buffer or recvmsg (a new Vec per message); socket2: sendmsg/recvmsg with MsgHdr/MsgHdrMut, asking for the sender's address as pysocket must, control built and parsed with libc's CMSG_*; std has no sendmsg. An echo thread answers, or (one thread) the client's thread plays both ends in turn: no wake-ups, only the calls' own time"),
             Peer::EchoThread, Control::None, Receive::RecvmsgInto, false,
         ),
         ("sendmsg/recvmsg_into 64 B, one thread", None, Peer::OneThread, Control::None, Receive::RecvmsgInto, false),

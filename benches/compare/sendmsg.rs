@@ -18,7 +18,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use pysocket::{socketpair, Cmsg, MsgFlags, Socket, CMSG_SPACE, SCM_RIGHTS, SOL_SOCKET};
-use socket2::{Domain, MaybeUninitSlice, MsgHdr, MsgHdrMut, Type};
+use socket2::{Domain, MaybeUninitSlice, MsgHdr, MsgHdrMut, SockAddr, SockAddrStorage, Type};
 
 use crate::MSG;
 
@@ -218,6 +218,10 @@ struct RawSide {
     send_len: usize,
     recv_control: Aligned<[MaybeUninit<u8>; 64]>,
     recv_len: usize,
+    /// Room for the sender's address, which every receive asks for, as
+    /// pysocket's `recvmsg` must (Python's returns it): on an `AF_UNIX`
+    /// stream the kernel copies a named peer's path there.
+    from: SockAddr,
     _null: File,
 }
 
@@ -253,6 +257,14 @@ impl RawSide {
             send_len: len,
             recv_control: Aligned([MaybeUninit::new(0); 64]),
             recv_len: len,
+            // SAFETY: zeroed storage with its full size as the length is an
+            // empty address the kernel may fill.
+            from: unsafe {
+                SockAddr::new(
+                    SockAddrStorage::zeroed(),
+                    std::mem::size_of::<SockAddrStorage>() as libc::socklen_t,
+                )
+            },
             _null: null,
         }
     }
@@ -275,6 +287,7 @@ impl End for RawSide {
         let uninit = unsafe { &mut *(buf.as_mut_slice() as *mut [u8] as *mut [MaybeUninit<u8>]) };
         let mut bufs = [MaybeUninitSlice::new(uninit)];
         let mut msg = MsgHdrMut::new()
+            .with_addr(&mut self.from)
             .with_buffers(&mut bufs)
             .with_control(&mut self.recv_control.0[..self.recv_len]);
         let n = self.sock.recvmsg(&mut msg, libc::MSG_CMSG_CLOEXEC).unwrap();
