@@ -48,6 +48,7 @@
 //! | `s.shutdown(SHUT_WR)` | [`Socket::shutdown`]`(SHUT_WR)` |
 //! | `s.close()` | [`Socket::close`] (or drop) |
 //! | `s.detach()`, `s.dup()`, `s.fileno()` | [`Socket::detach`], [`Socket::dup`], [`Socket::fileno`] |
+//! | `socket.close(fd)`, `socket.dup(fd)` | `unsafe {`[`close`]`(fd)}`, [`dup`]`(fd)` (an [`OwnedFd`](std::os::fd::OwnedFd)) |
 //! | `s.getsockname()`, `s.getpeername()` | [`Socket::getsockname`], [`Socket::getpeername`] |
 //! | `s.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)` | [`Socket::setsockopt`]`(SOL_SOCKET, SO_REUSEADDR, 1)` |
 //! | `s.getsockopt(level, name)`, `s.getsockopt(level, name, 8)` | [`Socket::getsockopt`], [`Socket::getsockopt_bytes`] |
@@ -150,8 +151,8 @@ pub use crate::error::{Error, Resolver, Result};
 pub use crate::file::{SocketFile, DEFAULT_BUFFER_SIZE};
 pub use crate::flags::MsgFlags;
 pub use crate::functions::{
-    create_connection, create_server, fromfd, has_dualstack_ipv6, socketpair, socketpair_with,
-    ConnectionBuilder, ServerBuilder,
+    close, create_connection, create_server, dup, fromfd, has_dualstack_ipv6, socketpair,
+    socketpair_with, ConnectionBuilder, ServerBuilder,
 };
 pub use crate::inet::{htonl, htons, inet_aton, inet_ntoa, inet_ntop, inet_pton, ntohl, ntohs};
 pub use crate::msg::{recv_fds, send_fds, Cmsg, RecvMsg, RecvMsgInto, CMSG_LEN, CMSG_SPACE};

