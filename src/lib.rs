@@ -51,6 +51,7 @@
 //! | `socket.close(fd)`, `socket.dup(fd)` | `unsafe {`[`close`]`(fd)}`, [`dup`]`(fd)` (an [`OwnedFd`](std::os::fd::OwnedFd)) |
 //! | `s.getsockname()`, `s.getpeername()` | [`Socket::getsockname`], [`Socket::getpeername`] |
 //! | `s.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)` | [`Socket::setsockopt`]`(SOL_SOCKET, SO_REUSEADDR, 1)` |
+//! | `s.setsockopt(level, name, None, optlen)` (`AF_ALG`) | [`Socket::setsockopt_null`]`(level, name, optlen)` |
 //! | `s.getsockopt(level, name)`, `s.getsockopt(level, name, 8)` | [`Socket::getsockopt`], [`Socket::getsockopt_bytes`] |
 //! | `s.settimeout(10)`, `s.settimeout(None)`, `s.gettimeout()` | [`Socket::settimeout`]`(Some(Duration::from_secs(10)))`, `settimeout(None)`, [`Socket::gettimeout`] |
 //! | `s.setblocking(False)`, `s.getblocking()` | [`Socket::setblocking`]`(false)`, [`Socket::getblocking`] |

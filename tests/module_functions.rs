@@ -66,3 +66,45 @@ fn dup_of_a_raw_number_borrowed() {
     std::io::Write::write_all(&mut &std::os::unix::net::UnixStream::from(copy), b"x").unwrap();
     assert_eq!(b.recv(8).unwrap(), b"x");
 }
+
+/// The device name `SO_BINDTODEVICE` reads back, without its NUL.
+fn bound_device(sock: &Socket) -> Vec<u8> {
+    let mut name = sock
+        .getsockopt_bytes(libc::SOL_SOCKET, libc::SO_BINDTODEVICE, 16)
+        .unwrap();
+    name.retain(|&byte| byte != 0);
+    name
+}
+
+#[test]
+fn setsockopt_null_unbinds_so_bindtodevice() {
+    let sock = Socket::new(AF_INET, SOCK_STREAM).unwrap();
+    // Binding to a device needs CAP_NET_RAW; unbinding an unbound socket does not.
+    match sock.setsockopt(libc::SOL_SOCKET, libc::SO_BINDTODEVICE, b"lo") {
+        Ok(()) => assert_eq!(bound_device(&sock), b"lo"),
+        Err(err) => assert_eq!(err.errno(), Some(libc::EPERM), "{err}"),
+    }
+    sock.setsockopt_null(libc::SOL_SOCKET, libc::SO_BINDTODEVICE, 0)
+        .unwrap();
+    assert_eq!(bound_device(&sock), b"");
+}
+
+#[test]
+fn setsockopt_null_on_an_option_that_needs_a_value_is_the_kernels_error() {
+    let sock = Socket::new(AF_INET, SOCK_STREAM).unwrap();
+    // As python3: setsockopt(SOL_SOCKET, SO_REUSEADDR, None, 4) is
+    // OSError(14, 'Bad address'), with optlen 0 OSError(22, 'Invalid argument').
+    let err = sock
+        .setsockopt_null(libc::SOL_SOCKET, libc::SO_REUSEADDR, 4)
+        .unwrap_err();
+    assert_eq!(err.errno(), Some(libc::EFAULT), "{err}");
+    let err = sock
+        .setsockopt_null(libc::SOL_SOCKET, libc::SO_REUSEADDR, 0)
+        .unwrap_err();
+    assert_eq!(err.errno(), Some(libc::EINVAL), "{err}");
+    assert_eq!(
+        sock.getsockopt(libc::SOL_SOCKET, libc::SO_REUSEADDR)
+            .unwrap(),
+        0
+    );
+}
