@@ -70,6 +70,7 @@
 //! | `socket.getaddrinfo(None, 'http', AF_INET, SOCK_STREAM, 0, AI_PASSIVE)` | [`getaddrinfo_with`]`(None, Some("http"), &`[`AddrInfoHints`]` { family: AF_INET, kind: SOCK_STREAM, flags: `[`AddrInfoFlags::PASSIVE`]`, ..Default::default() })` |
 //! | `socket.getnameinfo(('127.0.0.1', 80), NI_NUMERICHOST)` | [`getnameinfo`]`(("127.0.0.1", 80), `[`NameInfoFlags::NUMERICHOST`]`)` |
 //! | `socket.gethostname()`, `socket.getfqdn(name)` | [`gethostname`], [`getfqdn`] |
+//! | `socket.sethostname(name)` | [`sethostname`]`(name)` (text or bytes; needs privilege) |
 //! | `socket.gethostbyname(name)`, `socket.gethostbyname_ex(name)` | [`gethostbyname`], [`gethostbyname_ex`] |
 //! | `socket.gethostbyaddr(ip)` | [`gethostbyaddr`] |
 //! | `socket.getservbyname('http', 'tcp')`, `socket.getservbyport(80, 'tcp')` | [`getservbyname`]`("http", Some("tcp"))`, [`getservbyport`]`(80, Some("tcp"))` |
@@ -162,7 +163,8 @@ pub use crate::msg::{Credentials, PktInfo};
 pub use crate::resolve::{
     getaddrinfo, getaddrinfo_with, getfqdn, gethostbyaddr, gethostbyname, gethostbyname_ex,
     gethostname, getnameinfo, getprotobyname, getservbyname, getservbyport, if_indextoname,
-    if_nameindex, if_nametoindex, AddrInfo, AddrInfoFlags, AddrInfoHints, NameInfoFlags,
+    if_nameindex, if_nametoindex, sethostname, AddrInfo, AddrInfoFlags, AddrInfoHints,
+    NameInfoFlags,
 };
 pub use crate::select::{
     select, EventMask, Ready, Selector, SelectorIter, SelectorKey, SelectorWaker, EVENT_READ,

@@ -400,6 +400,36 @@ pub fn gethostname() -> Result<String> {
     Ok(lossy_text(sys::netdb::gethostname()?))
 }
 
+/// Sets the machine's host name: `sethostname(2)`, Python's
+/// `socket.sethostname(name)`.
+///
+/// `name` is text or bytes, as Python takes `str` or `bytes`. It needs
+/// privilege (`CAP_SYS_ADMIN` in the UTS namespace on Linux): without it the
+/// call is an [`Error::Io`] with `EPERM`. A name longer than the system's
+/// limit (64 bytes on Linux) is an [`Error::Io`] with `EINVAL`, as in Python;
+/// one holding a NUL byte is [`Error::InvalidArgument`] (Python's
+/// `ValueError`), and the host name is left unchanged.
+///
+/// The example changes the name of the machine it runs on, so it is only
+/// compiled, not run; the crate's tests run the call inside a UTS namespace
+/// of their own.
+///
+/// ```no_run
+/// pysocket::sethostname("build-42")?;
+/// assert_eq!(pysocket::gethostname()?, "build-42");
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+pub fn sethostname(name: impl AsRef<[u8]>) -> Result<()> {
+    let name = name.as_ref();
+    if name.contains(&0) {
+        return Err(Error::invalid(format!(
+            "host name {:?} contains a NUL byte",
+            String::from_utf8_lossy(name)
+        )));
+    }
+    Ok(sys::netdb::sethostname(name)?)
+}
+
 /// The IPv4 address of a host: Python's `socket.gethostbyname(name)`.
 ///
 /// A numeric address is returned as is, `""` is `0.0.0.0` and `"<broadcast>"`

@@ -108,3 +108,81 @@ fn setsockopt_null_on_an_option_that_needs_a_value_is_the_kernels_error() {
         0
     );
 }
+
+/// The UTS namespace of the calling thread, as `/proc` names it.
+fn uts_namespace() -> std::path::PathBuf {
+    std::fs::read_link("/proc/thread-self/ns/uts").unwrap()
+}
+
+/// Runs `body` in a new thread that first moves into a UTS namespace of its
+/// own (namespaces belong to each thread on Linux), so that host names set
+/// there never reach the machine's. `None` where the thread cannot have one
+/// (no privilege, or no namespaces): the caller skips.
+fn in_own_uts_namespace<T: Send + 'static>(body: fn() -> T) -> Option<T> {
+    let machines = uts_namespace();
+    std::thread::spawn(move || {
+        // SAFETY: unshare takes a flag and touches only this thread's namespaces.
+        if unsafe { libc::unshare(libc::CLONE_NEWUTS) } != 0 {
+            eprintln!(
+                "skipped: unshare(CLONE_NEWUTS): {}",
+                std::io::Error::last_os_error()
+            );
+            return None;
+        }
+        // Never set a name unless this thread is out of the machine's namespace.
+        assert_ne!(
+            uts_namespace(),
+            machines,
+            "unshare left the thread in the machine's namespace"
+        );
+        Some(body())
+    })
+    .join()
+    .unwrap()
+}
+
+#[test]
+fn sethostname_sets_the_name_gethostname_reads_in_its_own_namespace() {
+    let machines_name = pysocket::gethostname().unwrap();
+    let Some(names) = in_own_uts_namespace(|| {
+        pysocket::sethostname("pysocket-test").unwrap();
+        let text = pysocket::gethostname().unwrap();
+        pysocket::sethostname(b"bytes-too").unwrap();
+        let bytes = pysocket::gethostname().unwrap();
+        // 64 bytes is Linux's limit (HOST_NAME_MAX); Python sets it too.
+        pysocket::sethostname("x".repeat(64)).unwrap();
+        let longest = pysocket::gethostname().unwrap();
+        (text, bytes, longest)
+    }) else {
+        return;
+    };
+    assert_eq!(
+        names,
+        ("pysocket-test".into(), "bytes-too".into(), "x".repeat(64))
+    );
+    assert_eq!(pysocket::gethostname().unwrap(), machines_name);
+}
+
+#[test]
+fn sethostname_refuses_a_name_too_long_or_with_a_nul_and_keeps_the_old_one() {
+    let Some(results) = in_own_uts_namespace(|| {
+        pysocket::sethostname("before").unwrap();
+        // As python3: sethostname(b'x' * 65) is OSError(22, 'Invalid argument'),
+        // sethostname('a\0b') ValueError('embedded null byte').
+        let too_long = pysocket::sethostname("x".repeat(65)).unwrap_err();
+        let nul = pysocket::sethostname("a\0b").unwrap_err();
+        (too_long, nul, pysocket::gethostname().unwrap())
+    }) else {
+        return;
+    };
+    let (too_long, nul, after) = results;
+    assert_eq!(too_long.errno(), Some(libc::EINVAL), "{too_long}");
+    assert!(matches!(too_long, pysocket::Error::Io(_)), "{too_long:?}");
+    match nul {
+        pysocket::Error::InvalidArgument(message) => {
+            assert!(message.contains("NUL"), "{message}")
+        }
+        other => panic!("expected InvalidArgument, got {other:?}"),
+    }
+    assert_eq!(after, "before");
+}
