@@ -243,7 +243,9 @@ pub(crate) fn gethostname() -> io::Result<Vec<u8>> {
 
 /// `sethostname(2)`: sets this machine's (this UTS namespace's) host name.
 pub(crate) fn sethostname(name: &[u8]) -> io::Result<()> {
-    // The length's type differs between systems (size_t on Linux, int on the BSDs).
+    // The length's type differs between systems (size_t on Linux, int on the
+    // BSDs): the conversion does nothing only on some.
+    #[allow(clippy::useless_conversion)]
     let len = name
         .len()
         .try_into()
