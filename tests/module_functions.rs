@@ -186,3 +186,104 @@ fn sethostname_refuses_a_name_too_long_or_with_a_nul_and_keeps_the_old_one() {
     }
     assert_eq!(after, "before");
 }
+
+/// Every interface the kernel lists in `/sys/class/net`, as (index, name), sorted.
+fn kernels_interfaces() -> Vec<(u32, String)> {
+    let mut interfaces: Vec<(u32, String)> = std::fs::read_dir("/sys/class/net")
+        .unwrap()
+        .filter_map(|entry| {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            // An interface removed between the listing and the read is gone.
+            let index = std::fs::read_to_string(format!("/sys/class/net/{name}/ifindex")).ok()?;
+            Some((index.trim().parse().unwrap(), name))
+        })
+        .collect();
+    interfaces.sort();
+    interfaces
+}
+
+#[test]
+fn if_functions_agree_with_the_kernels_list() {
+    // Retried while the kernel's list changes under the comparison.
+    for _ in 0..10 {
+        let before = kernels_interfaces();
+        let mut ours = pysocket::if_nameindex().unwrap();
+        ours.sort();
+        if kernels_interfaces() != before {
+            continue;
+        }
+        assert!(before.iter().any(|(_, name)| name == "lo"), "{before:?}");
+        assert_eq!(ours, before);
+        for (index, name) in &before {
+            assert_eq!(pysocket::if_nametoindex(name).unwrap(), *index, "{name}");
+            assert_eq!(pysocket::if_indextoname(*index).unwrap(), *name, "{index}");
+        }
+        return;
+    }
+    panic!("the kernel's interface list kept changing");
+}
+
+/// The kind and message of an `Error::Io`, or a panic saying what came instead.
+fn io_error<T: std::fmt::Debug>(result: pysocket::Result<T>) -> (std::io::ErrorKind, String) {
+    match result {
+        Err(pysocket::Error::Io(err)) => (err.kind(), err.to_string()),
+        other => panic!("expected Error::Io, got {other:?}"),
+    }
+}
+
+#[test]
+fn if_nametoindex_names_what_is_wrong_with_a_bad_name() {
+    use std::io::ErrorKind::NotFound;
+    // As python3: OSError('no interface with this name') for each, and
+    // ValueError('embedded null byte') for a NUL.
+    let (kind, message) = io_error(pysocket::if_nametoindex("no-such-if0"));
+    assert_eq!(kind, NotFound);
+    assert!(message.contains("\"no-such-if0\""), "{message}");
+
+    for long in ["x".repeat(16), "x".repeat(20)] {
+        let (kind, message) = io_error(pysocket::if_nametoindex(&long));
+        assert_eq!(kind, NotFound);
+        assert!(message.contains(&long), "{message}");
+        assert!(message.contains("at most 15"), "{message}");
+    }
+    // 15 bytes is a name that could exist: only "no interface".
+    let (_, message) = io_error(pysocket::if_nametoindex(&"x".repeat(15)));
+    assert!(!message.contains("at most"), "{message}");
+
+    match pysocket::if_nametoindex("lo\0") {
+        Err(pysocket::Error::InvalidArgument(message)) => {
+            assert!(message.contains("NUL"), "{message}")
+        }
+        other => panic!("expected InvalidArgument, got {other:?}"),
+    }
+    assert_eq!(
+        pysocket::if_nametoindex("")
+            .map_err(|e| e.kind())
+            .unwrap_err(),
+        NotFound
+    );
+}
+
+#[test]
+fn if_indextoname_names_the_bad_index() {
+    use std::io::ErrorKind::NotFound;
+    // python3 raises OSError(ENXIO) for both; here NotFound naming the index.
+    let (kind, message) = io_error(pysocket::if_indextoname(0));
+    assert_eq!(kind, NotFound);
+    assert!(
+        message.contains("index 0") && message.contains("start at 1"),
+        "{message}"
+    );
+
+    let unused = kernels_interfaces()
+        .iter()
+        .map(|(index, _)| index)
+        .max()
+        .unwrap()
+        + 100_000;
+    let (kind, message) = io_error(pysocket::if_indextoname(unused));
+    assert_eq!(kind, NotFound);
+    assert!(message.contains(&unused.to_string()), "{message}");
+    let (kind, _) = io_error(pysocket::if_indextoname(u32::MAX));
+    assert_eq!(kind, NotFound);
+}
