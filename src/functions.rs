@@ -1,8 +1,8 @@
 //! The module functions that make sockets: `socketpair`, `fromfd`,
-//! `create_connection` and `create_server` (with their builders), and
-//! `has_dualstack_ipv6`.
+//! `create_connection` and `create_server` (with their builders),
+//! `has_dualstack_ipv6`, and the descriptor functions `close` and `dup`.
 
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, OwnedFd, RawFd};
 use std::time::Duration;
 
 use socket2::{Domain, SockRef, Type};
@@ -13,6 +13,7 @@ use crate::constants::{SO_REUSEADDR, SO_REUSEPORT};
 use crate::error::{Error, Result};
 use crate::resolve::resolve_empty;
 use crate::socket::Socket;
+use crate::sys;
 use crate::timeout::getdefaulttimeout;
 
 /// A pair of connected `AF_UNIX` stream sockets: `socketpair(2)`, Python's
@@ -494,4 +495,62 @@ pub fn has_dualstack_ipv6() -> bool {
     socket2::Socket::new(Domain::IPV6, Type::STREAM, None)
         .and_then(|sock| sock.set_only_v6(false))
         .is_ok()
+}
+
+/// Closes a descriptor: `close(2)`, Python's `socket.close(fd)`, for a
+/// descriptor given up by [`Socket::detach`] or got from elsewhere as a
+/// number.
+///
+/// Unlike dropping an [`OwnedFd`], this reports the error `close` returns: a
+/// descriptor that is not open is an [`Error::Io`] with `EBADF`, as Python's
+/// `OSError(EBADF)`. `EINTR` counts as closed (the descriptor is released
+/// before the interruption on Linux, and PEP 475 leaves `close` alone).
+///
+/// # Safety
+///
+/// The caller owns `fd`: nothing else closes it or uses it afterwards (a
+/// number closed here may be handed to the next descriptor another thread
+/// opens). Python's `socket.close(fd)` is `unsafe { pysocket::close(fd) }`;
+/// a descriptor held as an [`OwnedFd`] can be closed with
+/// `close(owned.into_raw_fd())`.
+///
+/// ```
+/// use pysocket::socketpair;
+/// let (a, b) = socketpair()?;
+/// let fd = a.detach();
+/// // SAFETY: `detach` gave up `fd`, which nothing else owns or uses.
+/// unsafe { pysocket::close(fd)? };
+/// assert_eq!(b.recv(64)?, b""); // the peer sees the end of the stream
+/// // SAFETY: -1 is never a descriptor, so nothing owns it.
+/// let err = unsafe { pysocket::close(-1) }.unwrap_err();
+/// assert_eq!(err.errno(), Some(libc::EBADF));
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+pub unsafe fn close(fd: RawFd) -> Result<()> {
+    Ok(sys::close(fd)?)
+}
+
+/// A close-on-exec duplicate of a descriptor: `fcntl(F_DUPFD_CLOEXEC)`,
+/// Python's `socket.dup(fd)`.
+///
+/// Where Python returns the new descriptor as an `int`, this returns it as an
+/// [`OwnedFd`], closed when dropped; [`IntoRawFd`](std::os::fd::IntoRawFd)
+/// gives the number. The duplicate shares the open file (its offset, status
+/// flags and, for a socket, the connection) with `fd`. A raw descriptor
+/// number is passed as [`BorrowedFd::borrow_raw`](std::os::fd::BorrowedFd::borrow_raw).
+///
+/// ```
+/// use std::os::fd::AsRawFd;
+/// use std::os::unix::net::UnixStream;
+/// use pysocket::socketpair;
+/// let (a, b) = socketpair()?;
+/// let copy = pysocket::dup(&a)?;
+/// assert_ne!(copy.as_raw_fd(), a.fileno());
+/// drop(a);
+/// std::io::Write::write_all(&mut &UnixStream::from(copy), b"via the copy")?;
+/// assert_eq!(b.recv(64)?, b"via the copy");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn dup(fd: impl AsFd) -> Result<OwnedFd> {
+    Ok(fd.as_fd().try_clone_to_owned()?)
 }

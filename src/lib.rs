@@ -48,8 +48,10 @@
 //! | `s.shutdown(SHUT_WR)` | [`Socket::shutdown`]`(SHUT_WR)` |
 //! | `s.close()` | [`Socket::close`] (or drop) |
 //! | `s.detach()`, `s.dup()`, `s.fileno()` | [`Socket::detach`], [`Socket::dup`], [`Socket::fileno`] |
+//! | `socket.close(fd)`, `socket.dup(fd)` | `unsafe {`[`close`]`(fd)}`, [`dup`]`(fd)` (an [`OwnedFd`](std::os::fd::OwnedFd)) |
 //! | `s.getsockname()`, `s.getpeername()` | [`Socket::getsockname`], [`Socket::getpeername`] |
 //! | `s.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)` | [`Socket::setsockopt`]`(SOL_SOCKET, SO_REUSEADDR, 1)` |
+//! | `s.setsockopt(level, name, None, optlen)` (`AF_ALG`) | [`Socket::setsockopt_null`]`(level, name, optlen)` |
 //! | `s.getsockopt(level, name)`, `s.getsockopt(level, name, 8)` | [`Socket::getsockopt`], [`Socket::getsockopt_bytes`] |
 //! | `s.settimeout(10)`, `s.settimeout(None)`, `s.gettimeout()` | [`Socket::settimeout`]`(Some(Duration::from_secs(10)))`, `settimeout(None)`, [`Socket::gettimeout`] |
 //! | `s.setblocking(False)`, `s.getblocking()` | [`Socket::setblocking`]`(false)`, [`Socket::getblocking`] |
@@ -68,6 +70,7 @@
 //! | `socket.getaddrinfo(None, 'http', AF_INET, SOCK_STREAM, 0, AI_PASSIVE)` | [`getaddrinfo_with`]`(None, Some("http"), &`[`AddrInfoHints`]` { family: AF_INET, kind: SOCK_STREAM, flags: `[`AddrInfoFlags::PASSIVE`]`, ..Default::default() })` |
 //! | `socket.getnameinfo(('127.0.0.1', 80), NI_NUMERICHOST)` | [`getnameinfo`]`(("127.0.0.1", 80), `[`NameInfoFlags::NUMERICHOST`]`)` |
 //! | `socket.gethostname()`, `socket.getfqdn(name)` | [`gethostname`], [`getfqdn`] |
+//! | `socket.sethostname(name)` | [`sethostname`]`(name)` (text or bytes; needs privilege) |
 //! | `socket.gethostbyname(name)`, `socket.gethostbyname_ex(name)` | [`gethostbyname`], [`gethostbyname_ex`] |
 //! | `socket.gethostbyaddr(ip)` | [`gethostbyaddr`] |
 //! | `socket.getservbyname('http', 'tcp')`, `socket.getservbyport(80, 'tcp')` | [`getservbyname`]`("http", Some("tcp"))`, [`getservbyport`]`(80, Some("tcp"))` |
@@ -150,8 +153,8 @@ pub use crate::error::{Error, Resolver, Result};
 pub use crate::file::{SocketFile, DEFAULT_BUFFER_SIZE};
 pub use crate::flags::MsgFlags;
 pub use crate::functions::{
-    create_connection, create_server, fromfd, has_dualstack_ipv6, socketpair, socketpair_with,
-    ConnectionBuilder, ServerBuilder,
+    close, create_connection, create_server, dup, fromfd, has_dualstack_ipv6, socketpair,
+    socketpair_with, ConnectionBuilder, ServerBuilder,
 };
 pub use crate::inet::{htonl, htons, inet_aton, inet_ntoa, inet_ntop, inet_pton, ntohl, ntohs};
 pub use crate::msg::{recv_fds, send_fds, Cmsg, RecvMsg, RecvMsgInto, CMSG_LEN, CMSG_SPACE};
@@ -160,7 +163,8 @@ pub use crate::msg::{Credentials, PktInfo};
 pub use crate::resolve::{
     getaddrinfo, getaddrinfo_with, getfqdn, gethostbyaddr, gethostbyname, gethostbyname_ex,
     gethostname, getnameinfo, getprotobyname, getservbyname, getservbyport, if_indextoname,
-    if_nameindex, if_nametoindex, AddrInfo, AddrInfoFlags, AddrInfoHints, NameInfoFlags,
+    if_nameindex, if_nametoindex, sethostname, AddrInfo, AddrInfoFlags, AddrInfoHints,
+    NameInfoFlags,
 };
 pub use crate::select::{
     select, EventMask, Ready, Selector, SelectorIter, SelectorKey, SelectorWaker, EVENT_READ,

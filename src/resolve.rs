@@ -400,6 +400,36 @@ pub fn gethostname() -> Result<String> {
     Ok(lossy_text(sys::netdb::gethostname()?))
 }
 
+/// Sets the machine's host name: `sethostname(2)`, Python's
+/// `socket.sethostname(name)`.
+///
+/// `name` is text or bytes, as Python takes `str` or `bytes`. It needs
+/// privilege (`CAP_SYS_ADMIN` in the UTS namespace on Linux): without it the
+/// call is an [`Error::Io`] with `EPERM`. A name longer than the system's
+/// limit (64 bytes on Linux) is an [`Error::Io`] with `EINVAL`, as in Python;
+/// one holding a NUL byte is [`Error::InvalidArgument`] (Python's
+/// `ValueError`), and the host name is left unchanged.
+///
+/// The example changes the name of the machine it runs on, so it is only
+/// compiled, not run; the crate's tests run the call inside a UTS namespace
+/// of their own.
+///
+/// ```no_run
+/// pysocket::sethostname("build-42")?;
+/// assert_eq!(pysocket::gethostname()?, "build-42");
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+pub fn sethostname(name: impl AsRef<[u8]>) -> Result<()> {
+    let name = name.as_ref();
+    if name.contains(&0) {
+        return Err(Error::invalid(format!(
+            "host name {:?} contains a NUL byte",
+            String::from_utf8_lossy(name)
+        )));
+    }
+    Ok(sys::netdb::sethostname(name)?)
+}
+
 /// The IPv4 address of a host: Python's `socket.gethostbyname(name)`.
 ///
 /// A numeric address is returned as is, `""` is `0.0.0.0` and `"<broadcast>"`
@@ -608,7 +638,10 @@ pub fn if_nameindex() -> Result<Vec<(u32, String)>> {
 
 /// The index of a network interface: `if_nametoindex(3)`, Python's
 /// `socket.if_nametoindex(name)`. An unknown name is an [`Error::Io`] of kind
-/// `NotFound` naming it.
+/// `NotFound` naming it (Python's errno-less `OSError`), and saying so when
+/// the name is longer than interface names can be (15 bytes on Linux); a
+/// name holding a NUL byte is [`Error::InvalidArgument`] (Python's
+/// `ValueError`).
 ///
 /// ```
 /// use pysocket::{if_indextoname, if_nameindex, if_nametoindex};
@@ -621,8 +654,19 @@ pub fn if_nameindex() -> Result<Vec<(u32, String)>> {
 /// ```
 pub fn if_nametoindex(name: &str) -> Result<u32> {
     let c_name = no_nul("interface name", name)?;
-    sys::netdb::if_nametoindex(&c_name)?
-        .ok_or_else(|| not_found(format!("no interface named {name:?}")))
+    sys::netdb::if_nametoindex(&c_name)?.ok_or_else(|| {
+        // The kernel's names hold at most IF_NAMESIZE - 1 bytes: say so
+        // rather than leave the reader to look for a missing interface.
+        let most = libc::IF_NAMESIZE - 1;
+        not_found(if name.len() > most {
+            format!(
+                "no interface named {name:?}: the name is {} bytes long, interface names are at most {most}",
+                name.len()
+            )
+        } else {
+            format!("no interface named {name:?}")
+        })
+    })
 }
 
 /// The name of a network interface: `if_indextoname(3)`, Python's
@@ -634,8 +678,13 @@ pub fn if_nametoindex(name: &str) -> Result<u32> {
 /// assert!(if_indextoname(0).is_err()); // indices start at 1
 /// ```
 pub fn if_indextoname(index: u32) -> Result<String> {
-    sys::netdb::if_indextoname(index)?
-        .ok_or_else(|| not_found(format!("no interface with index {index}")))
+    sys::netdb::if_indextoname(index)?.ok_or_else(|| {
+        not_found(if index == 0 {
+            "no interface with index 0: interface indices start at 1".to_owned()
+        } else {
+            format!("no interface with index {index}")
+        })
+    })
 }
 
 /// Python's errno-less `OSError` for a name or number a database lacks.

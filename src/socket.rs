@@ -976,6 +976,34 @@ impl Socket {
         Ok(())
     }
 
+    #[doc(alias = "setsockopt")]
+    /// Sets an option that takes no value, only a length: `setsockopt(2)`
+    /// with a null `optval`, Python's `sock.setsockopt(level, optname, None,
+    /// optlen)`.
+    ///
+    /// This is the form `AF_ALG` needs (`ALG_SET_AEAD_AUTHSIZE` takes the tag
+    /// size as `optlen`), and the one that unbinds `SO_BINDTODEVICE` (a null
+    /// name of length 0). It is a method of its own rather than a third
+    /// [`OptValue`] variant, so that code matching on `OptValue` keeps
+    /// compiling. An option that needs a value fails as the kernel says:
+    /// an [`Error::Io`] with `EFAULT` or `EINVAL`.
+    ///
+    /// ```
+    /// use pysocket::{Socket, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR};
+    /// let sock = Socket::new(AF_INET, SOCK_STREAM)?;
+    /// # #[cfg(target_os = "linux")] {
+    /// // SO_BINDTODEVICE with no name: bound to no device
+    /// sock.setsockopt_null(SOL_SOCKET, libc::SO_BINDTODEVICE, 0)?;
+    /// // an int option given no int: EFAULT, as Python's OSError(14, 'Bad address')
+    /// let err = sock.setsockopt_null(SOL_SOCKET, SO_REUSEADDR, 4).unwrap_err();
+    /// assert_eq!(err.errno(), Some(libc::EFAULT));
+    /// # }
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn setsockopt_null(&self, level: i32, name: i32, optlen: u32) -> Result<()> {
+        Ok(sys::setsockopt_null(self.as_fd(), level, name, optlen)?)
+    }
+
     /// Reads an `int` option: `getsockopt(2)`, Python's
     /// `sock.getsockopt(level, optname)`.
     ///

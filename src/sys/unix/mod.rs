@@ -355,6 +355,20 @@ pub(crate) fn setsockopt(
     cvt(rc).map(drop)
 }
 
+/// `setsockopt(2)` with a null `optval` and `len` as its length, as `AF_ALG`
+/// options take.
+pub(crate) fn setsockopt_null(
+    fd: BorrowedFd<'_>,
+    level: i32,
+    name: i32,
+    len: libc::socklen_t,
+) -> io::Result<()> {
+    // SAFETY: a null optval is an argument the kernel checks: options that
+    // take none ignore it, others fail with EFAULT; nothing is written.
+    let rc = unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, std::ptr::null(), len) };
+    cvt(rc).map(drop)
+}
+
 /// `getsockopt(2)` of an `int` option.
 pub(crate) fn getsockopt_int(fd: BorrowedFd<'_>, level: i32, name: i32) -> io::Result<i32> {
     let mut value: libc::c_int = 0;

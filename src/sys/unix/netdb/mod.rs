@@ -241,6 +241,20 @@ pub(crate) fn gethostname() -> io::Result<Vec<u8>> {
     Ok(until_nul(&name))
 }
 
+/// `sethostname(2)`: sets this machine's (this UTS namespace's) host name.
+pub(crate) fn sethostname(name: &[u8]) -> io::Result<()> {
+    // The length's type differs between systems (size_t on Linux, int on the
+    // BSDs): the conversion does nothing only on some.
+    #[allow(clippy::useless_conversion)]
+    let len = name
+        .len()
+        .try_into()
+        .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    // SAFETY: the pointer and length describe `name`, which the call only reads.
+    let rc = unsafe { libc::sethostname(name.as_ptr().cast(), len) };
+    cvt(rc).map(drop)
+}
+
 /// The bytes of `text` before its first NUL (all of them if it has none).
 fn until_nul(text: &[u8]) -> Vec<u8> {
     let end = memchr::memchr(0, text).unwrap_or(text.len());
