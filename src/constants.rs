@@ -1600,6 +1600,53 @@ constants! {
     EAI_ADDRFAMILY: i32 = -9;
 }
 
+// Constants that newer Pythons add on Linux (3.12: the `TCP_*` and the
+// `IP_*SOURCE*`; 3.13: `SO_BINDTOIFINDEX`; 3.14: `IP_RECVERR`, `IP_RECVTTL`,
+// `IP_RECVORIGDSTADDR`), so that a comparison with them finds no name missing.
+constants! {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn table_newer_python;
+    /// `TCP_FASTOPEN_CONNECT`: connect with TCP Fast Open, data going with the SYN on the first send.
+    TCP_FASTOPEN_CONNECT: i32 = libc::TCP_FASTOPEN_CONNECT;
+    /// `TCP_FASTOPEN_KEY`: the key of Fast Open cookies.
+    TCP_FASTOPEN_KEY: i32 = libc::TCP_FASTOPEN_KEY;
+    /// `TCP_FASTOPEN_NO_COOKIE`: Fast Open without a cookie.
+    TCP_FASTOPEN_NO_COOKIE: i32 = libc::TCP_FASTOPEN_NO_COOKIE;
+    /// `TCP_INQ`: receive the bytes left to read as control data.
+    TCP_INQ: i32 = libc::TCP_INQ;
+    /// `TCP_MD5SIG_EXT`: TCP MD5 signatures, with prefix and interface.
+    TCP_MD5SIG_EXT: i32 = libc::TCP_MD5SIG_EXT;
+    /// `TCP_ULP`: attach an upper layer protocol (`"tls"`).
+    TCP_ULP: i32 = libc::TCP_ULP;
+    /// `TCP_ZEROCOPY_RECEIVE`: map received data instead of copying it.
+    TCP_ZEROCOPY_RECEIVE: i32 = libc::TCP_ZEROCOPY_RECEIVE;
+    /// `IP_ADD_SOURCE_MEMBERSHIP`: join a multicast group from one source.
+    IP_ADD_SOURCE_MEMBERSHIP: i32 = libc::IP_ADD_SOURCE_MEMBERSHIP;
+    /// `IP_DROP_SOURCE_MEMBERSHIP`: leave a multicast group from one source.
+    IP_DROP_SOURCE_MEMBERSHIP: i32 = libc::IP_DROP_SOURCE_MEMBERSHIP;
+    /// `IP_BLOCK_SOURCE`: stop receiving a multicast group from one source.
+    IP_BLOCK_SOURCE: i32 = libc::IP_BLOCK_SOURCE;
+    /// `IP_UNBLOCK_SOURCE`: receive a blocked multicast source again.
+    IP_UNBLOCK_SOURCE: i32 = libc::IP_UNBLOCK_SOURCE;
+    /// `IP_RECVERR`: queue extended errors, read with `MSG_ERRQUEUE`.
+    IP_RECVERR: i32 = libc::IP_RECVERR;
+    /// `IP_RECVTTL`: receive the TTL as control data.
+    IP_RECVTTL: i32 = libc::IP_RECVTTL;
+    /// `IP_RECVORIGDSTADDR`: receive the original destination address as control data.
+    IP_RECVORIGDSTADDR: i32 = libc::IP_RECVORIGDSTADDR;
+    /// `SO_BINDTOIFINDEX`: bind to a network interface by index.
+    SO_BINDTOIFINDEX: i32 = libc::SO_BINDTOIFINDEX;
+}
+
+// libc leaves TCP_TX_DELAY out; <linux/tcp.h>'s value, the same on every
+// architecture (Python 3.12 has it).
+constants! {
+    #[cfg(target_os = "linux")]
+    fn table_newer_python_literal;
+    /// `TCP_TX_DELAY`: delay sending (microseconds), to test.
+    TCP_TX_DELAY: i32 = 37;
+}
+
 /// Every constant of the crate root that Python's `socket` module has, as
 /// `(name, value)`: what the tests compare with Python's own list.
 ///
@@ -1615,11 +1662,13 @@ pub fn __all_constants() -> Vec<(&'static str, i64)> {
     {
         table_by_hand_linux(&mut all);
         table_linux_android(&mut all);
+        table_newer_python(&mut all);
     }
     #[cfg(target_os = "linux")]
     {
         table_linux(&mut all);
         table_linux_literal(&mut all);
+        table_newer_python_literal(&mut all);
     }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     table_glibc(&mut all);

@@ -185,3 +185,29 @@ fn new_msg_flags_are_bits_of_msgflags() {
         pysocket::NameInfoFlags::NUMERICHOST
     );
 }
+
+#[test]
+fn constants_of_newer_pythons_are_the_kernels_options() {
+    use pysocket::{
+        IPPROTO_IP, IPPROTO_TCP, IP_RECVERR, IP_RECVTTL, TCP_FASTOPEN_CONNECT, TCP_INQ,
+    };
+    // This python3 may not have them: the kernel vouches for them instead.
+    let udp = Socket::new(AF_INET, SOCK_DGRAM).unwrap();
+    for option in [IP_RECVERR, IP_RECVTTL] {
+        udp.setsockopt(IPPROTO_IP, option, true).unwrap();
+        assert_eq!(
+            udp.getsockopt(IPPROTO_IP, option).unwrap(),
+            1,
+            "option {option}"
+        );
+    }
+    let tcp = Socket::new(AF_INET, SOCK_STREAM).unwrap();
+    for option in [TCP_INQ, TCP_FASTOPEN_CONNECT] {
+        tcp.setsockopt(IPPROTO_TCP, option, true).unwrap();
+        assert_eq!(
+            tcp.getsockopt(IPPROTO_TCP, option).unwrap(),
+            1,
+            "option {option}"
+        );
+    }
+}
