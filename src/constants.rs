@@ -1449,10 +1449,9 @@ constants! {
 }
 
 // The constants libc lacks (or has for glibc only: `SOL_RDS`). Each value is
-// the kernel's uapi header's (or
-// glibc's `<netinet/in.h>` / `<netdb.h>` for `INADDR_*`, `IPPORT_*`,
-// `IP_MAX_MEMBERSHIPS`, `NI_MAXSERV`), and the same on every Linux
-// architecture: `<linux/tipc.h>`, `<linux/can/bcm.h>`, `<linux/if_alg.h>`,
+// the kernel's uapi header's (or glibc's `<netinet/in.h>` / `<netdb.h>` for
+// `INADDR_*`, `IPPORT_*`, `IP_MAX_MEMBERSHIPS`, `NI_MAXSERV`), and the same
+// on every Linux architecture: `<linux/tipc.h>`, `<linux/can/bcm.h>`, `<linux/if_alg.h>`,
 // `<linux/if_packet.h>`, `<linux/vm_sockets.h>`, `<linux/udp.h>`,
 // `<linux/in6.h>`, `<linux/socket.h>` (`SOL_RDS`).
 constants! {
