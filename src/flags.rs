@@ -51,5 +51,8 @@ bitflags::bitflags! {
         /// `MSG_CMSG_CLOEXEC`: close-on-exec for received descriptors (Linux).
         #[cfg(any(target_os = "linux", target_os = "android"))]
         const CMSG_CLOEXEC = libc::MSG_CMSG_CLOEXEC;
+        /// `MSG_FASTOPEN`: send data with the SYN, connecting (TCP Fast Open; Linux).
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        const FASTOPEN = libc::MSG_FASTOPEN;
     }
 }

@@ -79,6 +79,7 @@
 //! | `socket.inet_aton(text)`, `socket.inet_ntoa(packed)` | [`inet_aton`], [`inet_ntoa`] |
 //! | `socket.inet_pton(AF_INET6, text)`, `socket.inet_ntop(AF_INET6, packed)` | [`inet_pton`], [`inet_ntop`] |
 //! | `socket.htons(x)`, `socket.ntohs(x)`, `socket.htonl(x)`, `socket.ntohl(x)` | [`htons`], [`ntohs`], [`htonl`], [`ntohl`] |
+//! | `socket.AF_NETLINK`, `socket.SO_MARK`, ... (every integer constant) | the same name and value at the crate root: `AF_*` [`Family`], `SOCK_*` [`SockType`] ([`SOCK_STREAM`]` | `[`SOCK_NONBLOCK`]), `MSG_*` [`MsgFlags`], `AI_*` [`AddrInfoFlags`], `NI_*` flags [`NameInfoFlags`], the others `i32` (`u32` where the value does not fit) |
 //! | `select.select(r, w, x, timeout)` | [`select`]`(&r, &w, &x, timeout)` (poll(2): no `FD_SETSIZE` limit) |
 //! | `selectors.DefaultSelector()` | [`Selector::new`] (epoll / kqueue), [`EventMask`] |
 //! | `socketserver.TCPServer`, `ThreadingTCPServer`, `UDPServer` | [`server::TcpServer`], [`server::ThreadingTcpServer`], [`server::UdpServer`] (and [`server::SelectorTcpServer`]) |
