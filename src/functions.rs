@@ -45,12 +45,16 @@ pub fn socketpair() -> Result<(Socket, Socket)> {
 /// ```
 #[doc(alias = "socketpair")]
 pub fn socketpair_with(family: Family, kind: SockType) -> Result<(Socket, Socket)> {
-    let (a, b) = socket2::Socket::pair(
-        Domain::from(family.as_raw()),
-        Type::from(kind.as_raw()),
-        None,
-    )?;
-    let timeout = getdefaulttimeout();
+    // `SOCK_NONBLOCK` and `SOCK_CLOEXEC` in `kind` are flags, not the type:
+    // the pair starts non-blocking, as `Socket::new` does.
+    let (raw, nonblocking) = crate::sys::split_type_flags(kind.as_raw());
+    let kind = SockType::from(raw);
+    let (a, b) = socket2::Socket::pair(Domain::from(family.as_raw()), Type::from(raw), None)?;
+    let timeout = if nonblocking {
+        Some(Duration::ZERO)
+    } else {
+        getdefaulttimeout()
+    };
     Ok((
         Socket::from_new(a, family, kind, Protocol::DEFAULT, timeout)?,
         Socket::from_new(b, family, kind, Protocol::DEFAULT, timeout)?,

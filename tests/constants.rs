@@ -172,6 +172,15 @@ fn sock_nonblock_or_ed_into_the_type_makes_a_nonblocking_socket() {
     let sock = Socket::new(AF_UNIX, kind).unwrap();
     assert!(!sock.getblocking());
     assert!(sock.recv(1).unwrap_err().is_would_block());
+
+    // socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK): both ends non-blocking,
+    // of type SOCK_DGRAM, as Python's are.
+    let (a, b) = pysocket::socketpair_with(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK).unwrap();
+    for end in [&a, &b] {
+        assert!(!end.getblocking());
+        assert_eq!(end.kind(), SOCK_DGRAM);
+        assert!(end.recv(1).unwrap_err().is_would_block());
+    }
 }
 
 #[test]
