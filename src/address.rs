@@ -15,6 +15,8 @@ use crate::constants::Family;
 use crate::error::{Error, Result};
 use crate::sys;
 
+mod families;
+
 /// The address of an `AF_UNIX` socket.
 ///
 /// ```
@@ -135,6 +137,7 @@ impl From<&Path> for UnixAddress {
 /// assert_eq!(addr.ip(), Some(Ipv4Addr::LOCALHOST.into()));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Address {
     /// An `AF_INET` address: Python's `(host, port)`.
     Inet(SocketAddrV4),
@@ -142,6 +145,16 @@ pub enum Address {
     Inet6(SocketAddrV6),
     /// An `AF_UNIX` address: Python's path string or bytes.
     Unix(UnixAddress),
+    /// An address of a family the crate does not decode, as Python gives it:
+    /// the family and the raw bytes of the `sockaddr` after its family field
+    /// (host byte order, as the kernel wrote them). A receive never fails
+    /// over its sender's address: it gives this instead.
+    Other {
+        /// The address family (`sa_family`).
+        family: Family,
+        /// The bytes after the family field.
+        data: Vec<u8>,
+    },
 }
 
 impl Address {
@@ -184,7 +197,7 @@ impl Address {
         match self {
             Address::Inet(addr) => Some(SocketAddr::V4(*addr)),
             Address::Inet6(addr) => Some(SocketAddr::V6(*addr)),
-            Address::Unix(_) => None,
+            _ => None,
         }
     }
 
@@ -217,6 +230,7 @@ impl Address {
             Address::Inet(_) => Family::INET,
             Address::Inet6(_) => Family::INET6,
             Address::Unix(_) => Family::UNIX,
+            Address::Other { family, .. } => *family,
         }
     }
 
@@ -226,36 +240,38 @@ impl Address {
             Address::Inet(addr) => Ok(SockAddr::from(*addr)),
             Address::Inet6(addr) => Ok(SockAddr::from(*addr)),
             Address::Unix(addr) => addr.to_sockaddr(),
+            other => families::encode(other),
         }
     }
 
-    /// Reads an address the OS returned.
-    pub(crate) fn from_sockaddr(addr: &SockAddr) -> Result<Address> {
+    /// Reads an address the OS returned. Never fails: an address of a family
+    /// the crate does not decode, or one too short for its family, is
+    /// [`Address::Other`] with its bytes, so that no receive takes data and
+    /// then loses it over its sender.
+    pub(crate) fn from_sockaddr(addr: &SockAddr) -> Address {
         if let Some(v4) = addr.as_socket_ipv4() {
-            return Ok(Address::Inet(v4));
+            return Address::Inet(v4);
         }
         if let Some(v6) = addr.as_socket_ipv6() {
-            return Ok(Address::Inet6(v6));
+            return Address::Inet6(v6);
         }
         if addr.is_unix() {
             if addr.is_unnamed() {
-                return Ok(Address::Unix(UnixAddress::Unnamed));
+                return Address::Unix(UnixAddress::Unnamed);
             }
             if let Some(name) = addr.as_abstract_namespace() {
-                return Ok(Address::Unix(UnixAddress::Abstract(name.to_vec())));
+                return Address::Unix(UnixAddress::Abstract(name.to_vec()));
             }
             if let Some(path) = addr.as_pathname() {
                 // Some systems report the whole `sun_path`, NUL padding included.
                 let bytes = path.as_os_str().as_bytes();
                 let end = memchr::memchr(0, bytes).unwrap_or(bytes.len());
-                return Ok(Address::Unix(UnixAddress::from_bytes(&bytes[..end])));
+                return Address::Unix(UnixAddress::from_bytes(&bytes[..end]));
             }
-            return Ok(Address::Unix(UnixAddress::Unnamed));
+            return Address::Unix(UnixAddress::Unnamed);
         }
-        Err(Error::invalid(format!(
-            "addresses of family {} are not supported",
-            Family::from(i32::from(addr.family()))
-        )))
+        let bytes = sys::sockaddr::bytes(addr);
+        families::decode(bytes).unwrap_or_else(|_| families::other(bytes))
     }
 }
 
@@ -266,6 +282,7 @@ impl fmt::Display for Address {
             Address::Inet(addr) => addr.fmt(f),
             Address::Inet6(addr) => addr.fmt(f),
             Address::Unix(addr) => addr.fmt(f),
+            other => families::display(other, f),
         }
     }
 }
@@ -377,6 +394,7 @@ impl ToAddress for Address {
             Address::Inet(addr) => ip_for_family(SocketAddr::V4(*addr), family),
             Address::Inet6(addr) => ip_for_family(SocketAddr::V6(*addr), family),
             Address::Unix(addr) => addr.to_address(family),
+            other => families::for_family(other, family),
         }
     }
 
