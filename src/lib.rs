@@ -144,7 +144,7 @@ mod socket;
 mod sys;
 mod timeout;
 
-pub use crate::address::{Address, ToAddress, UnixAddress};
+pub use crate::address::{Address, PacketAddress, ToAddress, UnixAddress};
 pub use crate::constants::*;
 pub use crate::error::{Error, Resolver, Result};
 pub use crate::file::{SocketFile, DEFAULT_BUFFER_SIZE};

@@ -3,9 +3,14 @@
 //! sockets on `lo`, vsock. No receive may take a datagram and then fail on
 //! its sender's address.
 
-use std::time::Duration;
+use std::io::IoSliceMut;
+use std::net::{Ipv6Addr, SocketAddrV6};
+use std::time::{Duration, Instant};
 
-use pysocket::{Address, Family, MsgFlags, Protocol, SockType, Socket, SOCK_DGRAM, SOCK_RAW};
+use pysocket::{
+    Address, Error, Family, MsgFlags, PacketAddress, Protocol, SockType, Socket, ToAddress,
+    AF_INET, AF_INET6, AF_UNIX, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM,
+};
 
 const WAIT: Duration = Duration::from_secs(5);
 
@@ -67,7 +72,7 @@ fn recvfrom_on_netlink_returns_the_datagram_it_took() {
         sock.send(&getlink_request(1)).expect("send");
         let (reply, from) = sock.recvfrom(65536).expect("recvfrom");
         assert_newlink(&reply, 1);
-        assert_eq!(from.family(), netlink_family());
+        assert_eq!(from, Address::Netlink { pid: 0, groups: 0 });
 
         sock.send(&getlink_request(2)).expect("send");
         let mut buf = vec![0u8; 65536];
@@ -78,16 +83,13 @@ fn recvfrom_on_netlink_returns_the_datagram_it_took() {
         sock.send(&getlink_request(3)).expect("send");
         let msg = sock.recvmsg(65536, 0, MsgFlags::empty()).expect("recvmsg");
         assert_newlink(&msg.data, 3);
-        assert_eq!(msg.address.expect("sender").family(), netlink_family());
+        assert_eq!(msg.address, Some(Address::Netlink { pid: 0, groups: 0 }));
     }
 }
 
 /// Whatever the family, the raw bytes after the family field come back.
 #[test]
 fn an_address_the_crate_does_not_decode_is_other_with_its_bytes() {
-    let sock = route_socket(SOCK_RAW);
-    let name = sock.getsockname().expect("getsockname");
-    assert_eq!(name.family(), netlink_family());
     // 16 is AF_NETLINK; the bytes are nl_pad, nl_pid, nl_groups.
     let other = Address::Other {
         family: Family::from(16),
@@ -97,4 +99,294 @@ fn an_address_the_crate_does_not_decode_is_other_with_its_bytes() {
         other.to_string(),
         "(16, b'\\x00\\x00\\x01\\x02\\x03\\x04\\x00\\x00\\x00\\x00')"
     );
+}
+
+/// A netlink request sent with `sendto` to the kernel, `(0, 0)`, after a bind
+/// to `(0, 0)` (the kernel picks the socket's port id).
+#[test]
+fn netlink_bind_sendto_connect_and_names() {
+    let sock = route_socket(SOCK_RAW);
+    sock.bind((0u32, 0u32)).expect("bind");
+    let Address::Netlink { pid, groups } = sock.getsockname().expect("getsockname") else {
+        panic!("not a netlink address");
+    };
+    assert_ne!(pid, 0, "the kernel assigns a port id");
+    assert_eq!(groups, 0);
+    assert_eq!(Address::Netlink { pid: 7, groups: 1 }.to_string(), "(7, 1)");
+
+    sock.sendto(&getlink_request(10), (0u32, 0u32))
+        .expect("sendto");
+    let (reply, from) = sock.recvfrom(65536).expect("recvfrom");
+    assert_newlink(&reply, 10);
+    assert_eq!(from, Address::Netlink { pid: 0, groups: 0 });
+
+    let kernel = Address::Netlink { pid: 0, groups: 0 };
+    sock.connect(&kernel).expect("connect");
+    assert_eq!(sock.getpeername().expect("getpeername"), kernel);
+    sock.send(&getlink_request(11)).expect("send");
+    let mut buf = vec![0u8; 65536];
+    let msg = sock
+        .recvmsg_into(&mut [IoSliceMut::new(&mut buf)], 0, MsgFlags::empty())
+        .expect("recvmsg_into");
+    assert_newlink(&buf[..msg.nbytes], 11);
+    assert_eq!(msg.address, Some(kernel));
+}
+
+/// Two netlink sockets of this process talk to each other by port id.
+#[test]
+fn netlink_sockets_address_each_other() {
+    let a = route_socket(SOCK_DGRAM);
+    let b = route_socket(SOCK_DGRAM);
+    a.bind((0u32, 0u32)).expect("bind a");
+    b.bind((0u32, 0u32)).expect("bind b");
+    let a_name = a.getsockname().expect("a's name");
+    b.sendto(b"not a netlink message", &a_name).expect("sendto");
+    let (data, from) = a.recvfrom(64).expect("recvfrom");
+    assert_eq!(data, b"not a netlink message");
+    assert_eq!(from, b.getsockname().expect("b's name"));
+}
+
+#[test]
+fn a_pair_of_integers_is_refused_where_it_means_nothing() {
+    for family in [AF_INET, AF_INET6, AF_UNIX] {
+        let err = (0u32, 0u32).to_address(family).unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, Error::InvalidArgument(_)), "{text}");
+        assert!(
+            text.contains("AF_NETLINK") && text.contains(&family.to_string()),
+            "{text}"
+        );
+    }
+    let udp = Socket::new(AF_INET, SOCK_DGRAM).expect("udp");
+    let err = udp.bind((0u32, 0u32)).unwrap_err();
+    assert!(err.to_string().contains("(pid, groups)"), "{err}");
+    // A netlink address on a netlink socket of another kind of address is refused too.
+    let err = Address::Netlink { pid: 0, groups: 0 }
+        .to_address(AF_INET)
+        .unwrap_err();
+    assert!(err.to_string().contains("AF_INET"), "{err}");
+}
+
+/// Python: `OverflowError: flowinfo must be 0-1048575`.
+#[test]
+fn a_flowinfo_beyond_twenty_bits_is_refused() {
+    let sock = Socket::new(AF_INET6, SOCK_DGRAM).expect("udp6");
+    let bad = SocketAddrV6::new(Ipv6Addr::LOCALHOST, 0, 1 << 20, 0);
+    for err in [
+        sock.bind(bad).unwrap_err(),
+        sock.bind(Address::Inet6(bad)).unwrap_err(),
+        sock.sendto(b"x", bad).unwrap_err(),
+    ] {
+        assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+        assert!(
+            err.to_string().contains("flowinfo must be 0-1048575"),
+            "{err}"
+        );
+    }
+    let good = SocketAddrV6::new(Ipv6Addr::LOCALHOST, 0, (1 << 20) - 1, 0);
+    sock.bind(good).expect("the largest flow label binds");
+}
+
+fn vsock_family() -> Family {
+    Family::from(libc::AF_VSOCK)
+}
+
+/// `VMADDR_CID_ANY` and `VMADDR_PORT_ANY`.
+const ANY: u32 = u32::MAX;
+
+#[test]
+fn vsock_bind_getsockname_and_loopback_connect() {
+    let listener = match Socket::new(vsock_family(), SOCK_STREAM) {
+        Ok(sock) => sock,
+        Err(err) => {
+            eprintln!("skipped: this kernel has no AF_VSOCK ({err})");
+            return;
+        }
+    };
+    listener.settimeout(Some(WAIT)).expect("settimeout");
+    listener
+        .bind((ANY, ANY))
+        .expect("bind (VMADDR_CID_ANY, VMADDR_PORT_ANY)");
+    let name = listener.getsockname().expect("getsockname");
+    let Address::Vsock { port, .. } = name else {
+        panic!("not a vsock address: {name:?}");
+    };
+    assert_ne!(port, ANY, "the kernel chose a port");
+    assert_eq!(Address::Vsock { cid: 1, port: 9 }.to_string(), "(1, 9)");
+
+    // Without the local transport (vsock_loopback) the bind is all: a
+    // connect would only time out, after 2 s.
+    if !std::path::Path::new("/sys/module/vsock_loopback").exists() {
+        eprintln!("vsock connect not run: no vsock_loopback module");
+        return;
+    }
+    listener.listen(1).expect("listen");
+    let client = Socket::new(vsock_family(), SOCK_STREAM).expect("client");
+    client.settimeout(Some(WAIT)).expect("settimeout");
+    let local = Address::Vsock { cid: 1, port }; // VMADDR_CID_LOCAL
+    client.connect(&local).expect("connect to the local cid");
+    let (conn, peer) = listener.accept().expect("accept");
+    assert_eq!(peer.family(), vsock_family());
+    assert_eq!(client.getpeername().expect("getpeername"), local);
+    assert_eq!(conn.getpeername().expect("peer"), peer);
+}
+
+fn packet_family() -> Family {
+    Family::from(libc::AF_PACKET)
+}
+
+fn htons(value: u16) -> i32 {
+    i32::from(value.to_be())
+}
+
+/// A packet socket bound to `lo` for `proto`, receives bounded by [`WAIT`].
+fn packet_socket(kind: SockType, proto: u16) -> Socket {
+    let sock = Socket::with_protocol(packet_family(), kind, Protocol::from(htons(proto)))
+        .expect("AF_PACKET socket (root)");
+    sock.settimeout(Some(WAIT)).expect("settimeout");
+    sock.bind(PacketAddress::new("lo", proto))
+        .expect("bind to lo");
+    sock
+}
+
+/// Receives on `sock` until a packet ending with `marker` comes (other tests
+/// share the loopback), within [`WAIT`] and a bounded number of packets.
+fn receive_marked(sock: &Socket, marker: &[u8]) -> (Vec<u8>, Address) {
+    let deadline = Instant::now() + WAIT;
+    for _ in 0..100_000 {
+        assert!(Instant::now() < deadline, "no packet with the marker");
+        let (data, from) = sock.recvfrom(65536).expect("recvfrom");
+        if data.ends_with(marker) {
+            return (data, from);
+        }
+    }
+    panic!("no packet with the marker among 100000");
+}
+
+#[test]
+fn a_packet_socket_on_lo_sees_udp_sent_to_localhost() {
+    const ETH_P_ALL: u16 = libc::ETH_P_ALL as u16;
+    const ETH_P_IP: u16 = libc::ETH_P_IP as u16;
+    for kind in [SOCK_DGRAM, SOCK_RAW] {
+        let sniffer = packet_socket(kind, ETH_P_ALL);
+        let Address::Packet(name) = sniffer.getsockname().expect("getsockname") else {
+            panic!("not a packet address");
+        };
+        assert_eq!((name.ifname.as_str(), name.proto), ("lo", ETH_P_ALL));
+        assert_eq!(name.hatype, libc::ARPHRD_LOOPBACK);
+
+        let receiver = Socket::new(AF_INET, SOCK_DGRAM).expect("udp");
+        receiver.bind(("127.0.0.1", 0)).expect("bind");
+        let sender = Socket::new(AF_INET, SOCK_DGRAM).expect("udp");
+        let marker = format!("pysocket-families-{}-{kind:?}", std::process::id());
+        sender
+            .sendto(marker.as_bytes(), receiver.getsockname().unwrap())
+            .expect("sendto");
+
+        let (_, from) = receive_marked(&sniffer, marker.as_bytes());
+        let Address::Packet(from) = from else {
+            panic!("not a packet address: {from:?}");
+        };
+        assert_eq!(from.ifname, "lo");
+        assert_eq!(from.proto, ETH_P_IP, "host byte order");
+        assert_eq!(from.hatype, libc::ARPHRD_LOOPBACK);
+        assert_eq!(
+            from.addr,
+            vec![0; 6],
+            "the loopback's all-zero MAC, cut to sll_halen"
+        );
+        assert!(
+            from.to_string().starts_with("('lo', 2048, ")
+                && from
+                    .to_string()
+                    .ends_with(", 772, b'\\x00\\x00\\x00\\x00\\x00\\x00')"),
+            "{from}"
+        );
+    }
+}
+
+/// A frame of an experimental EtherType, sent with `sendto` to a packet
+/// address on `lo` and received by a socket bound to that EtherType.
+#[test]
+fn a_packet_socket_sends_to_a_packet_address() {
+    const ETH_P_LOCAL_EXPERIMENTAL: u16 = 0x88b5;
+    let receiver = packet_socket(SOCK_DGRAM, ETH_P_LOCAL_EXPERIMENTAL);
+    let sender = Socket::with_protocol(packet_family(), SOCK_DGRAM, Protocol::from(0))
+        .expect("AF_PACKET socket");
+    let marker = format!("pysocket-families-sendto-{}", std::process::id());
+    let mut to = PacketAddress::new("lo", ETH_P_LOCAL_EXPERIMENTAL);
+    to.addr = vec![0; 6];
+    sender.sendto(marker.as_bytes(), &to).expect("sendto");
+    let (data, from) = receive_marked(&receiver, marker.as_bytes());
+    assert_eq!(data, marker.as_bytes());
+    let Address::Packet(from) = from else {
+        panic!("not a packet address");
+    };
+    assert_eq!(
+        (from.ifname.as_str(), from.proto),
+        ("lo", ETH_P_LOCAL_EXPERIMENTAL)
+    );
+}
+
+#[test]
+fn bad_packet_addresses_are_errors_that_name_the_problem() {
+    let sock = Socket::with_protocol(packet_family(), SOCK_DGRAM, Protocol::from(0))
+        .expect("AF_PACKET socket");
+    let cases: [(PacketAddress, &str); 3] = [
+        (
+            PacketAddress::new("an-interface-name-too-long", 3),
+            "the limit is 15",
+        ),
+        (PacketAddress::new("no-such-if0", 3), "no-such-if0"),
+        (
+            PacketAddress {
+                addr: vec![0; 9],
+                ..PacketAddress::new("lo", 3)
+            },
+            "holds 8",
+        ),
+    ];
+    for (addr, expected) in cases {
+        let err = sock.bind(&addr).unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+        assert!(
+            err.to_string().contains(expected),
+            "{expected:?} not in {err}"
+        );
+    }
+    let udp = Socket::new(AF_INET, SOCK_DGRAM).expect("udp");
+    let err = udp.bind(PacketAddress::new("lo", 3)).unwrap_err();
+    assert!(err.to_string().contains("AF_PACKET"), "{err}");
+}
+
+#[test]
+fn an_unknown_family_is_an_os_error_and_other_round_trips() {
+    // 250 is no family the OS knows: creating the socket fails with its errno.
+    let err = Socket::new(Family::from(250), SOCK_DGRAM).unwrap_err();
+    assert_eq!(err.errno(), Some(libc::EAFNOSUPPORT), "{err}");
+    // An Other address only goes to a socket of its family.
+    let other = Address::Other {
+        family: Family::from(250),
+        data: vec![1, 2, 3],
+    };
+    let err = other.to_address(AF_INET).unwrap_err();
+    assert!(err.to_string().contains("250"), "{err}");
+    assert_eq!(other.to_address(Family::from(250)).unwrap(), other);
+    let big = Address::Other {
+        family: netlink_family(),
+        data: vec![0; 200],
+    };
+    let sock = route_socket(SOCK_RAW);
+    let err = sock.bind(&big).unwrap_err();
+    assert!(err.to_string().contains("does not fit"), "{err}");
+    // The raw bytes of a netlink address bind as the typed address does.
+    let raw = Address::Other {
+        family: netlink_family(),
+        data: vec![0; 10],
+    };
+    sock.bind(&raw).expect("bind raw (0, 0)");
+    assert!(matches!(
+        sock.getsockname().unwrap(),
+        Address::Netlink { .. }
+    ));
 }

@@ -9,7 +9,8 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 
 use socket2::SockAddr;
 
-use super::{Address, UnixAddress};
+use super::packet::MAX_HW_LEN;
+use super::{Address, PacketAddress, ToAddress, UnixAddress};
 use crate::constants::Family;
 use crate::error::{Error, Result};
 use crate::sys;
@@ -48,6 +49,55 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Address> {
             };
             Ok(Address::Unix(UnixAddress::from_bytes(path)))
         }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        libc::AF_NETLINK => {
+            // sockaddr_nl: family, pad, pid, groups.
+            let b = need(bytes, 12, "AF_NETLINK", "sockaddr_nl")?;
+            Ok(Address::Netlink {
+                pid: ne32(b, 4),
+                groups: ne32(b, 8),
+            })
+        }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        libc::AF_VSOCK => {
+            // sockaddr_vm: family, reserved, port, cid, flags, zeroes.
+            let b = need(bytes, 12, "AF_VSOCK", "sockaddr_vm up to svm_cid")?;
+            Ok(Address::Vsock {
+                cid: ne32(b, 8),
+                port: ne32(b, 4),
+            })
+        }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        libc::AF_PACKET => {
+            // sockaddr_ll: family, protocol (network order), ifindex, hatype,
+            // pkttype, halen, then halen bytes of address (the kernel may
+            // cut the struct there).
+            let b = need(bytes, 12, "AF_PACKET", "sockaddr_ll up to sll_halen")?;
+            let halen = usize::from(b[11]);
+            if halen > MAX_HW_LEN {
+                return Err(Error::invalid(format!(
+                    "malformed AF_PACKET address: a hardware address of {halen} bytes, \
+                     a sockaddr_ll holds {MAX_HW_LEN}"
+                )));
+            }
+            let hw = b.get(12..12 + halen).ok_or_else(|| {
+                Error::invalid(format!(
+                    "truncated AF_PACKET address: {} bytes, its {halen}-byte hardware \
+                     address takes {}",
+                    b.len(),
+                    12 + halen
+                ))
+            })?;
+            Ok(Address::Packet(PacketAddress {
+                ifname: PacketAddress::ifname_of(i32::from_ne_bytes(
+                    b[4..8].try_into().expect("4 bytes"),
+                )),
+                proto: be16(b, 2),
+                pkttype: b[10],
+                hatype: u16::from_ne_bytes(b[8..10].try_into().expect("2 bytes")),
+                addr: hw.to_vec(),
+            }))
+        }
         _ => Ok(other(bytes)),
     }
 }
@@ -70,12 +120,51 @@ pub(crate) fn encode(addr: &Address) -> Result<SockAddr> {
             bytes.extend_from_slice(&family.to_ne_bytes());
             bytes.extend_from_slice(data);
         }
-        _ => unreachable!("IP and Unix addresses are encoded by address.rs"),
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        Address::Netlink { pid, groups } => {
+            bytes.extend_from_slice(&(libc::AF_NETLINK as libc::sa_family_t).to_ne_bytes());
+            bytes.extend_from_slice(&0u16.to_ne_bytes());
+            bytes.extend_from_slice(&pid.to_ne_bytes());
+            bytes.extend_from_slice(&groups.to_ne_bytes());
+        }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        Address::Vsock { cid, port } => {
+            bytes.extend_from_slice(&(libc::AF_VSOCK as libc::sa_family_t).to_ne_bytes());
+            bytes.extend_from_slice(&0u16.to_ne_bytes());
+            bytes.extend_from_slice(&port.to_ne_bytes());
+            bytes.extend_from_slice(&cid.to_ne_bytes());
+            bytes.extend_from_slice(&[0; 4]); // svm_flags, svm_zero
+        }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        Address::Packet(packet) => {
+            if packet.addr.len() > MAX_HW_LEN {
+                return Err(Error::invalid(format!(
+                    "AF_PACKET hardware address of {} bytes; a sockaddr_ll holds {MAX_HW_LEN}",
+                    packet.addr.len()
+                )));
+            }
+            let ifindex = packet.ifindex()?;
+            bytes.extend_from_slice(&(libc::AF_PACKET as libc::sa_family_t).to_ne_bytes());
+            bytes.extend_from_slice(&packet.proto.to_be_bytes());
+            bytes.extend_from_slice(&ifindex.to_ne_bytes());
+            bytes.extend_from_slice(&packet.hatype.to_ne_bytes());
+            bytes.push(packet.pkttype);
+            bytes.push(packet.addr.len() as u8);
+            let mut hw = [0u8; MAX_HW_LEN];
+            hw[..packet.addr.len()].copy_from_slice(&packet.addr);
+            bytes.extend_from_slice(&hw);
+        }
+        _ => {
+            return Err(Error::invalid(format!(
+                "{} addresses are not supported on this system",
+                label(addr)
+            )))
+        }
     }
     sys::sockaddr::from_bytes(&bytes).ok_or_else(|| {
         Error::invalid(format!(
             "an {} address of {} bytes does not fit in a sockaddr ({} bytes at most)",
-            addr.family(),
+            label(addr),
             bytes.len(),
             sys::sockaddr::MAX_LEN
         ))
@@ -88,10 +177,20 @@ pub(crate) fn for_family(addr: &Address, family: Family) -> Result<Address> {
     if addr.family() != family && family != Family::UNSPEC {
         return Err(Error::invalid(format!(
             "an {family} socket does not take the {} address {addr}",
-            addr.family()
+            label(addr)
         )));
     }
     Ok(addr.clone())
+}
+
+/// The family's name in messages, whether or not `Family` has one for it.
+fn label(addr: &Address) -> String {
+    match addr {
+        Address::Netlink { .. } => "AF_NETLINK".to_owned(),
+        Address::Packet(_) => "AF_PACKET".to_owned(),
+        Address::Vsock { .. } => "AF_VSOCK".to_owned(),
+        other => other.family().to_string(),
+    }
 }
 
 /// Python's repr of the address's tuple.
@@ -102,12 +201,53 @@ pub(crate) fn display(addr: &Address, f: &mut fmt::Formatter<'_>) -> fmt::Result
             py_bytes(data, f)?;
             f.write_str(")")
         }
+        Address::Netlink { pid, groups } => write!(f, "({pid}, {groups})"),
+        Address::Vsock { cid, port } => write!(f, "({cid}, {port})"),
+        Address::Packet(packet) => fmt::Display::fmt(packet, f),
         _ => unreachable!("IP and Unix addresses are shown by address.rs"),
     }
 }
 
+impl ToAddress for (u32, u32) {
+    /// `(pid, groups)` on an `AF_NETLINK` socket, `(cid, port)` on an
+    /// `AF_VSOCK` one.
+    fn to_address(&self, family: Family) -> Result<Address> {
+        let (first, second) = *self;
+        match family.as_raw() {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            libc::AF_NETLINK => Ok(Address::Netlink {
+                pid: first,
+                groups: second,
+            }),
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            libc::AF_VSOCK => Ok(Address::Vsock {
+                cid: first,
+                port: second,
+            }),
+            _ => Err(Error::invalid(format!(
+                "a pair of integers ({first}, {second}) is an AF_NETLINK (pid, groups) or an \
+                 AF_VSOCK (cid, port) address; the socket is {family}"
+            ))),
+        }
+    }
+
+    fn describe(&self) -> Option<String> {
+        Some(format!("({}, {})", self.0, self.1))
+    }
+}
+
+impl ToAddress for PacketAddress {
+    fn to_address(&self, family: Family) -> Result<Address> {
+        for_family(&Address::Packet(self.clone()), family)
+    }
+
+    fn describe(&self) -> Option<String> {
+        Some(self.to_string())
+    }
+}
+
 /// Python's repr of a `bytes` value: `b'lo\x00'`.
-fn py_bytes(data: &[u8], f: &mut fmt::Formatter<'_>) -> fmt::Result {
+pub(crate) fn py_bytes(data: &[u8], f: &mut fmt::Formatter<'_>) -> fmt::Result {
     f.write_str("b'")?;
     for &byte in data {
         match byte {
