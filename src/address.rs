@@ -294,6 +294,44 @@ impl Address {
         }
     }
 
+    /// Reads the raw bytes of a `sockaddr`, family field first, as the
+    /// kernel lays them out: the decoded address, [`Address::Other`] for a
+    /// family not decoded, or an error naming what is missing when the bytes
+    /// are too short for their family (receives never fail this way: they
+    /// keep such bytes as `Other`). For tests and other families' helpers.
+    ///
+    /// ```
+    /// use pysocket::Address;
+    /// let mut raw = (libc::AF_NETLINK as u16).to_ne_bytes().to_vec();
+    /// raw.extend_from_slice(&[0, 0]); // nl_pad
+    /// raw.extend_from_slice(&42u32.to_ne_bytes()); // nl_pid
+    /// raw.extend_from_slice(&1u32.to_ne_bytes()); // nl_groups
+    /// assert_eq!(Address::decode_raw(&raw)?, Address::Netlink { pid: 42, groups: 1 });
+    /// assert!(Address::decode_raw(&raw[..6]).is_err()); // truncated
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    #[doc(hidden)]
+    pub fn decode_raw(bytes: &[u8]) -> Result<Address> {
+        families::decode(bytes)
+    }
+
+    /// The raw bytes of the `sockaddr` this address is, family field first:
+    /// what `bind` and `sendto` give the kernel. For tests and other
+    /// families' helpers.
+    ///
+    /// ```
+    /// use pysocket::Address;
+    /// let addr = Address::Vsock { cid: 2, port: 1234 };
+    /// let raw = addr.encode_raw()?;
+    /// assert_eq!(raw.len(), 16); // sizeof(struct sockaddr_vm)
+    /// assert_eq!(Address::decode_raw(&raw)?, addr);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    #[doc(hidden)]
+    pub fn encode_raw(&self) -> Result<Vec<u8>> {
+        Ok(sys::sockaddr::bytes(&self.to_sockaddr()?).to_vec())
+    }
+
     /// The OS form of the address.
     pub(crate) fn to_sockaddr(&self) -> Result<SockAddr> {
         match self {

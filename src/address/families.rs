@@ -36,7 +36,8 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Address> {
             Ok(Address::Inet6(SocketAddrV6::new(
                 ip,
                 be16(b, 2),
-                u32::from_be_bytes(b[4..8].try_into().expect("4 bytes")),
+                // In host order, as socket2 and std write it.
+                ne32(b, 4),
                 scope_id,
             )))
         }
