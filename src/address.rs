@@ -15,9 +15,18 @@ use crate::constants::Family;
 use crate::error::{Error, Result};
 use crate::sys;
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod alg;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod can;
 mod families;
+mod interface;
 mod packet;
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use alg::AlgAddress;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use can::CanAddress;
 pub use packet::PacketAddress;
 
 /// The address of an `AF_UNIX` socket.
@@ -150,9 +159,11 @@ impl From<&Path> for UnixAddress {
 /// [`Other`](Address::Other) with the raw bytes, never an error: a receive
 /// that took a datagram always returns it. The netlink, packet and vsock
 /// addresses are tested against Linux itself (a netlink request and its reply,
-/// a packet socket on `lo`, a vsock bind); `AF_CAN` and `AF_ALG` addresses,
-/// whose sockets the test kernel refuses, travel as `Other` with the
-/// kernel's bytes.
+/// a packet socket on `lo`, a vsock bind; a vsock connection only where the
+/// kernel has the local transport). `AF_CAN` and `AF_ALG` addresses travel as
+/// `Other` with the kernel's bytes, written and read by [`CanAddress`] and
+/// [`AlgAddress`]; the test kernel refuses both families, so their layouts
+/// are tested byte for byte against libc's structs, not over sockets.
 ///
 /// ```
 /// use pysocket::{Address, Family, Protocol, Socket, SOCK_RAW};

@@ -8,8 +8,8 @@ use std::net::{Ipv6Addr, SocketAddrV6};
 use std::time::{Duration, Instant};
 
 use pysocket::{
-    Address, Error, Family, MsgFlags, PacketAddress, Protocol, SockType, Socket, ToAddress,
-    AF_INET, AF_INET6, AF_UNIX, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM,
+    Address, AlgAddress, CanAddress, Error, Family, MsgFlags, PacketAddress, Protocol, SockType,
+    Socket, ToAddress, AF_INET, AF_INET6, AF_UNIX, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM,
 };
 
 const WAIT: Duration = Duration::from_secs(5);
@@ -389,4 +389,157 @@ fn an_unknown_family_is_an_os_error_and_other_round_trips() {
         sock.getsockname().unwrap(),
         Address::Netlink { .. }
     ));
+}
+
+/// `AF_ALG` sockets are refused by the test kernel: the address is checked
+/// byte for byte against libc's `sockaddr_alg`, and bound for real only
+/// where the kernel allows the family.
+#[test]
+fn alg_addresses_have_the_kernels_layout() {
+    use std::mem::{offset_of, size_of};
+    let addr = AlgAddress {
+        kind: "hash".into(),
+        name: "sha256".into(),
+        feat: 0x0102_0304,
+        mask: 0x0506_0708,
+    };
+    let raw = addr.encode().unwrap().encode_raw().unwrap();
+    assert_eq!(raw.len(), size_of::<libc::sockaddr_alg>());
+    assert_eq!(&raw[..2], &(libc::AF_ALG as u16).to_ne_bytes());
+    let kind_at = offset_of!(libc::sockaddr_alg, salg_type);
+    assert_eq!(&raw[kind_at..kind_at + 5], b"hash\0");
+    let feat_at = offset_of!(libc::sockaddr_alg, salg_feat);
+    assert_eq!(&raw[feat_at..feat_at + 4], &0x0102_0304u32.to_ne_bytes());
+    let mask_at = offset_of!(libc::sockaddr_alg, salg_mask);
+    assert_eq!(&raw[mask_at..mask_at + 4], &0x0506_0708u32.to_ne_bytes());
+    let name_at = offset_of!(libc::sockaddr_alg, salg_name);
+    assert_eq!(&raw[name_at..name_at + 7], b"sha256\0");
+    // What the kernel would return decodes as Other, and back to the tuple.
+    let back = Address::decode_raw(&raw).unwrap();
+    assert_eq!(AlgAddress::decode(&back).unwrap(), addr);
+    assert_eq!(addr.to_string(), "('hash', 'sha256', 16909060, 84281096)");
+
+    for (bad, expected) in [
+        (
+            AlgAddress::new("fourteen-bytes", "sha256"),
+            "AF_ALG type too long",
+        ),
+        (
+            AlgAddress::new("hash", &"x".repeat(64)),
+            "AF_ALG name too long",
+        ),
+        (AlgAddress::new("ha\0sh", "sha256"), "NUL"),
+    ] {
+        let err = bad.encode().unwrap_err();
+        assert!(err.to_string().contains(expected), "{err}");
+    }
+    let err = AlgAddress::decode(&Address::Other {
+        family: Family::from(libc::AF_ALG),
+        data: vec![0; 20],
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("truncated AF_ALG"), "{err}");
+    let err = Socket::new(AF_INET, SOCK_DGRAM)
+        .unwrap()
+        .bind(&addr)
+        .unwrap_err();
+    assert!(err.to_string().contains("AF_ALG"), "{err}");
+
+    match Socket::new(
+        Family::from(libc::AF_ALG),
+        SockType::from(libc::SOCK_SEQPACKET),
+    ) {
+        Err(err) => eprintln!("AF_ALG bind not run: the kernel refuses the family ({err})"),
+        Ok(sock) => {
+            sock.bind(&addr).expect("bind hash/sha256");
+        }
+    }
+}
+
+/// `AF_CAN` sockets are refused by the test kernel (and it has no CAN
+/// interface): the address is checked byte for byte against libc's
+/// `sockaddr_can`, for each protocol's fields.
+#[test]
+fn can_addresses_have_the_kernels_layout() {
+    use std::mem::{offset_of, size_of};
+    let lo = loopback_index() as i32; // any interface's index will do for the bytes
+    let ifindex_at = offset_of!(libc::sockaddr_can, can_ifindex);
+    let union_at = offset_of!(libc::sockaddr_can, can_addr);
+
+    let isotp = CanAddress::Isotp {
+        ifname: "lo".into(),
+        rx_id: 0x123,
+        tx_id: 0x456,
+    };
+    let raw = isotp.encode().unwrap().encode_raw().unwrap();
+    assert_eq!(raw.len(), size_of::<libc::sockaddr_can>());
+    assert_eq!(&raw[..2], &(libc::AF_CAN as u16).to_ne_bytes());
+    assert_eq!(&raw[ifindex_at..ifindex_at + 4], &lo.to_ne_bytes());
+    assert_eq!(&raw[union_at..union_at + 4], &0x123u32.to_ne_bytes());
+    assert_eq!(&raw[union_at + 4..union_at + 8], &0x456u32.to_ne_bytes());
+    let back = Address::decode_raw(&raw).unwrap();
+    assert_eq!(
+        CanAddress::decode(&back, Protocol::from(libc::CAN_ISOTP)).unwrap(),
+        isotp
+    );
+    assert_eq!(isotp.to_string(), "('lo', 291, 1110)");
+
+    let j1939 = CanAddress::J1939 {
+        ifname: "lo".into(),
+        name: 0x0102_0304_0506_0708,
+        pgn: 0x1_ef00,
+        addr: 0x80,
+    };
+    let raw = j1939.encode().unwrap().encode_raw().unwrap();
+    assert_eq!(
+        &raw[union_at..union_at + 8],
+        &0x0102_0304_0506_0708u64.to_ne_bytes()
+    );
+    assert_eq!(
+        &raw[union_at + 8..union_at + 12],
+        &0x1_ef00u32.to_ne_bytes()
+    );
+    assert_eq!(raw[union_at + 12], 0x80);
+    let back = Address::decode_raw(&raw).unwrap();
+    assert_eq!(
+        CanAddress::decode(&back, Protocol::from(libc::CAN_J1939)).unwrap(),
+        j1939
+    );
+    let raw_can = CanAddress::decode(&back, Protocol::from(libc::CAN_RAW)).unwrap();
+    assert_eq!(
+        raw_can,
+        CanAddress::Raw {
+            ifname: "lo".into()
+        }
+    );
+    assert_eq!(raw_can.to_string(), "('lo',)");
+
+    for (bad, expected) in [
+        ("a-can-name-too-long", "the limit is 15"),
+        ("no-such-can0", "no-such-can0"),
+    ] {
+        let err = CanAddress::Raw { ifname: bad.into() }.encode().unwrap_err();
+        assert!(err.to_string().contains(expected), "{err}");
+    }
+    let short = Address::Other {
+        family: Family::from(libc::AF_CAN),
+        data: vec![0; 10],
+    };
+    assert!(CanAddress::decode(&short, Protocol::from(libc::CAN_RAW)).is_ok());
+    let err = CanAddress::decode(&short, Protocol::from(libc::CAN_J1939)).unwrap_err();
+    assert!(err.to_string().contains("truncated AF_CAN"), "{err}");
+
+    match Socket::with_protocol(
+        Family::from(libc::AF_CAN),
+        SOCK_RAW,
+        Protocol::from(libc::CAN_RAW),
+    ) {
+        Err(err) => eprintln!("AF_CAN bind not run: the kernel refuses the family ({err})"),
+        Ok(sock) => {
+            sock.bind(CanAddress::Raw {
+                ifname: String::new(),
+            })
+            .expect("bind to every CAN interface");
+        }
+    }
 }

@@ -90,7 +90,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Address> {
                 ))
             })?;
             Ok(Address::Packet(PacketAddress {
-                ifname: PacketAddress::ifname_of(i32::from_ne_bytes(
+                ifname: super::interface::name_of(i32::from_ne_bytes(
                     b[4..8].try_into().expect("4 bytes"),
                 )),
                 proto: be16(b, 2),

@@ -3,8 +3,7 @@
 
 use std::fmt;
 
-use crate::error::{Error, Result};
-use crate::sys;
+use crate::error::Result;
 
 /// The address of an `AF_PACKET` socket: Python's
 /// `(ifname, proto, pkttype, hatype, addr)`.
@@ -58,42 +57,7 @@ impl PacketAddress {
 
     /// The interface's index, checked as Python's `getsockaddrarg` does.
     pub(crate) fn ifindex(&self) -> Result<i32> {
-        if self.ifname.is_empty() {
-            return Ok(0);
-        }
-        let limit = libc::IF_NAMESIZE - 1;
-        if self.ifname.len() > limit {
-            return Err(Error::invalid(format!(
-                "interface name {:?} is {} bytes; the limit is {limit}",
-                self.ifname,
-                self.ifname.len()
-            )));
-        }
-        let index = crate::resolve::if_nametoindex(&self.ifname).map_err(|err| {
-            Error::invalid(format!(
-                "AF_PACKET address {self}: interface {:?}: {err}",
-                self.ifname
-            ))
-        })?;
-        i32::try_from(index).map_err(|_| {
-            Error::invalid(format!(
-                "interface {:?} has index {index}, beyond a sockaddr_ll's",
-                self.ifname
-            ))
-        })
-    }
-
-    /// The name of interface `index`: empty for 0 and for an index that no
-    /// longer has one (CPython's `makesockaddr`), so reading an address
-    /// never fails.
-    pub(crate) fn ifname_of(index: i32) -> String {
-        match u32::try_from(index) {
-            Ok(index) if index > 0 => sys::netdb::if_indextoname(index)
-                .ok()
-                .flatten()
-                .unwrap_or_default(),
-            _ => String::new(),
-        }
+        super::interface::index_of(&self.ifname, "AF_PACKET")
     }
 }
 
