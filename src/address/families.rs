@@ -304,3 +304,30 @@ fn be16(bytes: &[u8], at: usize) -> u16 {
 fn ne32(bytes: &[u8], at: usize) -> u32 {
     u32::from_ne_bytes(bytes[at..at + 4].try_into().expect("4 bytes"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An address too short for its family, as a receive could be handed
+    /// one: kept whole as `Other`, never an error that would lose the data.
+    #[test]
+    fn a_truncated_address_from_the_kernel_is_kept_as_other() {
+        let mut bytes = (libc::AF_NETLINK as libc::sa_family_t)
+            .to_ne_bytes()
+            .to_vec();
+        bytes.extend_from_slice(&[0, 0, 7, 0]);
+        let addr = sys::sockaddr::from_bytes(&bytes).expect("fits");
+        assert_eq!(
+            Address::from_sockaddr(&addr),
+            Address::Other {
+                family: Family::from(libc::AF_NETLINK),
+                data: vec![0, 0, 7, 0],
+            }
+        );
+        assert!(decode(&bytes)
+            .unwrap_err()
+            .to_string()
+            .contains("truncated AF_NETLINK"));
+    }
+}
