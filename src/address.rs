@@ -15,6 +15,20 @@ use crate::constants::Family;
 use crate::error::{Error, Result};
 use crate::sys;
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod alg;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod can;
+mod families;
+mod interface;
+mod packet;
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use alg::AlgAddress;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use can::CanAddress;
+pub use packet::PacketAddress;
+
 /// The address of an `AF_UNIX` socket.
 ///
 /// ```
@@ -134,7 +148,39 @@ impl From<&Path> for UnixAddress {
 /// assert_eq!(addr.port(), Some(8001));
 /// assert_eq!(addr.ip(), Some(Ipv4Addr::LOCALHOST.into()));
 /// ```
+///
+/// # Every family
+///
+/// The families beyond IP and Unix are read as CPython's `makesockaddr` reads
+/// them: `AF_NETLINK` as [`Netlink`](Address::Netlink), `AF_PACKET` as
+/// [`Packet`](Address::Packet) (the interface by name, the protocol in host
+/// byte order, the hardware address cut to its length), `AF_VSOCK` as
+/// [`Vsock`](Address::Vsock), and any other family as
+/// [`Other`](Address::Other) with the raw bytes, never an error: a receive
+/// that took a datagram always returns it. The netlink, packet and vsock
+/// addresses are tested against Linux itself (a netlink request and its reply,
+/// a packet socket on `lo`, a vsock bind; a vsock connection only where the
+/// kernel has the local transport). `AF_CAN` and `AF_ALG` addresses travel as
+/// `Other` with the kernel's bytes, written and read by [`CanAddress`] and
+/// [`AlgAddress`]; the test kernel refuses both families, so their layouts
+/// are tested byte for byte against libc's structs, not over sockets.
+///
+/// ```
+/// use pysocket::{Address, Family, Protocol, Socket, SOCK_RAW};
+/// # if unsafe { libc::geteuid() } != 0 { return Ok(()); }
+/// let route = Socket::with_protocol(
+///     Family::from(libc::AF_NETLINK),
+///     SOCK_RAW,
+///     Protocol::from(libc::NETLINK_ROUTE),
+/// )?;
+/// route.bind((0u32, 0u32))?; // (pid, groups): the kernel picks the pid
+/// let Address::Netlink { pid, groups } = route.getsockname()? else { unreachable!() };
+/// assert_ne!(pid, 0);
+/// assert_eq!(groups, 0);
+/// # Ok::<(), pysocket::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Address {
     /// An `AF_INET` address: Python's `(host, port)`.
     Inet(SocketAddrV4),
@@ -142,10 +188,40 @@ pub enum Address {
     Inet6(SocketAddrV6),
     /// An `AF_UNIX` address: Python's path string or bytes.
     Unix(UnixAddress),
+    /// An `AF_NETLINK` address: Python's `(pid, groups)`. The kernel is
+    /// `pid` 0; `groups` is the bit mask of multicast groups.
+    Netlink {
+        /// The port id (`nl_pid`): 0 for the kernel, else a socket's.
+        pid: u32,
+        /// The multicast groups (`nl_groups`), a bit mask.
+        groups: u32,
+    },
+    /// An `AF_PACKET` address: Python's `(ifname, proto, pkttype, hatype, addr)`.
+    Packet(PacketAddress),
+    /// An `AF_VSOCK` address (virtual machines and their host): Python's
+    /// `(cid, port)`.
+    Vsock {
+        /// The context id (`svm_cid`): `VMADDR_CID_ANY` (`u32::MAX`) to bind
+        /// to any, 1 for the local host, 2 for the host.
+        cid: u32,
+        /// The port (`svm_port`): `VMADDR_PORT_ANY` (`u32::MAX`) to let the
+        /// kernel choose.
+        port: u32,
+    },
+    /// An address of a family the crate does not decode, as Python gives it:
+    /// the family and the raw bytes of the `sockaddr` after its family field
+    /// (host byte order, as the kernel wrote them). A receive never fails
+    /// over its sender's address: it gives this instead.
+    Other {
+        /// The address family (`sa_family`).
+        family: Family,
+        /// The bytes after the family field.
+        data: Vec<u8>,
+    },
 }
 
 impl Address {
-    /// The IP address, for `Inet` and `Inet6` (`None` for `Unix`).
+    /// The IP address, for `Inet` and `Inet6` (`None` for the other families).
     ///
     /// ```
     /// use std::net::{Ipv6Addr, SocketAddr};
@@ -158,7 +234,7 @@ impl Address {
         self.as_socket_addr().map(|addr| addr.ip())
     }
 
-    /// The port, for `Inet` and `Inet6` (`None` for `Unix`).
+    /// The port, for `Inet` and `Inet6` (`None` for the other families).
     ///
     /// ```
     /// use pysocket::{Socket, AF_INET, SOCK_STREAM};
@@ -172,7 +248,7 @@ impl Address {
         self.as_socket_addr().map(|addr| addr.port())
     }
 
-    /// The std address, for `Inet` and `Inet6` (`None` for `Unix`).
+    /// The std address, for `Inet` and `Inet6` (`None` for the other families).
     ///
     /// ```
     /// use std::net::SocketAddr;
@@ -184,7 +260,7 @@ impl Address {
         match self {
             Address::Inet(addr) => Some(SocketAddr::V4(*addr)),
             Address::Inet6(addr) => Some(SocketAddr::V6(*addr)),
-            Address::Unix(_) => None,
+            _ => None,
         }
     }
 
@@ -203,7 +279,7 @@ impl Address {
         }
     }
 
-    /// The family this address belongs to: `AF_INET`, `AF_INET6` or `AF_UNIX`.
+    /// The family this address belongs to (`AF_INET`, `AF_UNIX`, `AF_NETLINK`, ...).
     ///
     /// ```
     /// use std::net::SocketAddr;
@@ -217,55 +293,111 @@ impl Address {
             Address::Inet(_) => Family::INET,
             Address::Inet6(_) => Family::INET6,
             Address::Unix(_) => Family::UNIX,
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Address::Netlink { .. } => Family::from(libc::AF_NETLINK),
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Address::Packet(_) => Family::from(libc::AF_PACKET),
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Address::Vsock { .. } => Family::from(libc::AF_VSOCK),
+            #[cfg(not(any(target_os = "linux", target_os = "android")))]
+            Address::Netlink { .. } | Address::Packet(_) | Address::Vsock { .. } => Family::UNSPEC,
+            Address::Other { family, .. } => *family,
         }
+    }
+
+    /// Reads the raw bytes of a `sockaddr`, family field first, as the
+    /// kernel lays them out: the decoded address, [`Address::Other`] for a
+    /// family not decoded, or an error naming what is missing when the bytes
+    /// are too short for their family (receives never fail this way: they
+    /// keep such bytes as `Other`). For tests and other families' helpers.
+    ///
+    /// ```
+    /// use pysocket::Address;
+    /// let mut raw = (libc::AF_NETLINK as u16).to_ne_bytes().to_vec();
+    /// raw.extend_from_slice(&[0, 0]); // nl_pad
+    /// raw.extend_from_slice(&42u32.to_ne_bytes()); // nl_pid
+    /// raw.extend_from_slice(&1u32.to_ne_bytes()); // nl_groups
+    /// assert_eq!(Address::decode_raw(&raw)?, Address::Netlink { pid: 42, groups: 1 });
+    /// assert!(Address::decode_raw(&raw[..6]).is_err()); // truncated
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    #[doc(hidden)]
+    pub fn decode_raw(bytes: &[u8]) -> Result<Address> {
+        families::decode(bytes)
+    }
+
+    /// The raw bytes of the `sockaddr` this address is, family field first:
+    /// what `bind` and `sendto` give the kernel. For tests and other
+    /// families' helpers.
+    ///
+    /// ```
+    /// use pysocket::Address;
+    /// let addr = Address::Vsock { cid: 2, port: 1234 };
+    /// let raw = addr.encode_raw()?;
+    /// assert_eq!(raw.len(), 16); // sizeof(struct sockaddr_vm)
+    /// assert_eq!(Address::decode_raw(&raw)?, addr);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    #[doc(hidden)]
+    pub fn encode_raw(&self) -> Result<Vec<u8>> {
+        Ok(sys::sockaddr::bytes(&self.to_sockaddr()?).to_vec())
     }
 
     /// The OS form of the address.
     pub(crate) fn to_sockaddr(&self) -> Result<SockAddr> {
         match self {
             Address::Inet(addr) => Ok(SockAddr::from(*addr)),
-            Address::Inet6(addr) => Ok(SockAddr::from(*addr)),
+            Address::Inet6(addr) => {
+                ip_for_family(SocketAddr::V6(*addr), Family::INET6)?;
+                Ok(SockAddr::from(*addr))
+            }
             Address::Unix(addr) => addr.to_sockaddr(),
+            other => families::encode(other),
         }
     }
 
-    /// Reads an address the OS returned.
-    pub(crate) fn from_sockaddr(addr: &SockAddr) -> Result<Address> {
+    /// Reads an address the OS returned. Never fails: an address of a family
+    /// the crate does not decode, or one too short for its family, is
+    /// [`Address::Other`] with its bytes, so that no receive takes data and
+    /// then loses it over its sender.
+    pub(crate) fn from_sockaddr(addr: &SockAddr) -> Address {
         if let Some(v4) = addr.as_socket_ipv4() {
-            return Ok(Address::Inet(v4));
+            return Address::Inet(v4);
         }
         if let Some(v6) = addr.as_socket_ipv6() {
-            return Ok(Address::Inet6(v6));
+            return Address::Inet6(v6);
         }
         if addr.is_unix() {
             if addr.is_unnamed() {
-                return Ok(Address::Unix(UnixAddress::Unnamed));
+                return Address::Unix(UnixAddress::Unnamed);
             }
             if let Some(name) = addr.as_abstract_namespace() {
-                return Ok(Address::Unix(UnixAddress::Abstract(name.to_vec())));
+                return Address::Unix(UnixAddress::Abstract(name.to_vec()));
             }
             if let Some(path) = addr.as_pathname() {
                 // Some systems report the whole `sun_path`, NUL padding included.
                 let bytes = path.as_os_str().as_bytes();
                 let end = memchr::memchr(0, bytes).unwrap_or(bytes.len());
-                return Ok(Address::Unix(UnixAddress::from_bytes(&bytes[..end])));
+                return Address::Unix(UnixAddress::from_bytes(&bytes[..end]));
             }
-            return Ok(Address::Unix(UnixAddress::Unnamed));
+            return Address::Unix(UnixAddress::Unnamed);
         }
-        Err(Error::invalid(format!(
-            "addresses of family {} are not supported",
-            Family::from(i32::from(addr.family()))
-        )))
+        let bytes = sys::sockaddr::bytes(addr);
+        families::decode(bytes).unwrap_or_else(|_| families::other(bytes))
     }
 }
 
 impl fmt::Display for Address {
-    /// Rust's notation: `127.0.0.1:8001`, `[::1]:8001`, or the Unix path.
+    /// Rust's notation for IP (`127.0.0.1:8001`, `[::1]:8001`), the Unix
+    /// path, and Python's tuple for the other families: `(0, 0)` for
+    /// netlink's `(pid, groups)`, `('lo', 2048, 0, 772, b'...')` for a packet
+    /// address, `(16, b'...')` (family, raw bytes) for `Other`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Address::Inet(addr) => addr.fmt(f),
             Address::Inet6(addr) => addr.fmt(f),
             Address::Unix(addr) => addr.fmt(f),
+            other => families::display(other, f),
         }
     }
 }
@@ -291,6 +423,12 @@ impl From<SocketAddrV6> for Address {
     }
 }
 
+impl From<PacketAddress> for Address {
+    fn from(addr: PacketAddress) -> Address {
+        Address::Packet(addr)
+    }
+}
+
 impl From<UnixAddress> for Address {
     fn from(addr: UnixAddress) -> Address {
         Address::Unix(addr)
@@ -308,6 +446,11 @@ impl From<UnixAddress> for Address {
 /// | `"host:port"` (`&str`, `String`) | parsed, IPv6 in brackets (`"[::1]:80"`) | a path |
 /// | `&Path`, `PathBuf` | error | a path; starting with `\0`, a Linux abstract name |
 /// | [`Address`], [`UnixAddress`] | when its family fits | when its family fits |
+///
+/// and for the other families: `(u32, u32)` is `(pid, groups)` on an
+/// `AF_NETLINK` socket and `(cid, port)` on an `AF_VSOCK` one (an error on any
+/// other); a [`PacketAddress`] goes to an `AF_PACKET` socket; an
+/// [`Address::Other`] to a socket of its family, its bytes as they are.
 ///
 /// A mismatch is [`Error::InvalidArgument`] naming the problem; a name that does
 /// not resolve is [`Error::Resolve`].
@@ -377,6 +520,7 @@ impl ToAddress for Address {
             Address::Inet(addr) => ip_for_family(SocketAddr::V4(*addr), family),
             Address::Inet6(addr) => ip_for_family(SocketAddr::V6(*addr), family),
             Address::Unix(addr) => addr.to_address(family),
+            other => families::for_family(other, family),
         }
     }
 
@@ -384,7 +528,11 @@ impl ToAddress for Address {
     fn to_sockaddr_for(&self, family: Family) -> Result<SockAddr> {
         match (self, family) {
             (Address::Inet(addr), Family::INET | Family::UNSPEC) => Ok(SockAddr::from(*addr)),
-            (Address::Inet6(addr), Family::INET6 | Family::UNSPEC) => Ok(SockAddr::from(*addr)),
+            (Address::Inet6(addr), Family::INET6 | Family::UNSPEC)
+                if addr.flowinfo() <= MAX_FLOWINFO =>
+            {
+                Ok(SockAddr::from(*addr))
+            }
             // A mismatch (with its error) or a Unix address.
             _ => self.to_address(family)?.to_sockaddr(),
         }
@@ -560,10 +708,20 @@ pub(crate) fn join_host_port(host: &str, port: u16) -> String {
     }
 }
 
+/// The largest IPv6 flow information: the flow label is 20 bits (Python's
+/// `OverflowError: flowinfo must be 0-1048575`).
+const MAX_FLOWINFO: u32 = 0xF_FFFF;
+
 /// Checks that an IP address fits a socket of `family`.
 pub(crate) fn ip_for_family(addr: SocketAddr, family: Family) -> Result<Address> {
     match (family, addr) {
         (Family::INET | Family::UNSPEC, SocketAddr::V4(v4)) => Ok(Address::Inet(v4)),
+        (Family::INET6 | Family::UNSPEC, SocketAddr::V6(v6)) if v6.flowinfo() > MAX_FLOWINFO => {
+            Err(Error::invalid(format!(
+                "{addr}: flowinfo must be 0-{MAX_FLOWINFO} (a 20-bit flow label), not {}",
+                v6.flowinfo()
+            )))
+        }
         (Family::INET6 | Family::UNSPEC, SocketAddr::V6(v6)) => Ok(Address::Inet6(v6)),
         (Family::INET, SocketAddr::V6(_)) => Err(Error::invalid(format!(
             "{addr} is an IPv6 address; the socket is AF_INET"

@@ -148,7 +148,9 @@ mod socket;
 mod sys;
 mod timeout;
 
-pub use crate::address::{Address, ToAddress, UnixAddress};
+pub use crate::address::{Address, PacketAddress, ToAddress, UnixAddress};
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use crate::address::{AlgAddress, CanAddress};
 pub use crate::constants::*;
 pub use crate::error::{Error, Resolver, Result};
 pub use crate::file::{SocketFile, DEFAULT_BUFFER_SIZE};

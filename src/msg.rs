@@ -867,9 +867,9 @@ impl Socket {
 }
 
 /// The sender a receive reports: `None` where the kernel gave no address,
-/// as Python's. An address of a family the crate cannot read is `None`
-/// too, rather than an error that would lose the data and descriptors
-/// already received.
+/// as Python's. An address of a family the crate does not decode is
+/// [`Address::Other`] with its bytes, never an error that would lose the
+/// data and descriptors already received.
 #[inline]
 fn sender(name: &NameRoom) -> Option<Address> {
     if name.is_empty() {
@@ -886,7 +886,7 @@ fn decode_sender(name: &NameRoom) -> Option<Address> {
     if address.family() == libc::AF_UNSPEC as libc::sa_family_t {
         return None;
     }
-    Address::from_sockaddr(&address).ok()
+    Some(Address::from_sockaddr(&address))
 }
 
 /// The heap room for a receive of up to `ancbufsize` bytes of control data:

@@ -341,7 +341,7 @@ impl Socket {
             Attempt::WaitFirst,
             |_| self.inner.accept(),
         )?;
-        let peer = Address::from_sockaddr(&addr)?;
+        let peer = Address::from_sockaddr(&addr);
         let timeouts = self.timeouts.accepted(inner.as_fd(), getdefaulttimeout())?;
         let conn = Socket::assemble(inner, self.family, self.kind, self.proto, timeouts);
         Ok((conn, peer))
@@ -739,7 +739,7 @@ impl Socket {
         // (or, with MSG_TRUNC, alloc_recv_buffer zeroed it), and `n` does not
         // exceed the capacity.
         unsafe { buf.set_len(n) };
-        Ok((buf, self.peer_address(&from)?))
+        Ok((buf, self.peer_address(&from)))
     }
 
     /// Receives a datagram into `buf`, with its sender: `recvfrom(2)`, Python's
@@ -789,7 +789,7 @@ impl Socket {
             self.inner
                 .recv_from_with_flags(buf, flags.bits() | dontwait)
         })?;
-        Ok((n, self.peer_address(&from)?))
+        Ok((n, self.peer_address(&from)))
     }
 
     /// Shuts down one or both directions of a connection: `shutdown(2)`, Python's
@@ -916,7 +916,7 @@ impl Socket {
     /// # Ok::<(), pysocket::Error>(())
     /// ```
     pub fn getsockname(&self) -> Result<Address> {
-        Address::from_sockaddr(&self.inner.local_addr()?)
+        Ok(Address::from_sockaddr(&self.inner.local_addr()?))
     }
 
     /// The peer's address: `getpeername(2)`, Python's `sock.getpeername()`.
@@ -933,7 +933,7 @@ impl Socket {
     /// # Ok::<(), pysocket::Error>(())
     /// ```
     pub fn getpeername(&self) -> Result<Address> {
-        Address::from_sockaddr(&self.inner.peer_addr()?)
+        Ok(Address::from_sockaddr(&self.inner.peer_addr()?))
     }
 
     /// Sets an option by level and name: `setsockopt(2)`, Python's
@@ -1379,15 +1379,26 @@ impl Socket {
 
     /// The sender `recvfrom` reports. The kernel gives no address for data on
     /// a connected stream (and for an unnamed Unix peer); the sender is then
-    /// the peer, or unnamed for `AF_UNIX`.
-    fn peer_address(&self, from: &SockAddr) -> Result<Address> {
+    /// the peer, or unnamed for `AF_UNIX`. Never an error: the data is already
+    /// taken, so a peer that is gone by now (`ENOTCONN`) is an
+    /// [`Address::Other`] without bytes, Python's `None`.
+    fn peer_address(&self, from: &SockAddr) -> Address {
         if from.len() == 0 || from.family() == libc::AF_UNSPEC as libc::sa_family_t {
-            if self.family == Family::UNIX {
-                return Ok(Address::Unix(UnixAddress::Unnamed));
-            }
-            return self.getpeername();
+            return self.no_sender();
         }
         Address::from_sockaddr(from)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn no_sender(&self) -> Address {
+        if self.family == Family::UNIX {
+            return Address::Unix(UnixAddress::Unnamed);
+        }
+        self.getpeername().unwrap_or(Address::Other {
+            family: self.family,
+            data: Vec::new(),
+        })
     }
 }
 

@@ -12,7 +12,9 @@
 //!   interfaces);
 //! - `poller`: the [`Selector`](crate::Selector)'s backend (epoll on Linux,
 //!   the `polling` crate elsewhere);
-//! - [`sendfile`]: `sendfile(2)`, and the `SIGPIPE` it raises.
+//! - [`sendfile`]: `sendfile(2)`, and the `SIGPIPE` it raises;
+//! - [`sockaddr`]: socket addresses as raw bytes, for the families socket2
+//!   has no type for.
 
 use std::io;
 use std::mem::{self, MaybeUninit};
@@ -82,6 +84,7 @@ pub(crate) mod msg;
 pub(crate) mod netdb;
 mod poller;
 pub(crate) mod sendfile;
+pub(crate) mod sockaddr;
 
 pub(crate) use poller::{PollEvents, Poller, SPLITS_EVENTS};
 
