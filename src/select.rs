@@ -237,9 +237,10 @@ struct Shared {
 /// [`unregister`](Selector::unregister)ed (with the new socket; the OS's
 /// answer for the stale registration is ignored there, as Python does).
 /// Nothing unsafe follows from breaking this rule, only such stale keys.
-/// Taking sockets by value instead would make the selector own your
-/// connections; borrowing them for the selector's lifetime would keep a
-/// server from registering the connections it accepts.
+/// [`register`](Selector::register), [`modify`](Selector::modify) and
+/// [`unregister`](Selector::unregister) borrow the socket for the call only
+/// (`&sock`): registering can never move or close it, and a server can still
+/// register the connections it accepts while the selector lives on.
 ///
 /// # Errors
 ///
@@ -318,7 +319,35 @@ impl<T> Selector<T> {
     /// Watches `fileobj` for `events`, keeping `data` with it: Python's
     /// `selector.register(fileobj, events, data)`. Returns the new key.
     ///
-    /// See [`Selector`]'s rule: unregister the socket before closing it.
+    /// The socket is borrowed for the call only: it stays yours, open and
+    /// usable (Python's `sel.register(lsock, EVENT_READ)` is
+    /// `sel.register(&lsock, EVENT_READ, ())`). See [`Selector`]'s rule:
+    /// unregister the socket before closing it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::{create_connection, create_server, EventMask, Selector};
+    ///
+    /// let lsock = create_server(("127.0.0.1", 0))?;
+    /// let mut sel = Selector::new()?;
+    /// sel.register(&lsock, EventMask::READ, ())?;
+    /// let _client = create_connection(lsock.getsockname()?, None)?;
+    /// let ready = sel.select(Some(Duration::from_secs(5)))?;
+    /// assert_eq!(ready[0].0.fd, lsock.fileno()); // a connection to accept
+    /// let (_conn, _addr) = lsock.accept()?;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    ///
+    /// Passing the socket by value, which would close it when the call ends,
+    /// does not compile:
+    ///
+    /// ```compile_fail
+    /// use pysocket::{socketpair, EventMask, Selector};
+    /// let (a, _b) = socketpair()?;
+    /// let mut sel = Selector::new()?;
+    /// sel.register(a, EventMask::READ, ())?;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     ///
     /// ```
     /// use pysocket::{socketpair, Error, EventMask, Selector};
@@ -335,7 +364,7 @@ impl<T> Selector<T> {
     /// ```
     pub fn register(
         &mut self,
-        fileobj: impl AsFd,
+        fileobj: &impl AsFd,
         events: EventMask,
         data: T,
     ) -> Result<&SelectorKey<T>> {
@@ -370,7 +399,7 @@ impl<T> Selector<T> {
     /// ```
     pub fn modify(
         &mut self,
-        fileobj: impl AsFd,
+        fileobj: &impl AsFd,
         events: EventMask,
         data: T,
     ) -> Result<&SelectorKey<T>> {
@@ -401,14 +430,18 @@ impl<T> Selector<T> {
     /// ```
     pub fn modify_events(
         &mut self,
-        fileobj: impl AsFd,
+        fileobj: &impl AsFd,
         events: EventMask,
     ) -> Result<&SelectorKey<T>> {
         self.modify_key(fileobj, events).map(|key| &*key)
     }
 
     /// Watches a registered socket for `events`; returns its key.
-    fn modify_key(&mut self, fileobj: impl AsFd, events: EventMask) -> Result<&mut SelectorKey<T>> {
+    fn modify_key(
+        &mut self,
+        fileobj: &impl AsFd,
+        events: EventMask,
+    ) -> Result<&mut SelectorKey<T>> {
         let source = fileobj.as_fd();
         let fd = source.as_raw_fd();
         check_events(fd, events)?;
@@ -442,7 +475,7 @@ impl<T> Selector<T> {
     /// assert!(sel.unregister(&a).is_err()); // no longer registered
     /// # Ok::<(), pysocket::Error>(())
     /// ```
-    pub fn unregister(&mut self, fileobj: impl AsFd) -> Result<SelectorKey<T>> {
+    pub fn unregister(&mut self, fileobj: &impl AsFd) -> Result<SelectorKey<T>> {
         let source = fileobj.as_fd();
         let fd = source.as_raw_fd();
         let key = self.keys.remove(&fd).ok_or_else(|| not_registered(fd))?;

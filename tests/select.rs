@@ -395,7 +395,9 @@ fn selector_refuses_bad_registrations_with_clear_errors() {
     let err = sel.modify_events(&a, EventMask::empty()).unwrap_err();
     assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
 
-    let err = sel.register(never_open(), EventMask::READ, ()).unwrap_err();
+    let err = sel
+        .register(&never_open(), EventMask::READ, ())
+        .unwrap_err();
     assert_eq!(err.errno(), Some(libc::EBADF), "{err}");
     assert_eq!(sel.len(), 1, "failed registrations leave nothing behind");
 }
@@ -590,4 +592,36 @@ fn selector_and_waker_are_send() {
     fn send_sync<T: Send + Sync>() {}
     send::<Selector<String>>();
     send_sync::<pysocket::SelectorWaker>();
+}
+
+#[test]
+fn selector_borrows_what_it_registers() {
+    // Python's `sel.register(lsock, EVENT_READ)`: the listener stays open
+    // and usable, and a connection to it is seen as readable.
+    let lsock = pysocket::create_server(("127.0.0.1", 0)).unwrap();
+    let mut sel = Selector::new().unwrap();
+    sel.register(&lsock, EVENT_READ, "listener").unwrap();
+    assert!(sel.select(Some(Duration::ZERO)).unwrap().is_empty());
+    let addr = lsock.getsockname().unwrap();
+    let client = pysocket::create_connection(&addr, Some(PROMPT)).unwrap();
+    let ready = sel.select(Some(PROMPT)).unwrap();
+    assert_eq!(ready.len(), 1);
+    assert_eq!(
+        (ready[0].0.fd, ready[0].0.data, ready[0].1),
+        (lsock.fileno(), "listener", EVENT_READ)
+    );
+    let (conn, _) = lsock.accept().unwrap();
+    sel.modify(&lsock, EVENT_READ, "still listening").unwrap();
+    sel.register(&conn, EVENT_READ, "conn").unwrap();
+    client.sendall(b"hi").unwrap();
+    let ready = sel.select(Some(PROMPT)).unwrap();
+    assert_eq!(ready.len(), 1);
+    assert_eq!(ready[0].0.data, "conn");
+    assert_eq!(conn.recv(16).unwrap(), b"hi");
+    assert_eq!(sel.unregister(&conn).unwrap().data, "conn");
+    assert_eq!(sel.unregister(&lsock).unwrap().data, "still listening");
+    // Still open after all three calls: it accepts another connection.
+    let _again = pysocket::create_connection(&addr, Some(PROMPT)).unwrap();
+    lsock.settimeout(Some(PROMPT)).unwrap();
+    assert!(lsock.accept().is_ok());
 }
