@@ -170,8 +170,8 @@ pub use crate::resolve::{
     NameInfoFlags,
 };
 pub use crate::select::{
-    select, EventMask, Ready, Selector, SelectorIter, SelectorKey, SelectorWaker, EVENT_READ,
-    EVENT_WRITE,
+    select, EventMask, Ready, Selector, SelectorIter, SelectorIterMut, SelectorKey, SelectorWaker,
+    EVENT_READ, EVENT_WRITE,
 };
 pub use crate::socket::{OptValue, Socket};
 pub use crate::sys::Interest;

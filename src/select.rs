@@ -499,6 +499,52 @@ impl<T> Selector<T> {
         self.keys.get(&fd)
     }
 
+    /// The data of a registered descriptor, to change in place: Python's
+    /// `selector.get_key(fileobj).data` when it is a mutable object. `None`
+    /// when `fd` is not registered.
+    ///
+    /// The keys [`select`](Selector::select) returns are clones: change the
+    /// selector's own data through this call, with [`fd`](SelectorKey::fd).
+    /// The descriptor and its events are changed only through
+    /// [`modify`](Selector::modify), which tells the OS.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::{socketpair, EventMask, Selector};
+    ///
+    /// let (a, b) = socketpair()?;
+    /// let mut sel: Selector<Vec<u8>> = Selector::new()?;
+    /// sel.register(&b, EventMask::READ, Vec::new())?;
+    /// a.sendall(b"hello")?;
+    /// for (key, _events) in sel.select(Some(Duration::from_secs(5)))? {
+    ///     let received = b.recv(64)?;
+    ///     if let Some(buf) = sel.data_mut(key.fd) {
+    ///         buf.extend_from_slice(&received);
+    ///     }
+    /// }
+    /// assert_eq!(sel.get_key(b.fileno()).unwrap().data, b"hello");
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    #[doc(alias = "get_mut")]
+    pub fn data_mut(&mut self, fd: RawFd) -> Option<&mut T> {
+        self.keys.get_mut(&fd).map(|key| &mut key.data)
+    }
+
+    /// Whether `fd` is registered: Python's `fileobj in selector.get_map()`.
+    ///
+    /// ```
+    /// use pysocket::{socketpair, EventMask, Selector};
+    /// let (a, b) = socketpair()?;
+    /// let mut sel = Selector::new()?;
+    /// sel.register(&a, EventMask::READ, ())?;
+    /// assert!(sel.contains(a.fileno()));
+    /// assert!(!sel.contains(b.fileno()));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn contains(&self, fd: RawFd) -> bool {
+        self.keys.contains_key(&fd)
+    }
+
     /// How many descriptors are registered: Python's `len(selector.get_map())`.
     ///
     /// ```
@@ -544,6 +590,30 @@ impl<T> Selector<T> {
     #[doc(alias = "get_map")]
     pub fn iter(&self) -> SelectorIter<'_, T> {
         SelectorIter(self.keys.values())
+    }
+
+    /// Every registration with its data to change in place, in no
+    /// particular order: each item is the descriptor, its events and a
+    /// mutable reference to its data (Python's loop over
+    /// `selector.get_map().values()` changing each `key.data`).
+    ///
+    /// ```
+    /// use pysocket::{socketpair, EventMask, Selector};
+    /// let (a, b) = socketpair()?;
+    /// let mut sel = Selector::new()?;
+    /// sel.register(&a, EventMask::READ, 1)?;
+    /// sel.register(&b, EventMask::WRITE, 2)?;
+    /// for (_fd, events, count) in sel.iter_mut() {
+    ///     if events.contains(EventMask::WRITE) {
+    ///         *count += 10;
+    ///     }
+    /// }
+    /// assert_eq!(sel.get_key(b.fileno()).unwrap().data, 12);
+    /// assert_eq!(sel.get_key(a.fileno()).unwrap().data, 1);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn iter_mut(&mut self) -> SelectorIterMut<'_, T> {
+        SelectorIterMut(self.keys.values_mut())
     }
 
     /// A handle another thread uses to end a [`select`](Selector::select)
@@ -767,6 +837,46 @@ impl<T> ExactSizeIterator for SelectorIter<'_, T> {}
 impl<T> fmt::Debug for SelectorIter<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SelectorIter")
+            .field("remaining", &self.0.len())
+            .finish()
+    }
+}
+
+/// An iterator over the registrations of a [`Selector`] with their data to
+/// change in place, from [`Selector::iter_mut`]: `(fd, events, &mut data)`.
+///
+/// ```
+/// use pysocket::{socketpair, EventMask, Selector};
+/// let (a, _b) = socketpair()?;
+/// let mut sel = Selector::new()?;
+/// sel.register(&a, EventMask::READ, String::from("a"))?;
+/// let mut regs = sel.iter_mut();
+/// assert_eq!(regs.len(), 1);
+/// let (fd, events, data) = regs.next().unwrap();
+/// assert_eq!((fd, events), (a.fileno(), EventMask::READ));
+/// data.push('!');
+/// assert_eq!(sel.get_key(a.fileno()).unwrap().data, "a!");
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+pub struct SelectorIterMut<'a, T>(hash_map::ValuesMut<'a, RawFd, SelectorKey<T>>);
+
+impl<'a, T> Iterator for SelectorIterMut<'a, T> {
+    type Item = (RawFd, EventMask, &'a mut T);
+
+    fn next(&mut self) -> Option<(RawFd, EventMask, &'a mut T)> {
+        self.0.next().map(|key| (key.fd, key.events, &mut key.data))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl<T> ExactSizeIterator for SelectorIterMut<'_, T> {}
+
+impl<T> fmt::Debug for SelectorIterMut<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SelectorIterMut")
             .field("remaining", &self.0.len())
             .finish()
     }

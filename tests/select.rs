@@ -625,3 +625,49 @@ fn selector_borrows_what_it_registers() {
     lsock.settimeout(Some(PROMPT)).unwrap();
     assert!(lsock.accept().is_ok());
 }
+
+#[test]
+fn selector_data_changes_in_place() {
+    // Python's per-connection state in `key.data`, grown as data arrives.
+    let (a, b) = socketpair().unwrap();
+    let (c, d) = socketpair().unwrap();
+    let mut sel: Selector<Vec<u8>> = Selector::new().unwrap();
+    sel.register(&b, EVENT_READ, Vec::new()).unwrap();
+    sel.register(&d, EVENT_READ, b"d:".to_vec()).unwrap();
+    assert!(sel.contains(b.fileno()) && sel.contains(d.fileno()));
+    assert!(!sel.contains(a.fileno()));
+    assert!(sel.data_mut(a.fileno()).is_none());
+    for round in 0..3u8 {
+        a.sendall(&[b'0' + round]).unwrap();
+        c.sendall(&[b'a' + round]).unwrap();
+        let mut seen = 0;
+        while seen < 2 {
+            for (key, _) in sel.select(Some(PROMPT)).unwrap() {
+                let sock = if key.fd == b.fileno() { &b } else { &d };
+                let got = sock.recv(16).unwrap();
+                sel.data_mut(key.fd).unwrap().extend_from_slice(&got);
+                seen += got.len();
+            }
+        }
+    }
+    assert_eq!(sel.get_key(b.fileno()).unwrap().data, b"012");
+    assert_eq!(sel.get_key(d.fileno()).unwrap().data, b"d:abc");
+
+    assert_eq!(sel.iter_mut().len(), 2);
+    for (fd, events, data) in sel.iter_mut() {
+        assert_eq!(events, EVENT_READ);
+        assert!(fd == b.fileno() || fd == d.fileno());
+        data.clear();
+    }
+    assert!(sel.iter().all(|key| key.data.is_empty()));
+    // The events and the data stay as changed across modify_events.
+    sel.data_mut(b.fileno()).unwrap().push(1);
+    let key = sel.modify_events(&b, EVENT_READ | EVENT_WRITE).unwrap();
+    assert_eq!(
+        (key.events, &key.data[..]),
+        (EVENT_READ | EVENT_WRITE, &[1][..])
+    );
+    assert_eq!(sel.unregister(&b).unwrap().data, [1]);
+    assert!(!sel.contains(b.fileno()));
+    assert_eq!(sel.len(), 1);
+}
