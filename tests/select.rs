@@ -671,3 +671,139 @@ fn selector_data_changes_in_place() {
     assert!(!sel.contains(b.fileno()));
     assert_eq!(sel.len(), 1);
 }
+
+// ---------------------------------------------------------------------------
+// Poll (Python's select.poll)
+
+#[test]
+fn poll_registers_modifies_polls_and_unregisters() {
+    use pysocket::{Poll, POLLIN, POLLOUT};
+    let lsock = pysocket::create_server(("127.0.0.1", 0)).unwrap();
+    let mut p = Poll::new();
+    p.register(&lsock, POLLIN).unwrap();
+    assert!(p.poll(Some(0)).unwrap().is_empty());
+    let addr = lsock.getsockname().unwrap();
+    let client = pysocket::create_connection(&addr, Some(PROMPT)).unwrap();
+    assert_eq!(p.poll(Some(5000)).unwrap(), [(lsock.fileno(), POLLIN)]);
+    let (conn, _) = lsock.accept().unwrap();
+    p.unregister(&lsock).unwrap();
+
+    p.register(&conn, POLLIN | POLLOUT).unwrap();
+    assert_eq!(p.poll(None).unwrap(), [(conn.fileno(), POLLOUT)]);
+    client.sendall(b"hi").unwrap();
+    p.modify(&conn, POLLIN).unwrap();
+    assert_eq!(p.poll(Some(-1)).unwrap(), [(conn.fileno(), POLLIN)]);
+    assert_eq!(conn.recv(16).unwrap(), b"hi");
+    // Registering again changes the mask, as in Python.
+    p.register(&conn, POLLOUT).unwrap();
+    assert_eq!(p.len(), 1);
+    assert_eq!(p.poll(Some(0)).unwrap(), [(conn.fileno(), POLLOUT)]);
+
+    p.register(&client, POLLIN).unwrap();
+    conn.sendall(b"back").unwrap();
+    let mut ready = p.poll(Some(5000)).unwrap();
+    ready.sort_unstable();
+    let mut want = [(conn.fileno(), POLLOUT), (client.fileno(), POLLIN)];
+    want.sort_unstable();
+    assert_eq!(ready, want);
+
+    p.unregister(&conn).unwrap();
+    p.unregister(&client).unwrap();
+    assert!(p.is_empty());
+    let err = p.unregister(&conn).unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
+    assert!(
+        err.to_string().contains(&conn.fileno().to_string()),
+        "{err}"
+    );
+    assert_eq!(
+        p.modify(&conn, POLLIN).unwrap_err().errno(),
+        Some(libc::ENOENT)
+    );
+    // Every socket is still open and usable.
+    client.sendall(b"still").unwrap();
+    assert_eq!(conn.recv(16).unwrap(), b"still");
+}
+
+#[test]
+fn poll_reports_hang_ups_and_closed_descriptors_as_python_does() {
+    use pysocket::{Poll, POLLHUP, POLLIN, POLLNVAL};
+    let (a, b) = socketpair().unwrap();
+    let mut p = Poll::new();
+    p.register(&b, POLLIN).unwrap();
+    p.register(&never_open(), POLLIN).unwrap();
+    drop(a);
+    let mut ready = p.poll(Some(5000)).unwrap();
+    ready.sort_unstable();
+    assert_eq!(ready.len(), 2, "{ready:?}");
+    assert_eq!(ready[0].0, b.fileno());
+    assert_ne!(ready[0].1 & POLLHUP, 0, "{ready:?}");
+    assert_eq!(ready[1], (NEVER_OPEN, POLLNVAL));
+}
+
+#[test]
+fn poll_times_out_in_milliseconds_and_retries_interrupted_waits() {
+    use pysocket::{Poll, POLLIN};
+    let (a, b) = socketpair().unwrap();
+    let mut p = Poll::new();
+    p.register(&b, POLLIN).unwrap();
+    let storm = SignalStorm::start(this_thread(), Duration::from_millis(2));
+    let started = Instant::now();
+    assert!(p.poll(Some(300)).unwrap().is_empty());
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(300),
+        "returned after {waited:?}"
+    );
+    assert!(waited < Duration::from_millis(300) + PROMPT);
+    thread::scope(|scope| {
+        scope.spawn(|| {
+            thread::sleep(Duration::from_millis(150));
+            a.sendall(b"x").unwrap();
+        });
+        assert_eq!(p.poll(None).unwrap(), [(b.fileno(), POLLIN)]);
+    });
+    let sent = storm.stop();
+    assert!(sent > 10, "only {sent} signals: the storm did not run");
+}
+
+#[test]
+fn poll_constants_are_pythons() {
+    let ours = [
+        ("POLLIN", pysocket::POLLIN),
+        ("POLLPRI", pysocket::POLLPRI),
+        ("POLLOUT", pysocket::POLLOUT),
+        ("POLLERR", pysocket::POLLERR),
+        ("POLLHUP", pysocket::POLLHUP),
+        ("POLLNVAL", pysocket::POLLNVAL),
+        ("POLLRDNORM", pysocket::POLLRDNORM),
+        ("POLLRDBAND", pysocket::POLLRDBAND),
+        ("POLLWRNORM", pysocket::POLLWRNORM),
+        ("POLLWRBAND", pysocket::POLLWRBAND),
+        #[cfg(target_os = "linux")]
+        ("POLLRDHUP", pysocket::POLLRDHUP),
+    ];
+    let script = format!(
+        "import select\nfor n in {:?}: print(getattr(select, n))",
+        ours.iter().map(|(name, _)| *name).collect::<Vec<_>>()
+    );
+    let Ok(out) = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .output()
+    else {
+        eprintln!("python3 not found: skipping the comparison with Python's select module");
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let theirs: Vec<i64> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| line.parse().unwrap())
+        .collect();
+    let ours: Vec<i64> = ours.iter().map(|(_, value)| i64::from(*value)).collect();
+    assert_eq!(ours, theirs);
+}
