@@ -139,6 +139,7 @@ mod flags;
 mod functions;
 mod inet;
 mod msg;
+mod poll;
 mod resolve;
 mod select;
 mod sendfile;
@@ -163,6 +164,12 @@ pub use crate::inet::{htonl, htons, inet_aton, inet_ntoa, inet_ntop, inet_pton, 
 pub use crate::msg::{recv_fds, send_fds, Cmsg, RecvMsg, RecvMsgInto, CMSG_LEN, CMSG_SPACE};
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub use crate::msg::{Credentials, PktInfo};
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use crate::poll::POLLRDHUP;
+pub use crate::poll::{
+    Poll, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDNORM, POLLWRBAND,
+    POLLWRNORM,
+};
 pub use crate::resolve::{
     getaddrinfo, getaddrinfo_with, getfqdn, gethostbyaddr, gethostbyname, gethostbyname_ex,
     gethostname, getnameinfo, getprotobyname, getservbyname, getservbyport, if_indextoname,
@@ -170,8 +177,8 @@ pub use crate::resolve::{
     NameInfoFlags,
 };
 pub use crate::select::{
-    select, EventMask, Ready, Selector, SelectorIter, SelectorKey, SelectorWaker, EVENT_READ,
-    EVENT_WRITE,
+    select, EventMask, Ready, Selector, SelectorIter, SelectorIterMut, SelectorKey, SelectorWaker,
+    EVENT_READ, EVENT_WRITE,
 };
 pub use crate::socket::{OptValue, Socket};
 pub use crate::sys::Interest;

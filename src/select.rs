@@ -237,9 +237,10 @@ struct Shared {
 /// [`unregister`](Selector::unregister)ed (with the new socket; the OS's
 /// answer for the stale registration is ignored there, as Python does).
 /// Nothing unsafe follows from breaking this rule, only such stale keys.
-/// Taking sockets by value instead would make the selector own your
-/// connections; borrowing them for the selector's lifetime would keep a
-/// server from registering the connections it accepts.
+/// [`register`](Selector::register), [`modify`](Selector::modify) and
+/// [`unregister`](Selector::unregister) borrow the socket for the call only
+/// (`&sock`): registering can never move or close it, and a server can still
+/// register the connections it accepts while the selector lives on.
 ///
 /// # Errors
 ///
@@ -318,7 +319,35 @@ impl<T> Selector<T> {
     /// Watches `fileobj` for `events`, keeping `data` with it: Python's
     /// `selector.register(fileobj, events, data)`. Returns the new key.
     ///
-    /// See [`Selector`]'s rule: unregister the socket before closing it.
+    /// The socket is borrowed for the call only: it stays yours, open and
+    /// usable (Python's `sel.register(lsock, EVENT_READ)` is
+    /// `sel.register(&lsock, EVENT_READ, ())`). See [`Selector`]'s rule:
+    /// unregister the socket before closing it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::{create_connection, create_server, EventMask, Selector};
+    ///
+    /// let lsock = create_server(("127.0.0.1", 0))?;
+    /// let mut sel = Selector::new()?;
+    /// sel.register(&lsock, EventMask::READ, ())?;
+    /// let _client = create_connection(lsock.getsockname()?, None)?;
+    /// let ready = sel.select(Some(Duration::from_secs(5)))?;
+    /// assert_eq!(ready[0].0.fd, lsock.fileno()); // a connection to accept
+    /// let (_conn, _addr) = lsock.accept()?;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    ///
+    /// Passing the socket by value, which would close it when the call ends,
+    /// does not compile:
+    ///
+    /// ```compile_fail
+    /// use pysocket::{socketpair, EventMask, Selector};
+    /// let (a, _b) = socketpair()?;
+    /// let mut sel = Selector::new()?;
+    /// sel.register(a, EventMask::READ, ())?;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
     ///
     /// ```
     /// use pysocket::{socketpair, Error, EventMask, Selector};
@@ -335,7 +364,7 @@ impl<T> Selector<T> {
     /// ```
     pub fn register(
         &mut self,
-        fileobj: impl AsFd,
+        fileobj: &impl AsFd,
         events: EventMask,
         data: T,
     ) -> Result<&SelectorKey<T>> {
@@ -370,7 +399,7 @@ impl<T> Selector<T> {
     /// ```
     pub fn modify(
         &mut self,
-        fileobj: impl AsFd,
+        fileobj: &impl AsFd,
         events: EventMask,
         data: T,
     ) -> Result<&SelectorKey<T>> {
@@ -401,14 +430,18 @@ impl<T> Selector<T> {
     /// ```
     pub fn modify_events(
         &mut self,
-        fileobj: impl AsFd,
+        fileobj: &impl AsFd,
         events: EventMask,
     ) -> Result<&SelectorKey<T>> {
         self.modify_key(fileobj, events).map(|key| &*key)
     }
 
     /// Watches a registered socket for `events`; returns its key.
-    fn modify_key(&mut self, fileobj: impl AsFd, events: EventMask) -> Result<&mut SelectorKey<T>> {
+    fn modify_key(
+        &mut self,
+        fileobj: &impl AsFd,
+        events: EventMask,
+    ) -> Result<&mut SelectorKey<T>> {
         let source = fileobj.as_fd();
         let fd = source.as_raw_fd();
         check_events(fd, events)?;
@@ -442,7 +475,7 @@ impl<T> Selector<T> {
     /// assert!(sel.unregister(&a).is_err()); // no longer registered
     /// # Ok::<(), pysocket::Error>(())
     /// ```
-    pub fn unregister(&mut self, fileobj: impl AsFd) -> Result<SelectorKey<T>> {
+    pub fn unregister(&mut self, fileobj: &impl AsFd) -> Result<SelectorKey<T>> {
         let source = fileobj.as_fd();
         let fd = source.as_raw_fd();
         let key = self.keys.remove(&fd).ok_or_else(|| not_registered(fd))?;
@@ -464,6 +497,52 @@ impl<T> Selector<T> {
     /// ```
     pub fn get_key(&self, fd: RawFd) -> Option<&SelectorKey<T>> {
         self.keys.get(&fd)
+    }
+
+    /// The data of a registered descriptor, to change in place: Python's
+    /// `selector.get_key(fileobj).data` when it is a mutable object. `None`
+    /// when `fd` is not registered.
+    ///
+    /// The keys [`select`](Selector::select) returns are clones: change the
+    /// selector's own data through this call, with [`fd`](SelectorKey::fd).
+    /// The descriptor and its events are changed only through
+    /// [`modify`](Selector::modify), which tells the OS.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pysocket::{socketpair, EventMask, Selector};
+    ///
+    /// let (a, b) = socketpair()?;
+    /// let mut sel: Selector<Vec<u8>> = Selector::new()?;
+    /// sel.register(&b, EventMask::READ, Vec::new())?;
+    /// a.sendall(b"hello")?;
+    /// for (key, _events) in sel.select(Some(Duration::from_secs(5)))? {
+    ///     let received = b.recv(64)?;
+    ///     if let Some(buf) = sel.data_mut(key.fd) {
+    ///         buf.extend_from_slice(&received);
+    ///     }
+    /// }
+    /// assert_eq!(sel.get_key(b.fileno()).unwrap().data, b"hello");
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    #[doc(alias = "get_mut")]
+    pub fn data_mut(&mut self, fd: RawFd) -> Option<&mut T> {
+        self.keys.get_mut(&fd).map(|key| &mut key.data)
+    }
+
+    /// Whether `fd` is registered: Python's `fileobj in selector.get_map()`.
+    ///
+    /// ```
+    /// use pysocket::{socketpair, EventMask, Selector};
+    /// let (a, b) = socketpair()?;
+    /// let mut sel = Selector::new()?;
+    /// sel.register(&a, EventMask::READ, ())?;
+    /// assert!(sel.contains(a.fileno()));
+    /// assert!(!sel.contains(b.fileno()));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn contains(&self, fd: RawFd) -> bool {
+        self.keys.contains_key(&fd)
     }
 
     /// How many descriptors are registered: Python's `len(selector.get_map())`.
@@ -511,6 +590,30 @@ impl<T> Selector<T> {
     #[doc(alias = "get_map")]
     pub fn iter(&self) -> SelectorIter<'_, T> {
         SelectorIter(self.keys.values())
+    }
+
+    /// Every registration with its data to change in place, in no
+    /// particular order: each item is the descriptor, its events and a
+    /// mutable reference to its data (Python's loop over
+    /// `selector.get_map().values()` changing each `key.data`).
+    ///
+    /// ```
+    /// use pysocket::{socketpair, EventMask, Selector};
+    /// let (a, b) = socketpair()?;
+    /// let mut sel = Selector::new()?;
+    /// sel.register(&a, EventMask::READ, 1)?;
+    /// sel.register(&b, EventMask::WRITE, 2)?;
+    /// for (_fd, events, count) in sel.iter_mut() {
+    ///     if events.contains(EventMask::WRITE) {
+    ///         *count += 10;
+    ///     }
+    /// }
+    /// assert_eq!(sel.get_key(b.fileno()).unwrap().data, 12);
+    /// assert_eq!(sel.get_key(a.fileno()).unwrap().data, 1);
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn iter_mut(&mut self) -> SelectorIterMut<'_, T> {
+        SelectorIterMut(self.keys.values_mut())
     }
 
     /// A handle another thread uses to end a [`select`](Selector::select)
@@ -734,6 +837,46 @@ impl<T> ExactSizeIterator for SelectorIter<'_, T> {}
 impl<T> fmt::Debug for SelectorIter<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SelectorIter")
+            .field("remaining", &self.0.len())
+            .finish()
+    }
+}
+
+/// An iterator over the registrations of a [`Selector`] with their data to
+/// change in place, from [`Selector::iter_mut`]: `(fd, events, &mut data)`.
+///
+/// ```
+/// use pysocket::{socketpair, EventMask, Selector};
+/// let (a, _b) = socketpair()?;
+/// let mut sel = Selector::new()?;
+/// sel.register(&a, EventMask::READ, String::from("a"))?;
+/// let mut regs = sel.iter_mut();
+/// assert_eq!(regs.len(), 1);
+/// let (fd, events, data) = regs.next().unwrap();
+/// assert_eq!((fd, events), (a.fileno(), EventMask::READ));
+/// data.push('!');
+/// assert_eq!(sel.get_key(a.fileno()).unwrap().data, "a!");
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+pub struct SelectorIterMut<'a, T>(hash_map::ValuesMut<'a, RawFd, SelectorKey<T>>);
+
+impl<'a, T> Iterator for SelectorIterMut<'a, T> {
+    type Item = (RawFd, EventMask, &'a mut T);
+
+    fn next(&mut self) -> Option<(RawFd, EventMask, &'a mut T)> {
+        self.0.next().map(|key| (key.fd, key.events, &mut key.data))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl<T> ExactSizeIterator for SelectorIterMut<'_, T> {}
+
+impl<T> fmt::Debug for SelectorIterMut<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SelectorIterMut")
             .field("remaining", &self.0.len())
             .finish()
     }

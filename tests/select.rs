@@ -395,7 +395,9 @@ fn selector_refuses_bad_registrations_with_clear_errors() {
     let err = sel.modify_events(&a, EventMask::empty()).unwrap_err();
     assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
 
-    let err = sel.register(never_open(), EventMask::READ, ()).unwrap_err();
+    let err = sel
+        .register(&never_open(), EventMask::READ, ())
+        .unwrap_err();
     assert_eq!(err.errno(), Some(libc::EBADF), "{err}");
     assert_eq!(sel.len(), 1, "failed registrations leave nothing behind");
 }
@@ -590,4 +592,218 @@ fn selector_and_waker_are_send() {
     fn send_sync<T: Send + Sync>() {}
     send::<Selector<String>>();
     send_sync::<pysocket::SelectorWaker>();
+}
+
+#[test]
+fn selector_borrows_what_it_registers() {
+    // Python's `sel.register(lsock, EVENT_READ)`: the listener stays open
+    // and usable, and a connection to it is seen as readable.
+    let lsock = pysocket::create_server(("127.0.0.1", 0)).unwrap();
+    let mut sel = Selector::new().unwrap();
+    sel.register(&lsock, EVENT_READ, "listener").unwrap();
+    assert!(sel.select(Some(Duration::ZERO)).unwrap().is_empty());
+    let addr = lsock.getsockname().unwrap();
+    let client = pysocket::create_connection(&addr, Some(PROMPT)).unwrap();
+    let ready = sel.select(Some(PROMPT)).unwrap();
+    assert_eq!(ready.len(), 1);
+    assert_eq!(
+        (ready[0].0.fd, ready[0].0.data, ready[0].1),
+        (lsock.fileno(), "listener", EVENT_READ)
+    );
+    let (conn, _) = lsock.accept().unwrap();
+    sel.modify(&lsock, EVENT_READ, "still listening").unwrap();
+    sel.register(&conn, EVENT_READ, "conn").unwrap();
+    client.sendall(b"hi").unwrap();
+    let ready = sel.select(Some(PROMPT)).unwrap();
+    assert_eq!(ready.len(), 1);
+    assert_eq!(ready[0].0.data, "conn");
+    assert_eq!(conn.recv(16).unwrap(), b"hi");
+    assert_eq!(sel.unregister(&conn).unwrap().data, "conn");
+    assert_eq!(sel.unregister(&lsock).unwrap().data, "still listening");
+    // Still open after all three calls: it accepts another connection.
+    let _again = pysocket::create_connection(&addr, Some(PROMPT)).unwrap();
+    lsock.settimeout(Some(PROMPT)).unwrap();
+    assert!(lsock.accept().is_ok());
+}
+
+#[test]
+fn selector_data_changes_in_place() {
+    // Python's per-connection state in `key.data`, grown as data arrives.
+    let (a, b) = socketpair().unwrap();
+    let (c, d) = socketpair().unwrap();
+    let mut sel: Selector<Vec<u8>> = Selector::new().unwrap();
+    sel.register(&b, EVENT_READ, Vec::new()).unwrap();
+    sel.register(&d, EVENT_READ, b"d:".to_vec()).unwrap();
+    assert!(sel.contains(b.fileno()) && sel.contains(d.fileno()));
+    assert!(!sel.contains(a.fileno()));
+    assert!(sel.data_mut(a.fileno()).is_none());
+    for round in 0..3u8 {
+        a.sendall(&[b'0' + round]).unwrap();
+        c.sendall(&[b'a' + round]).unwrap();
+        let mut seen = 0;
+        while seen < 2 {
+            for (key, _) in sel.select(Some(PROMPT)).unwrap() {
+                let sock = if key.fd == b.fileno() { &b } else { &d };
+                let got = sock.recv(16).unwrap();
+                sel.data_mut(key.fd).unwrap().extend_from_slice(&got);
+                seen += got.len();
+            }
+        }
+    }
+    assert_eq!(sel.get_key(b.fileno()).unwrap().data, b"012");
+    assert_eq!(sel.get_key(d.fileno()).unwrap().data, b"d:abc");
+
+    assert_eq!(sel.iter_mut().len(), 2);
+    for (fd, events, data) in sel.iter_mut() {
+        assert_eq!(events, EVENT_READ);
+        assert!(fd == b.fileno() || fd == d.fileno());
+        data.clear();
+    }
+    assert!(sel.iter().all(|key| key.data.is_empty()));
+    // The events and the data stay as changed across modify_events.
+    sel.data_mut(b.fileno()).unwrap().push(1);
+    let key = sel.modify_events(&b, EVENT_READ | EVENT_WRITE).unwrap();
+    assert_eq!(
+        (key.events, &key.data[..]),
+        (EVENT_READ | EVENT_WRITE, &[1][..])
+    );
+    assert_eq!(sel.unregister(&b).unwrap().data, [1]);
+    assert!(!sel.contains(b.fileno()));
+    assert_eq!(sel.len(), 1);
+}
+
+// ---------------------------------------------------------------------------
+// Poll (Python's select.poll)
+
+#[test]
+fn poll_registers_modifies_polls_and_unregisters() {
+    use pysocket::{Poll, POLLIN, POLLOUT};
+    let lsock = pysocket::create_server(("127.0.0.1", 0)).unwrap();
+    let mut p = Poll::new();
+    p.register(&lsock, POLLIN).unwrap();
+    assert!(p.poll(Some(0)).unwrap().is_empty());
+    let addr = lsock.getsockname().unwrap();
+    let client = pysocket::create_connection(&addr, Some(PROMPT)).unwrap();
+    assert_eq!(p.poll(Some(5000)).unwrap(), [(lsock.fileno(), POLLIN)]);
+    let (conn, _) = lsock.accept().unwrap();
+    p.unregister(&lsock).unwrap();
+
+    p.register(&conn, POLLIN | POLLOUT).unwrap();
+    assert_eq!(p.poll(None).unwrap(), [(conn.fileno(), POLLOUT)]);
+    client.sendall(b"hi").unwrap();
+    p.modify(&conn, POLLIN).unwrap();
+    assert_eq!(p.poll(Some(-1)).unwrap(), [(conn.fileno(), POLLIN)]);
+    assert_eq!(conn.recv(16).unwrap(), b"hi");
+    // Registering again changes the mask, as in Python.
+    p.register(&conn, POLLOUT).unwrap();
+    assert_eq!(p.len(), 1);
+    assert_eq!(p.poll(Some(0)).unwrap(), [(conn.fileno(), POLLOUT)]);
+
+    p.register(&client, POLLIN).unwrap();
+    conn.sendall(b"back").unwrap();
+    let mut ready = p.poll(Some(5000)).unwrap();
+    ready.sort_unstable();
+    let mut want = [(conn.fileno(), POLLOUT), (client.fileno(), POLLIN)];
+    want.sort_unstable();
+    assert_eq!(ready, want);
+
+    p.unregister(&conn).unwrap();
+    p.unregister(&client).unwrap();
+    assert!(p.is_empty());
+    let err = p.unregister(&conn).unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
+    assert!(
+        err.to_string().contains(&conn.fileno().to_string()),
+        "{err}"
+    );
+    assert_eq!(
+        p.modify(&conn, POLLIN).unwrap_err().errno(),
+        Some(libc::ENOENT)
+    );
+    // Every socket is still open and usable.
+    client.sendall(b"still").unwrap();
+    assert_eq!(conn.recv(16).unwrap(), b"still");
+}
+
+#[test]
+fn poll_reports_hang_ups_and_closed_descriptors_as_python_does() {
+    use pysocket::{Poll, POLLHUP, POLLIN, POLLNVAL};
+    let (a, b) = socketpair().unwrap();
+    let mut p = Poll::new();
+    p.register(&b, POLLIN).unwrap();
+    p.register(&never_open(), POLLIN).unwrap();
+    drop(a);
+    let mut ready = p.poll(Some(5000)).unwrap();
+    ready.sort_unstable();
+    assert_eq!(ready.len(), 2, "{ready:?}");
+    assert_eq!(ready[0].0, b.fileno());
+    assert_ne!(ready[0].1 & POLLHUP, 0, "{ready:?}");
+    assert_eq!(ready[1], (NEVER_OPEN, POLLNVAL));
+}
+
+#[test]
+fn poll_times_out_in_milliseconds_and_retries_interrupted_waits() {
+    use pysocket::{Poll, POLLIN};
+    let (a, b) = socketpair().unwrap();
+    let mut p = Poll::new();
+    p.register(&b, POLLIN).unwrap();
+    let storm = SignalStorm::start(this_thread(), Duration::from_millis(2));
+    let started = Instant::now();
+    assert!(p.poll(Some(300)).unwrap().is_empty());
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(300),
+        "returned after {waited:?}"
+    );
+    assert!(waited < Duration::from_millis(300) + PROMPT);
+    thread::scope(|scope| {
+        scope.spawn(|| {
+            thread::sleep(Duration::from_millis(150));
+            a.sendall(b"x").unwrap();
+        });
+        assert_eq!(p.poll(None).unwrap(), [(b.fileno(), POLLIN)]);
+    });
+    let sent = storm.stop();
+    assert!(sent > 10, "only {sent} signals: the storm did not run");
+}
+
+#[test]
+fn poll_constants_are_pythons() {
+    let ours = [
+        ("POLLIN", pysocket::POLLIN),
+        ("POLLPRI", pysocket::POLLPRI),
+        ("POLLOUT", pysocket::POLLOUT),
+        ("POLLERR", pysocket::POLLERR),
+        ("POLLHUP", pysocket::POLLHUP),
+        ("POLLNVAL", pysocket::POLLNVAL),
+        ("POLLRDNORM", pysocket::POLLRDNORM),
+        ("POLLRDBAND", pysocket::POLLRDBAND),
+        ("POLLWRNORM", pysocket::POLLWRNORM),
+        ("POLLWRBAND", pysocket::POLLWRBAND),
+        #[cfg(target_os = "linux")]
+        ("POLLRDHUP", pysocket::POLLRDHUP),
+    ];
+    let script = format!(
+        "import select\nfor n in {:?}: print(getattr(select, n))",
+        ours.iter().map(|(name, _)| *name).collect::<Vec<_>>()
+    );
+    let Ok(out) = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .output()
+    else {
+        eprintln!("python3 not found: skipping the comparison with Python's select module");
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let theirs: Vec<i64> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| line.parse().unwrap())
+        .collect();
+    let ours: Vec<i64> = ours.iter().map(|(_, value)| i64::from(*value)).collect();
+    assert_eq!(ours, theirs);
 }
