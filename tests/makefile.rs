@@ -389,6 +389,30 @@ fn read_line_timeout_loses_nothing() -> TestResult {
     Ok(())
 }
 
+/// A read_line passed on with `?` into a `pysocket::Result`, as a port of
+/// `except socket.timeout:` does: the timeout is `Error::Timeout` again, and
+/// the partial line is still there for the next call.
+#[test]
+fn timeout_passed_on_with_question_mark_is_error_timeout() -> TestResult {
+    fn read_one(file: &mut SocketFile<'_>, line: &mut String) -> pysocket::Result<usize> {
+        Ok(file.read_line(line)?)
+    }
+    for (name, a, b) in stream_pairs() {
+        b.settimeout(Some(SHORT))?;
+        let mut file = b.makefile();
+        a.sendall(b"half")?;
+        let mut line = String::new();
+        let err = read_one(&mut file, &mut line).unwrap_err();
+        assert!(err.is_timeout(), "{name}: {err:?}");
+        assert!(matches!(err, pysocket::Error::Timeout), "{name}: {err:?}");
+        assert_eq!(format!("{err:?}"), "TimeoutError: timed out", "{name}");
+        a.sendall(b" line\n")?;
+        read_one(&mut file, &mut line)?;
+        assert_eq!(line, "half line\n", "{name}");
+    }
+    Ok(())
+}
+
 /// In non-blocking mode read_line on half a line is WouldBlock and keeps that half.
 #[test]
 fn read_line_would_block_loses_nothing() -> TestResult {
