@@ -20,8 +20,11 @@ use crate::socket::Socket;
 /// ```
 pub const DEFAULT_BUFFER_SIZE: usize = 64 * 1024;
 
-/// A buffered file over a socket, from [`Socket::makefile`]: reads and writes
-/// on the one socket, like the file Python's `makefile("rwb")` returns.
+/// A buffered file over a socket, from [`Socket::makefile`] (which lends it
+/// the socket) or [`Socket::into_makefile`] (which gives it the socket, to
+/// close when the file is dropped, as Python's file keeps its socket alive):
+/// reads and writes on the one socket, like the file Python's
+/// `makefile("rwb")` returns.
 ///
 /// - Reading ([`Read`], [`BufRead`]) fills a buffer with one `recv` at a time;
 ///   [`read_line`](BufRead::read_line) and [`read_until`](BufRead::read_until)
@@ -56,7 +59,7 @@ pub const DEFAULT_BUFFER_SIZE: usize = 64 * 1024;
 /// ```
 #[doc(alias = "SocketIO")]
 pub struct SocketFile<'a> {
-    sock: &'a Socket,
+    sock: FileSocket<'a>,
     /// The bytes received, those from `rpos` on not yet read. Allocated on
     /// first use (so no size given can abort the process), then grown by
     /// doubling when a line does not fit.
@@ -65,6 +68,26 @@ pub struct SocketFile<'a> {
     rpos: usize,
     wbuf: Vec<u8>,
     wcap: usize,
+}
+
+/// The socket a [`SocketFile`] works on: borrowed from [`Socket::makefile`],
+/// or owned from [`Socket::into_makefile`] (and closed when the file is
+/// dropped, after its last flush).
+enum FileSocket<'a> {
+    Borrowed(&'a Socket),
+    Owned(Socket),
+}
+
+impl std::ops::Deref for FileSocket<'_> {
+    type Target = Socket;
+
+    #[inline(always)]
+    fn deref(&self) -> &Socket {
+        match self {
+            FileSocket::Borrowed(sock) => sock,
+            FileSocket::Owned(sock) => sock,
+        }
+    }
 }
 
 /// The read buffer, its length the bytes received. The first `read_line`
@@ -134,6 +157,19 @@ impl ReadBuf {
     }
 }
 
+impl SocketFile<'static> {
+    /// A buffered file that owns `sock`, with buffers of [`DEFAULT_BUFFER_SIZE`]
+    /// bytes: what [`Socket::into_makefile`] returns. Dropping the file
+    /// flushes it, then closes the socket.
+    pub(crate) fn owning(sock: Socket) -> SocketFile<'static> {
+        SocketFile::over(
+            FileSocket::Owned(sock),
+            DEFAULT_BUFFER_SIZE,
+            DEFAULT_BUFFER_SIZE,
+        )
+    }
+}
+
 impl<'a> SocketFile<'a> {
     /// A buffered file over `sock`, with buffers of [`DEFAULT_BUFFER_SIZE`] bytes:
     /// what [`Socket::makefile`] returns.
@@ -178,6 +214,10 @@ impl<'a> SocketFile<'a> {
         read_capacity: usize,
         write_capacity: usize,
     ) -> SocketFile<'a> {
+        SocketFile::over(FileSocket::Borrowed(sock), read_capacity, write_capacity)
+    }
+
+    fn over(sock: FileSocket<'a>, read_capacity: usize, write_capacity: usize) -> SocketFile<'a> {
         SocketFile {
             sock,
             rbuf: ReadBuf::Unchecked(Vec::new()),
@@ -188,17 +228,21 @@ impl<'a> SocketFile<'a> {
         }
     }
 
-    /// The socket underneath (Python's `file.raw._sock`, roughly).
+    /// The socket underneath (Python's `file.raw._sock`, roughly): the one
+    /// it borrows, or the one it owns.
     ///
     /// ```
     /// use pysocket::socketpair;
-    /// let (a, _b) = socketpair()?;
+    /// let (a, b) = socketpair()?;
     /// let file = a.makefile();
     /// assert_eq!(file.get_ref().fileno(), a.fileno());
+    /// let fd = b.fileno();
+    /// let owning = b.into_makefile();
+    /// assert_eq!(owning.get_ref().fileno(), fd);
     /// # Ok::<(), pysocket::Error>(())
     /// ```
-    pub fn get_ref(&self) -> &'a Socket {
-        self.sock
+    pub fn get_ref(&self) -> &Socket {
+        &self.sock
     }
 
     /// The data received but not yet read (Python's `file.peek()` without a
@@ -456,7 +500,8 @@ impl Drop for SocketFile<'_> {
 impl fmt::Debug for SocketFile<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SocketFile")
-            .field("socket", &self.sock)
+            .field("socket", &*self.sock)
+            .field("owned", &matches!(self.sock, FileSocket::Owned(_)))
             .field("buffered_read", &(self.rbuf.len() - self.rpos))
             .field("buffered_write", &self.wbuf.len())
             .finish()

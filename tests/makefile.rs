@@ -753,3 +753,48 @@ fn impossible_buffer_sizes_are_errors() -> TestResult {
     assert_eq!(echo, "more\n");
     Ok(())
 }
+
+/// A file from `into_makefile` owns its socket: it moves to another thread,
+/// reads and writes lines there, and closing it (dropping it, after its last
+/// flush) is the peer's end of the stream.
+#[test]
+fn into_makefile_moves_to_a_thread_and_closes_on_drop() -> TestResult {
+    for (name, a, b) in stream_pairs() {
+        let mut file: SocketFile<'static> = b.into_makefile();
+        let echo = thread::spawn(move || -> io::Result<()> {
+            let mut line = String::new();
+            file.read_line(&mut line)?;
+            file.write_all(line.to_uppercase().as_bytes())?;
+            // Left in the write buffer: the drop sends it before closing.
+            file.write_all(b"last\n")
+        });
+        a.sendall(b"ping\n")?;
+        echo.join().expect("echo thread")?;
+        let mut peer = a.makefile();
+        let mut received = String::new();
+        peer.read_to_string(&mut received)?;
+        assert_eq!(received, "PING\nlast\n", "{name}");
+    }
+    Ok(())
+}
+
+/// `create_connection(..)?.into_makefile()`: the file outlives the
+/// temporary it came from.
+#[test]
+fn into_makefile_of_a_temporary() -> TestResult {
+    let server = pysocket::create_server(("127.0.0.1", 0))?;
+    let mut client =
+        pysocket::create_connection(server.getsockname()?, Some(PROMPT))?.into_makefile();
+    let (conn, _) = server.accept()?;
+    conn.settimeout(Some(PROMPT))?;
+    client.write_all(b"hello\n")?;
+    client.flush()?;
+    assert_eq!(recv_exactly(&conn, 6)?, b"hello\n");
+    conn.sendall(b"world\n")?;
+    let mut line = String::new();
+    client.read_line(&mut line)?;
+    assert_eq!(line, "world\n");
+    drop(client);
+    assert_eq!(conn.recv(16)?, b"", "the peer sees the end of the stream");
+    Ok(())
+}
