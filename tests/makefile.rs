@@ -798,3 +798,82 @@ fn into_makefile_of_a_temporary() -> TestResult {
     assert_eq!(conn.recv(16)?, b"", "the peer sees the end of the stream");
     Ok(())
 }
+
+/// `readline(size)`: lines cut at `size` bytes, across receives, a timeout
+/// that consumes nothing, and the end of the stream, as Python's
+/// `readline(size)` on a binary file.
+#[test]
+fn readline_with_a_size_limit() -> TestResult {
+    for (name, a, b) in stream_pairs() {
+        b.settimeout(Some(SHORT))?;
+        let mut file = b.makefile();
+        assert_eq!(file.readline(0)?, b"", "{name}: size 0 waits for nothing");
+
+        a.sendall(b"0123")?;
+        assert_times_out_after_short(name, || file.readline(8));
+        assert_eq!(file.buffer(), b"0123", "{name}: the timeout consumed bytes");
+        a.sendall(b"456789\nab")?;
+        assert_eq!(file.readline(8)?, b"01234567", "{name}");
+        assert_eq!(file.readline(8)?, b"89\n", "{name}");
+        a.sendall(b"c\nlast")?;
+        assert_eq!(file.readline(usize::MAX)?, b"abc\n", "{name}");
+        a.shutdown(Shutdown::Write)?;
+        assert_eq!(file.readline(100)?, b"last", "{name}");
+        assert_eq!(file.readline(100)?, b"", "{name}");
+    }
+    Ok(())
+}
+
+/// A long line that trickles in is cut at exactly `size` bytes, whatever
+/// the read buffer's size and the pieces it arrives in.
+#[test]
+fn readline_limit_across_small_receives() -> TestResult {
+    for (name, a, b) in stream_pairs() {
+        let line: Vec<u8> = counting_bytes(10_000).iter().map(|&c| c | 1).collect();
+        let mut data = line.clone();
+        data.push(b'\n');
+        let mut file = SocketFile::with_capacity(&b, 7, 7);
+        let sender = send_in_thread(a, data, 333);
+        let mut got = Vec::new();
+        let mut sizes = Vec::new();
+        loop {
+            let piece = file.readline(1000)?;
+            if piece.is_empty() {
+                break;
+            }
+            sizes.push(piece.len());
+            got.extend_from_slice(&piece);
+        }
+        sender.join().expect("sender thread")?;
+        assert_eq!(
+            sizes,
+            [1000; 10].iter().chain(&[1]).copied().collect::<Vec<_>>(),
+            "{name}"
+        );
+        assert_same_stream(name, &got[..got.len() - 1], &line);
+        assert_eq!(got.last(), Some(&b'\n'), "{name}");
+    }
+    Ok(())
+}
+
+/// `read_text_line` reads "\r\n" as "\n", also when the two arrive in
+/// different receives; a lone "\r" is kept.
+#[test]
+fn read_text_line_translates_crlf() -> TestResult {
+    for (name, a, b) in stream_pairs() {
+        let mut file = b.makefile();
+        let mut line = String::new();
+        a.sendall(b"GET / HTTP/1.1\r")?;
+        thread::sleep(Duration::from_millis(20));
+        a.sendall(b"\nmid\rline\n\r\n")?;
+        assert_eq!(file.read_text_line(&mut line)?, 16, "{name}");
+        assert_eq!(line, "GET / HTTP/1.1\n", "{name}");
+        line.clear();
+        file.read_text_line(&mut line)?;
+        assert_eq!(line, "mid\rline\n", "{name}");
+        line.clear();
+        assert_eq!(file.read_text_line(&mut line)?, 2, "{name}");
+        assert_eq!(line, "\n", "{name}");
+    }
+    Ok(())
+}
