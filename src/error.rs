@@ -417,9 +417,46 @@ impl Error {
 }
 
 impl From<io::Error> for Error {
-    /// Any `io::Error` is [`Error::Io`].
+    /// An error of this crate carried in an `io::Error` (as the [`Read`],
+    /// [`BufRead`] and [`Write`] calls of a [`SocketFile`] return them) comes
+    /// back as itself, so a timed-out read passed on with `?` is still
+    /// [`Error::Timeout`]; any other `io::Error` is [`Error::Io`], an OS
+    /// `ETIMEDOUT` included.
+    ///
+    /// [`Read`]: std::io::Read
+    /// [`BufRead`]: std::io::BufRead
+    /// [`Write`]: std::io::Write
+    /// [`SocketFile`]: crate::SocketFile
+    ///
+    /// ```
+    /// use std::io::BufRead;
+    /// use std::time::Duration;
+    /// use pysocket::{socketpair, Error};
+    ///
+    /// fn first_line(file: &mut pysocket::SocketFile<'_>) -> pysocket::Result<String> {
+    ///     let mut line = String::new();
+    ///     file.read_line(&mut line)?;
+    ///     Ok(line)
+    /// }
+    ///
+    /// let (a, _b) = socketpair()?;
+    /// a.settimeout(Some(Duration::from_millis(10)))?;
+    /// let err = first_line(&mut a.makefile()).unwrap_err();
+    /// assert!(matches!(err, Error::Timeout));
+    /// assert!(err.is_timeout());
+    /// # Ok::<(), Error>(())
+    /// ```
     fn from(err: io::Error) -> Error {
-        Error::Io(err)
+        if !err.get_ref().is_some_and(|inner| inner.is::<Error>()) {
+            return Error::Io(err);
+        }
+        let kind = err.kind();
+        match err.into_inner().map(|inner| inner.downcast::<Error>()) {
+            Some(Ok(inner)) => *inner,
+            // Not reached: the check above found an `Error` inside.
+            Some(Err(inner)) => Error::Io(io::Error::new(kind, inner)),
+            None => Error::Io(kind.into()),
+        }
     }
 }
 
@@ -666,6 +703,22 @@ mod tests {
         let host_db = crate::gethostbyname_ex("").unwrap_err();
         assert!(host_db.is_herror(), "{host_db:?}");
         assert_eq!(format!("{host_db:?}"), format!("socket.herror: {host_db}"));
+    }
+
+    /// Every error of the crate that went into an `io::Error` comes back as
+    /// itself; an OS `ETIMEDOUT` stays an OS error.
+    #[test]
+    fn from_io_error_gives_back_the_crate_error() {
+        let timeout = Error::from(io::Error::from(Error::Timeout));
+        assert!(matches!(timeout, Error::Timeout));
+        let invalid = Error::from(io::Error::from(Error::invalid("bad port")));
+        assert!(matches!(&invalid, Error::InvalidArgument(m) if m == "bad port"));
+        let os = Error::from(io::Error::from_raw_os_error(libc::ETIMEDOUT));
+        assert!(matches!(&os, Error::Io(_)), "{os:?}");
+        assert_eq!(os.errno(), Some(libc::ETIMEDOUT));
+        assert!(!os.is_timeout());
+        let other = Error::from(io::Error::new(io::ErrorKind::TimedOut, "elsewhere"));
+        assert!(matches!(&other, Error::Io(e) if e.kind() == io::ErrorKind::TimedOut));
     }
 
     /// An error that went through `io::Error` and back prints as itself, and

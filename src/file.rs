@@ -20,8 +20,11 @@ use crate::socket::Socket;
 /// ```
 pub const DEFAULT_BUFFER_SIZE: usize = 64 * 1024;
 
-/// A buffered file over a socket, from [`Socket::makefile`]: reads and writes
-/// on the one socket, like the file Python's `makefile("rwb")` returns.
+/// A buffered file over a socket, from [`Socket::makefile`] (which lends it
+/// the socket) or [`Socket::into_makefile`] (which gives it the socket, to
+/// close when the file is dropped, as Python's file keeps its socket alive):
+/// reads and writes on the one socket, like the file Python's
+/// `makefile("rwb")` returns.
 ///
 /// - Reading ([`Read`], [`BufRead`]) fills a buffer with one `recv` at a time;
 ///   [`read_line`](BufRead::read_line) and [`read_until`](BufRead::read_until)
@@ -32,9 +35,36 @@ pub const DEFAULT_BUFFER_SIZE: usize = 64 * 1024;
 ///   [`flush`](Write::flush); a full buffer is sent on the next write, and
 ///   dropping the file flushes it (ignoring errors, like `BufWriter`).
 /// - The socket's timeout holds for every call: a wait that passes it is an
-///   `io::Error` of kind `TimedOut`. Nothing is lost when that happens: a line
-///   that did not arrive in full stays buffered for the next `read_line`, and
-///   bytes a `flush` could not send stay buffered for the next `flush`.
+///   `io::Error` of kind `TimedOut` (which `?` turns back into
+///   [`Error::Timeout`](crate::Error::Timeout)). Nothing is lost when that
+///   happens: a line that did not arrive in full stays buffered for the next
+///   `read_line`, and bytes a `flush` could not send stay buffered for the
+///   next `flush`.
+///
+/// # After a timeout
+///
+/// Python's file refuses every read after one timed out (`OSError: cannot
+/// read from timed out object`), because its buffer may have lost data.
+/// This one loses nothing, so it goes on reading: the next call picks up
+/// where the one that timed out stopped, the partial line included.
+///
+/// ```
+/// use std::io::BufRead;
+/// use std::time::Duration;
+/// use pysocket::socketpair;
+///
+/// let (a, b) = socketpair()?;
+/// b.settimeout(Some(Duration::from_millis(10)))?;
+/// let mut file = b.makefile();
+/// a.sendall(b"half")?;
+/// let mut line = String::new();
+/// let err = file.read_line(&mut line).unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+/// a.sendall(b" a line\n")?;
+/// file.read_line(&mut line)?; // Python would raise here
+/// assert_eq!(line, "half a line\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// ```
 /// use std::io::{BufRead, Write};
@@ -56,7 +86,7 @@ pub const DEFAULT_BUFFER_SIZE: usize = 64 * 1024;
 /// ```
 #[doc(alias = "SocketIO")]
 pub struct SocketFile<'a> {
-    sock: &'a Socket,
+    sock: FileSocket<'a>,
     /// The bytes received, those from `rpos` on not yet read. Allocated on
     /// first use (so no size given can abort the process), then grown by
     /// doubling when a line does not fit.
@@ -65,6 +95,26 @@ pub struct SocketFile<'a> {
     rpos: usize,
     wbuf: Vec<u8>,
     wcap: usize,
+}
+
+/// The socket a [`SocketFile`] works on: borrowed from [`Socket::makefile`],
+/// or owned from [`Socket::into_makefile`] (and closed when the file is
+/// dropped, after its last flush).
+enum FileSocket<'a> {
+    Borrowed(&'a Socket),
+    Owned(Socket),
+}
+
+impl std::ops::Deref for FileSocket<'_> {
+    type Target = Socket;
+
+    #[inline(always)]
+    fn deref(&self) -> &Socket {
+        match self {
+            FileSocket::Borrowed(sock) => sock,
+            FileSocket::Owned(sock) => sock,
+        }
+    }
 }
 
 /// The read buffer, its length the bytes received. The first `read_line`
@@ -134,6 +184,19 @@ impl ReadBuf {
     }
 }
 
+impl SocketFile<'static> {
+    /// A buffered file that owns `sock`, with buffers of [`DEFAULT_BUFFER_SIZE`]
+    /// bytes: what [`Socket::into_makefile`] returns. Dropping the file
+    /// flushes it, then closes the socket.
+    pub(crate) fn owning(sock: Socket) -> SocketFile<'static> {
+        SocketFile::over(
+            FileSocket::Owned(sock),
+            DEFAULT_BUFFER_SIZE,
+            DEFAULT_BUFFER_SIZE,
+        )
+    }
+}
+
 impl<'a> SocketFile<'a> {
     /// A buffered file over `sock`, with buffers of [`DEFAULT_BUFFER_SIZE`] bytes:
     /// what [`Socket::makefile`] returns.
@@ -178,6 +241,10 @@ impl<'a> SocketFile<'a> {
         read_capacity: usize,
         write_capacity: usize,
     ) -> SocketFile<'a> {
+        SocketFile::over(FileSocket::Borrowed(sock), read_capacity, write_capacity)
+    }
+
+    fn over(sock: FileSocket<'a>, read_capacity: usize, write_capacity: usize) -> SocketFile<'a> {
         SocketFile {
             sock,
             rbuf: ReadBuf::Unchecked(Vec::new()),
@@ -188,17 +255,21 @@ impl<'a> SocketFile<'a> {
         }
     }
 
-    /// The socket underneath (Python's `file.raw._sock`, roughly).
+    /// The socket underneath (Python's `file.raw._sock`, roughly): the one
+    /// it borrows, or the one it owns.
     ///
     /// ```
     /// use pysocket::socketpair;
-    /// let (a, _b) = socketpair()?;
+    /// let (a, b) = socketpair()?;
     /// let file = a.makefile();
     /// assert_eq!(file.get_ref().fileno(), a.fileno());
+    /// let fd = b.fileno();
+    /// let owning = b.into_makefile();
+    /// assert_eq!(owning.get_ref().fileno(), fd);
     /// # Ok::<(), pysocket::Error>(())
     /// ```
-    pub fn get_ref(&self) -> &'a Socket {
-        self.sock
+    pub fn get_ref(&self) -> &Socket {
+        &self.sock
     }
 
     /// The data received but not yet read (Python's `file.peek()` without a
@@ -236,6 +307,62 @@ impl<'a> SocketFile<'a> {
     /// ```
     pub fn write_buffer(&self) -> &[u8] {
         &self.wbuf
+    }
+
+    /// Python's `readline(size)` on a binary file: one line, its `\n`
+    /// included, of at most `size` bytes (a longer line comes in pieces of
+    /// `size` bytes, the rest left for the next call). Empty at the end of
+    /// the stream, or when `size` is 0; `usize::MAX` sets no limit (Python's
+    /// `size=-1`). No more than `size` bytes are taken from the buffer, though
+    /// one `recv` may receive more for the next calls. As with
+    /// [`read_line`](BufRead::read_line), a timeout consumes nothing.
+    ///
+    /// ```
+    /// use pysocket::socketpair;
+    /// let (a, b) = socketpair()?;
+    /// a.sendall(b"a long line\nshort\n")?;
+    /// let mut file = b.makefile();
+    /// assert_eq!(file.readline(6)?, b"a long");
+    /// assert_eq!(file.readline(6)?, b" line\n");
+    /// assert_eq!(file.readline(usize::MAX)?, b"short\n");
+    /// drop(a);
+    /// assert_eq!(file.readline(6)?, b""); // the end of the stream
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn readline(&mut self, size: usize) -> io::Result<Vec<u8>> {
+        let end = self.fill_line_limit(b'\n', size)?;
+        let line = self.rbuf.as_bytes()[self.rpos..end].to_vec();
+        self.rpos = end;
+        Ok(line)
+    }
+
+    /// Python's text-mode `readline()` for the line endings of network
+    /// protocols: a line ending in `"\r\n"` is read as ending in `"\n"`
+    /// (the count returned is of the bytes consumed, the `\r` included). A
+    /// `\r` elsewhere is kept, and does not end a line as it does in
+    /// Python's universal newlines. Otherwise as
+    /// [`read_line`](BufRead::read_line).
+    ///
+    /// ```
+    /// use pysocket::socketpair;
+    /// let (a, b) = socketpair()?;
+    /// a.sendall(b"HTTP/1.1 200 OK\r\nplain\n")?;
+    /// let mut file = b.makefile();
+    /// let mut line = String::new();
+    /// assert_eq!(file.read_text_line(&mut line)?, 17);
+    /// assert_eq!(line, "HTTP/1.1 200 OK\n");
+    /// line.clear();
+    /// file.read_text_line(&mut line)?;
+    /// assert_eq!(line, "plain\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read_text_line(&mut self, buf: &mut String) -> io::Result<usize> {
+        let n = self.read_line(buf)?;
+        if n >= 2 && buf.ends_with("\r\n") {
+            buf.truncate(buf.len() - 2);
+            buf.push('\n');
+        }
+        Ok(n)
     }
 
     /// Receives at the end of the read buffer, after moving the unread bytes
@@ -286,6 +413,27 @@ impl<'a> SocketFile<'a> {
                 return Ok(scanned + i + 1);
             }
             let searched = bytes.len() - self.rpos;
+            if self.receive_more()? == 0 {
+                return Ok(self.rbuf.len());
+            }
+            scanned = self.rpos + searched;
+        }
+    }
+
+    /// As [`fill_line`](Self::fill_line), but the line ends after `limit`
+    /// bytes if no `delim` comes first.
+    fn fill_line_limit(&mut self, delim: u8, limit: usize) -> io::Result<usize> {
+        let mut scanned = self.rpos;
+        loop {
+            let bytes = self.rbuf.as_bytes();
+            let stop = self.rpos.saturating_add(limit).min(bytes.len());
+            if let Some(i) = find_byte(delim, &bytes[scanned..stop]) {
+                return Ok(scanned + i + 1);
+            }
+            let searched = stop - self.rpos;
+            if searched == limit {
+                return Ok(stop);
+            }
             if self.receive_more()? == 0 {
                 return Ok(self.rbuf.len());
             }
@@ -456,7 +604,8 @@ impl Drop for SocketFile<'_> {
 impl fmt::Debug for SocketFile<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SocketFile")
-            .field("socket", &self.sock)
+            .field("socket", &*self.sock)
+            .field("owned", &matches!(self.sock, FileSocket::Owned(_)))
             .field("buffered_read", &(self.rbuf.len() - self.rpos))
             .field("buffered_write", &self.wbuf.len())
             .finish()

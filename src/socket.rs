@@ -1203,6 +1203,37 @@ impl Socket {
         SocketFile::new(self)
     }
 
+    /// A buffered file that owns the socket, as Python's file keeps its
+    /// socket alive: it can outlive the name the socket had and move to
+    /// another thread. Dropping it flushes what it buffered, then closes the
+    /// socket. Otherwise the same as [`makefile`](Socket::makefile).
+    ///
+    /// ```
+    /// use std::io::{BufRead, Write};
+    /// use pysocket::{create_connection, create_server};
+    ///
+    /// let server = create_server(("127.0.0.1", 0))?;
+    /// let mut client = create_connection(server.getsockname()?, None)?.into_makefile();
+    /// let (conn, _) = server.accept()?;
+    /// let echo = std::thread::spawn(move || -> std::io::Result<()> {
+    ///     let mut file = conn.into_makefile();
+    ///     let mut line = String::new();
+    ///     file.read_line(&mut line)?;
+    ///     file.write_all(line.to_uppercase().as_bytes())
+    ///     // dropped here: flushed, then closed
+    /// });
+    /// client.write_all(b"hello\n")?;
+    /// client.flush()?;
+    /// let mut reply = String::new();
+    /// client.read_line(&mut reply)?;
+    /// assert_eq!(reply, "HELLO\n");
+    /// echo.join().unwrap()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn into_makefile(self) -> SocketFile<'static> {
+        SocketFile::owning(self)
+    }
+
     /// The [`socket2::Socket`] underneath, for options this facade does not wrap.
     ///
     /// Changing its blocking mode directly bypasses the facade's timeout mode;

@@ -389,6 +389,30 @@ fn read_line_timeout_loses_nothing() -> TestResult {
     Ok(())
 }
 
+/// A read_line passed on with `?` into a `pysocket::Result`, as a port of
+/// `except socket.timeout:` does: the timeout is `Error::Timeout` again, and
+/// the partial line is still there for the next call.
+#[test]
+fn timeout_passed_on_with_question_mark_is_error_timeout() -> TestResult {
+    fn read_one(file: &mut SocketFile<'_>, line: &mut String) -> pysocket::Result<usize> {
+        Ok(file.read_line(line)?)
+    }
+    for (name, a, b) in stream_pairs() {
+        b.settimeout(Some(SHORT))?;
+        let mut file = b.makefile();
+        a.sendall(b"half")?;
+        let mut line = String::new();
+        let err = read_one(&mut file, &mut line).unwrap_err();
+        assert!(err.is_timeout(), "{name}: {err:?}");
+        assert!(matches!(err, pysocket::Error::Timeout), "{name}: {err:?}");
+        assert_eq!(format!("{err:?}"), "TimeoutError: timed out", "{name}");
+        a.sendall(b" line\n")?;
+        read_one(&mut file, &mut line)?;
+        assert_eq!(line, "half line\n", "{name}");
+    }
+    Ok(())
+}
+
 /// In non-blocking mode read_line on half a line is WouldBlock and keeps that half.
 #[test]
 fn read_line_would_block_loses_nothing() -> TestResult {
@@ -727,5 +751,129 @@ fn impossible_buffer_sizes_are_errors() -> TestResult {
     let mut echo = String::new();
     sane.read_line(&mut echo)?;
     assert_eq!(echo, "more\n");
+    Ok(())
+}
+
+/// A file from `into_makefile` owns its socket: it moves to another thread,
+/// reads and writes lines there, and closing it (dropping it, after its last
+/// flush) is the peer's end of the stream.
+#[test]
+fn into_makefile_moves_to_a_thread_and_closes_on_drop() -> TestResult {
+    for (name, a, b) in stream_pairs() {
+        let mut file: SocketFile<'static> = b.into_makefile();
+        let echo = thread::spawn(move || -> io::Result<()> {
+            let mut line = String::new();
+            file.read_line(&mut line)?;
+            file.write_all(line.to_uppercase().as_bytes())?;
+            // Left in the write buffer: the drop sends it before closing.
+            file.write_all(b"last\n")
+        });
+        a.sendall(b"ping\n")?;
+        echo.join().expect("echo thread")?;
+        let mut peer = a.makefile();
+        let mut received = String::new();
+        peer.read_to_string(&mut received)?;
+        assert_eq!(received, "PING\nlast\n", "{name}");
+    }
+    Ok(())
+}
+
+/// `create_connection(..)?.into_makefile()`: the file outlives the
+/// temporary it came from.
+#[test]
+fn into_makefile_of_a_temporary() -> TestResult {
+    let server = pysocket::create_server(("127.0.0.1", 0))?;
+    let mut client =
+        pysocket::create_connection(server.getsockname()?, Some(PROMPT))?.into_makefile();
+    let (conn, _) = server.accept()?;
+    conn.settimeout(Some(PROMPT))?;
+    client.write_all(b"hello\n")?;
+    client.flush()?;
+    assert_eq!(recv_exactly(&conn, 6)?, b"hello\n");
+    conn.sendall(b"world\n")?;
+    let mut line = String::new();
+    client.read_line(&mut line)?;
+    assert_eq!(line, "world\n");
+    drop(client);
+    assert_eq!(conn.recv(16)?, b"", "the peer sees the end of the stream");
+    Ok(())
+}
+
+/// `readline(size)`: lines cut at `size` bytes, across receives, a timeout
+/// that consumes nothing, and the end of the stream, as Python's
+/// `readline(size)` on a binary file.
+#[test]
+fn readline_with_a_size_limit() -> TestResult {
+    for (name, a, b) in stream_pairs() {
+        b.settimeout(Some(SHORT))?;
+        let mut file = b.makefile();
+        assert_eq!(file.readline(0)?, b"", "{name}: size 0 waits for nothing");
+
+        a.sendall(b"0123")?;
+        assert_times_out_after_short(name, || file.readline(8));
+        assert_eq!(file.buffer(), b"0123", "{name}: the timeout consumed bytes");
+        a.sendall(b"456789\nab")?;
+        assert_eq!(file.readline(8)?, b"01234567", "{name}");
+        assert_eq!(file.readline(8)?, b"89\n", "{name}");
+        a.sendall(b"c\nlast")?;
+        assert_eq!(file.readline(usize::MAX)?, b"abc\n", "{name}");
+        a.shutdown(Shutdown::Write)?;
+        assert_eq!(file.readline(100)?, b"last", "{name}");
+        assert_eq!(file.readline(100)?, b"", "{name}");
+    }
+    Ok(())
+}
+
+/// A long line that trickles in is cut at exactly `size` bytes, whatever
+/// the read buffer's size and the pieces it arrives in.
+#[test]
+fn readline_limit_across_small_receives() -> TestResult {
+    for (name, a, b) in stream_pairs() {
+        let line: Vec<u8> = counting_bytes(10_000).iter().map(|&c| c | 1).collect();
+        let mut data = line.clone();
+        data.push(b'\n');
+        let mut file = SocketFile::with_capacity(&b, 7, 7);
+        let sender = send_in_thread(a, data, 333);
+        let mut got = Vec::new();
+        let mut sizes = Vec::new();
+        loop {
+            let piece = file.readline(1000)?;
+            if piece.is_empty() {
+                break;
+            }
+            sizes.push(piece.len());
+            got.extend_from_slice(&piece);
+        }
+        sender.join().expect("sender thread")?;
+        assert_eq!(
+            sizes,
+            [1000; 10].iter().chain(&[1]).copied().collect::<Vec<_>>(),
+            "{name}"
+        );
+        assert_same_stream(name, &got[..got.len() - 1], &line);
+        assert_eq!(got.last(), Some(&b'\n'), "{name}");
+    }
+    Ok(())
+}
+
+/// `read_text_line` reads "\r\n" as "\n", also when the two arrive in
+/// different receives; a lone "\r" is kept.
+#[test]
+fn read_text_line_translates_crlf() -> TestResult {
+    for (name, a, b) in stream_pairs() {
+        let mut file = b.makefile();
+        let mut line = String::new();
+        a.sendall(b"GET / HTTP/1.1\r")?;
+        thread::sleep(Duration::from_millis(20));
+        a.sendall(b"\nmid\rline\n\r\n")?;
+        assert_eq!(file.read_text_line(&mut line)?, 16, "{name}");
+        assert_eq!(line, "GET / HTTP/1.1\n", "{name}");
+        line.clear();
+        file.read_text_line(&mut line)?;
+        assert_eq!(line, "mid\rline\n", "{name}");
+        line.clear();
+        assert_eq!(file.read_text_line(&mut line)?, 2, "{name}");
+        assert_eq!(line, "\n", "{name}");
+    }
     Ok(())
 }
