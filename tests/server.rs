@@ -926,3 +926,59 @@ fn a_udp_handler_whose_setup_fails_sends_no_answer() {
     });
     assert_eq!(*log.lock().unwrap(), ["setup"]);
 }
+
+// ---------------------------------------------------------------------------
+// wfile writes through (Python's wbufsize = 0)
+
+/// Asks the client its name, then greets it.
+struct Prompt;
+
+impl RequestHandler for Prompt {
+    fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+        request.wfile.write_all(b"name? ")?;
+        let mut name = String::new();
+        request.rfile.read_line(&mut name)?;
+        write!(request.wfile, "hello {}", name.trim())?;
+        Ok(())
+    }
+}
+
+#[test]
+fn a_prompt_reaches_the_client_before_the_handler_reads() {
+    let server = TcpServer::new(("127.0.0.1", 0), || Prompt).expect("server");
+    serving(&server, |addr| {
+        let sock = client(addr);
+        // Without the prompt the client would wait here until the timeout.
+        assert_eq!(read_exact(&sock, 6), b"name? ");
+        sock.sendall(b"ada\n").expect("send");
+        let mut rest = Vec::new();
+        (&sock).read_to_end(&mut rest).expect("read");
+        assert_eq!(rest, b"hello ada");
+    });
+}
+
+#[test]
+fn a_buffered_wfile_waits_for_the_end_of_the_request() {
+    /// Writes a little, then waits for the client to end its request.
+    struct Buffered;
+    impl RequestHandler for Buffered {
+        fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+            request.wfile.write_all(b"held")?;
+            request.rfile.read_to_end(&mut Vec::new())?;
+            Ok(())
+        }
+    }
+    let options = ServerOptions::new().wbufsize(8192);
+    let server = TcpServer::with_options(("127.0.0.1", 0), || Buffered, options).expect("server");
+    serving(&server, |addr| {
+        let sock = client(addr);
+        sock.settimeout(Some(Duration::from_millis(200)))
+            .expect("settimeout");
+        assert!(matches!(sock.recv(16), Err(Error::Timeout)));
+        sock.shutdown(SHUT_WR).expect("shutdown");
+        sock.settimeout(Some(PROMPT)).expect("settimeout");
+        let mut got = Vec::new();
+        (&sock).read_to_end(&mut got).expect("read");
+        assert_eq!(got, b"held");
+    });
+}

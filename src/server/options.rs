@@ -42,6 +42,7 @@ pub struct ServerOptions {
     pub(super) block_on_close: bool,
     pub(super) close_grace: Duration,
     pub(super) max_packet_size: usize,
+    pub(super) wbufsize: usize,
     pub(super) error_hook: ErrorHook,
 }
 
@@ -58,6 +59,7 @@ impl Default for ServerOptions {
             block_on_close: true,
             close_grace: Duration::from_secs(1),
             max_packet_size: 8192,
+            wbufsize: 0,
             error_hook: Arc::new(print_error),
         }
     }
@@ -336,6 +338,31 @@ impl ServerOptions {
         self
     }
 
+    /// Sets the size of the write buffer of
+    /// [`StreamRequest::wfile`](super::StreamRequest::wfile): Python's
+    /// `StreamRequestHandler.wbufsize`. With 0, the default as in Python,
+    /// every write goes out at once, so a handler that writes a prompt and
+    /// then reads never waits for a `flush`; a larger size gathers small
+    /// writes until the buffer fills, the handler flushes, or the request
+    /// ends.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::{ServerOptions, TcpServer};
+    /// let options = ServerOptions::new().wbufsize(8192);
+    /// let server = TcpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// # let _ = server;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn wbufsize(mut self, size: usize) -> ServerOptions {
+        self.wbufsize = size;
+        self
+    }
+
     /// What to do when a request fails: Python's `handle_error`. The hook
     /// gets the failure and the client's address (`None` when the request
     /// could not even be taken). By default it prints to stderr, as Python
@@ -387,6 +414,7 @@ impl fmt::Debug for ServerOptions {
             .field("block_on_close", &self.block_on_close)
             .field("close_grace", &self.close_grace)
             .field("max_packet_size", &self.max_packet_size)
+            .field("wbufsize", &self.wbufsize)
             .finish_non_exhaustive()
     }
 }
