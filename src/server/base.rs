@@ -4,10 +4,11 @@
 //! the methods every server kind has.
 
 use std::fmt;
+use std::net::Shutdown;
 use std::os::fd::{AsRawFd, RawFd};
-use std::sync::{Arc, Mutex, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::control::{Control, Serving};
 use super::{RequestError, ServerHandle, ServerOptions};
@@ -31,7 +32,7 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 /// server kind adds its own `serve_forever` and `server_close`.
 ///
 /// ```
-/// use std::time::Duration;
+/// use std::time::{Duration, Instant};
 /// use pysocket::server::{DatagramRequest, DatagramRequestHandler, HandlerResult, UdpServer};
 ///
 /// struct Ignore;
@@ -130,15 +131,7 @@ impl BaseServer {
     /// `poll_interval` at a time) and runs `body`'s steps, until
     /// [`ServerHandle::shutdown`].
     pub(super) fn serve(&self, poll_interval: Duration, mut body: impl ServeLoop) -> Result<()> {
-        let mut selector = match self.selector.try_lock() {
-            Ok(selector) => selector,
-            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(TryLockError::WouldBlock) => {
-                return Err(Error::invalid(
-                    "serve_forever is already running for this server",
-                ))
-            }
-        };
+        let mut selector = self.lock_selector()?;
         let control = self.control();
         let serving = Serving::begin(control);
         let mut outcome = Ok(());
@@ -162,12 +155,60 @@ impl BaseServer {
         outcome
     }
 
+    /// The loop's selector; an error if `serve_forever` or `handle_request`
+    /// already runs.
+    fn lock_selector(&self) -> Result<MutexGuard<'_, Selector<()>>> {
+        match self.selector.try_lock() {
+            Ok(selector) => Ok(selector),
+            Err(TryLockError::Poisoned(poisoned)) => Ok(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => Err(Error::invalid(
+                "serve_forever or handle_request is already running for this server",
+            )),
+        }
+    }
+
+    /// Python's `handle_request`: waits for a request at most the options'
+    /// `server_timeout` and runs `body`'s step on it; or calls the
+    /// `handle_timeout` hook once the timeout has passed with none.
+    pub(super) fn handle_one(&self, mut body: impl ServeLoop) -> Result<()> {
+        let mut selector = self.lock_selector()?;
+        let deadline = self
+            .options
+            .server_timeout
+            .map(|timeout| Instant::now() + timeout);
+        let mut ready = Vec::new();
+        loop {
+            let remaining =
+                deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+            selector.select_into(remaining, &mut ready)?;
+            if !ready.is_empty() {
+                body.handle_ready(&mut selector, &ready);
+                return Ok(());
+            }
+            // A wait ends early when `shutdown` wakes the selector; Python's
+            // `handle_request` ignores that and waits out its timeout.
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                self.options.timed_out();
+                return Ok(());
+            }
+        }
+    }
+
     /// Accepts a connection the listener reported. `None` when there was
     /// none after all, or when accepting failed (reported, and followed by a
     /// pause when the process is out of resources).
+    /// A connection the options' `verify_request` refuses is closed here.
     pub(super) fn accept(&self) -> Option<(Socket, Address)> {
         match self.socket.accept() {
-            Ok(accepted) => Some(accepted),
+            Ok((conn, client)) => {
+                if self.options.verified(&conn, &client) {
+                    Some((conn, client))
+                } else {
+                    // Python's `shutdown_request`: end the stream, then close.
+                    let _ = conn.shutdown(Shutdown::Write);
+                    None
+                }
+            }
             Err(err) if err.is_would_block() => None,
             Err(err) if matches!(err.errno(), Some(libc::ECONNABORTED | libc::EINTR)) => None,
             Err(err) => {
@@ -242,7 +283,7 @@ impl BaseServer {
     /// A handle to stop the server from any thread, `'static`.
     ///
     /// ```
-    /// use std::time::Duration;
+    /// use std::time::{Duration, Instant};
     /// use pysocket::server::{HandlerResult, RequestHandler, StreamRequest, TcpServer};
     ///
     /// struct Nothing;
@@ -265,7 +306,7 @@ impl BaseServer {
     /// `server.shutdown()`. See [`ServerHandle::shutdown`].
     ///
     /// ```
-    /// use std::time::Duration;
+    /// use std::time::{Duration, Instant};
     /// use pysocket::server::{HandlerResult, RequestHandler, StreamRequest, TcpServer};
     ///
     /// struct Nothing;

@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{RequestError, DEFAULT_MAX_THREADS};
+use super::{guarded, RequestError, DEFAULT_MAX_THREADS};
 use crate::address::Address;
 use crate::constants::{Family, IPPROTO_TCP, TCP_NODELAY};
 use crate::error::Result;
@@ -15,6 +15,14 @@ use crate::socket::Socket;
 
 /// The hook that reports request failures: see [`ServerOptions::handle_error`].
 type ErrorHook = Arc<dyn Fn(&RequestError, Option<&Address>) + Send + Sync>;
+
+/// The hook `handle_request` calls when its wait ends with no request: see
+/// [`ServerOptions::handle_timeout`].
+type TimeoutHook = Arc<dyn Fn() + Send + Sync>;
+
+/// The hook that admits or refuses a connection: see
+/// [`ServerOptions::verify_request`].
+type VerifyHook = Arc<dyn Fn(&Socket, &Address) -> bool + Send + Sync>;
 
 /// How a server is set up: the class attributes Python's servers and request
 /// handlers are configured with. Every server kind takes all of them and
@@ -43,7 +51,10 @@ pub struct ServerOptions {
     pub(super) close_grace: Duration,
     pub(super) max_packet_size: usize,
     pub(super) wbufsize: usize,
+    pub(super) server_timeout: Option<Duration>,
     pub(super) error_hook: ErrorHook,
+    timeout_hook: Option<TimeoutHook>,
+    verify_hook: Option<VerifyHook>,
 }
 
 impl Default for ServerOptions {
@@ -60,7 +71,10 @@ impl Default for ServerOptions {
             close_grace: Duration::from_secs(1),
             max_packet_size: 8192,
             wbufsize: 0,
+            server_timeout: None,
             error_hook: Arc::new(print_error),
+            timeout_hook: None,
+            verify_hook: None,
         }
     }
 }
@@ -363,6 +377,103 @@ impl ServerOptions {
         self
     }
 
+    /// Sets how long `handle_request` waits for a request: Python's
+    /// `BaseServer.timeout` (not the handler's, which is
+    /// [`timeout`](ServerOptions::timeout)). `None`, the default, waits for
+    /// ever; after `Some(d)` with no request, `handle_request` calls
+    /// [`handle_timeout`](ServerOptions::handle_timeout) and returns.
+    /// `serve_forever` does not use it.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use std::time::{Duration, Instant};
+    /// use pysocket::server::{ServerOptions, TcpServer};
+    /// let options = ServerOptions::new().server_timeout(Some(Duration::from_millis(50)));
+    /// let server = TcpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// let started = Instant::now();
+    /// server.handle_request()?; // no client: returns after the timeout
+    /// assert!(started.elapsed() >= Duration::from_millis(50));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn server_timeout(mut self, timeout: Option<Duration>) -> ServerOptions {
+        self.server_timeout = timeout;
+        self
+    }
+
+    /// What `handle_request` does when its
+    /// [`server_timeout`](ServerOptions::server_timeout) passes with no
+    /// request: Python's `handle_timeout` (nothing by default). It runs in
+    /// the thread that called `handle_request`; a panic in it is reported
+    /// through [`handle_error`](ServerOptions::handle_error).
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use pysocket::server::{ServerOptions, TcpServer};
+    /// let timed_out = Arc::new(AtomicBool::new(false));
+    /// let flag = Arc::clone(&timed_out);
+    /// let options = ServerOptions::new()
+    ///     .server_timeout(Some(Duration::from_millis(10)))
+    ///     .handle_timeout(move || flag.store(true, Ordering::Relaxed));
+    /// let server = TcpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// server.handle_request()?;
+    /// assert!(timed_out.load(Ordering::Relaxed));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn handle_timeout(mut self, hook: impl Fn() + Send + Sync + 'static) -> ServerOptions {
+        self.timeout_hook = Some(Arc::new(hook));
+        self
+    }
+
+    /// Decides whether a connection is served: Python's `verify_request`
+    /// (every connection by default). The hook gets the connection and the
+    /// client's address as soon as it is accepted; with `false` the server
+    /// closes the connection without making a handler. A panic in it is
+    /// reported through [`handle_error`](ServerOptions::handle_error) and
+    /// refuses the connection. Stream servers only.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use std::time::Duration;
+    /// use pysocket::create_connection;
+    /// use pysocket::server::{HandlerResult, RequestHandler, ServerOptions, StreamRequest, TcpServer};
+    ///
+    /// struct Greet;
+    /// impl RequestHandler for Greet {
+    ///     fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+    ///         request.connection.sendall(b"welcome")?;
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// // Serves nobody.
+    /// let options = ServerOptions::new().verify_request(|_conn, _client| false);
+    /// let server = TcpServer::with_options(("127.0.0.1", 0), || Greet, options)?;
+    /// let client = create_connection(server.server_address(), Some(Duration::from_secs(10)))?;
+    /// server.handle_request()?;
+    /// let mut answer = Vec::new();
+    /// (&client).read_to_end(&mut answer)?;
+    /// assert!(answer.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn verify_request(
+        mut self,
+        hook: impl Fn(&Socket, &Address) -> bool + Send + Sync + 'static,
+    ) -> ServerOptions {
+        self.verify_hook = Some(Arc::new(hook));
+        self
+    }
+
     /// What to do when a request fails: Python's `handle_error`. The hook
     /// gets the failure and the client's address (`None` when the request
     /// could not even be taken). By default it prints to stderr, as Python
@@ -395,6 +506,34 @@ impl ServerOptions {
         Ok(())
     }
 
+    /// Runs the [`handle_timeout`](ServerOptions::handle_timeout) hook.
+    pub(super) fn timed_out(&self) {
+        if let Some(hook) = &self.timeout_hook {
+            if let Err(err) = guarded(|| {
+                hook();
+                Ok(())
+            }) {
+                self.report(&err, None);
+            }
+        }
+    }
+
+    /// Whether the [`verify_request`](ServerOptions::verify_request) hook
+    /// admits this connection.
+    pub(super) fn verified(&self, conn: &Socket, client: &Address) -> bool {
+        let Some(hook) = &self.verify_hook else {
+            return true;
+        };
+        let mut admitted = false;
+        if let Err(err) = guarded(|| {
+            admitted = hook(conn, client);
+            Ok(())
+        }) {
+            self.report(&err, Some(client));
+        }
+        admitted
+    }
+
     pub(super) fn report(&self, err: &RequestError, client: Option<&Address>) {
         // A hook that panics must not take the server down with it.
         let _ = catch_unwind(AssertUnwindSafe(|| (self.error_hook)(err, client)));
@@ -415,6 +554,7 @@ impl fmt::Debug for ServerOptions {
             .field("close_grace", &self.close_grace)
             .field("max_packet_size", &self.max_packet_size)
             .field("wbufsize", &self.wbufsize)
+            .field("server_timeout", &self.server_timeout)
             .finish_non_exhaustive()
     }
 }
