@@ -1114,3 +1114,23 @@ fn verify_request_refuses_only_what_it_is_told_to() {
         }
     });
 }
+
+#[test]
+fn service_actions_runs_after_every_wait() {
+    let (rounds, hook) = counter();
+    let options = ServerOptions::new().service_actions(hook);
+    let server = TcpServer::with_options(("127.0.0.1", 0), || Prompt, options).expect("server");
+    thread::scope(|scope| {
+        let serving = scope.spawn(|| server.serve_forever(Duration::from_millis(10)));
+        let limit = Instant::now() + PROMPT;
+        while rounds.load(Ordering::SeqCst) < 3 && Instant::now() < limit {
+            thread::sleep(Duration::from_millis(5));
+        }
+        server.shutdown();
+        serving
+            .join()
+            .expect("serve_forever panicked")
+            .expect("serve_forever");
+    });
+    assert!(rounds.load(Ordering::SeqCst) >= 3);
+}

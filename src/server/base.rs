@@ -149,6 +149,7 @@ impl BaseServer {
                 body.handle_ready(&mut selector, &ready);
             }
             body.service_actions();
+            self.options.service();
         }
         body.stopped(&mut selector);
         drop(serving);

@@ -16,8 +16,8 @@ use crate::socket::Socket;
 /// The hook that reports request failures: see [`ServerOptions::handle_error`].
 type ErrorHook = Arc<dyn Fn(&RequestError, Option<&Address>) + Send + Sync>;
 
-/// The hook `handle_request` calls when its wait ends with no request: see
-/// [`ServerOptions::handle_timeout`].
+/// A hook that takes nothing: [`ServerOptions::handle_timeout`] and
+/// [`ServerOptions::service_actions`].
 type TimeoutHook = Arc<dyn Fn() + Send + Sync>;
 
 /// The hook that admits or refuses a connection: see
@@ -54,6 +54,7 @@ pub struct ServerOptions {
     pub(super) server_timeout: Option<Duration>,
     pub(super) error_hook: ErrorHook,
     timeout_hook: Option<TimeoutHook>,
+    service_hook: Option<TimeoutHook>,
     verify_hook: Option<VerifyHook>,
 }
 
@@ -74,6 +75,7 @@ impl Default for ServerOptions {
             server_timeout: None,
             error_hook: Arc::new(print_error),
             timeout_hook: None,
+            service_hook: None,
             verify_hook: None,
         }
     }
@@ -435,6 +437,42 @@ impl ServerOptions {
         self
     }
 
+    /// What `serve_forever` does after each wait, whether a request came or
+    /// not: Python's `service_actions` (nothing by default). It runs in the
+    /// loop's thread at least once every `poll_interval`; a panic in it is
+    /// reported through [`handle_error`](ServerOptions::handle_error) and
+    /// the loop goes on.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use pysocket::server::{ServerOptions, TcpServer};
+    /// let rounds = Arc::new(AtomicUsize::new(0));
+    /// let counted = Arc::clone(&rounds);
+    /// let options = ServerOptions::new().service_actions(move || {
+    ///     counted.fetch_add(1, Ordering::Relaxed);
+    /// });
+    /// let server = TcpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// std::thread::scope(|scope| {
+    ///     scope.spawn(|| server.serve_forever(Duration::from_millis(10)));
+    ///     while rounds.load(Ordering::Relaxed) < 3 {
+    ///         std::thread::sleep(Duration::from_millis(5));
+    ///     }
+    ///     server.shutdown();
+    /// });
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn service_actions(mut self, hook: impl Fn() + Send + Sync + 'static) -> ServerOptions {
+        self.service_hook = Some(Arc::new(hook));
+        self
+    }
+
     /// Decides whether a connection is served: Python's `verify_request`
     /// (every connection by default). The hook gets the connection and the
     /// client's address as soon as it is accepted; with `false` the server
@@ -508,7 +546,20 @@ impl ServerOptions {
 
     /// Runs the [`handle_timeout`](ServerOptions::handle_timeout) hook.
     pub(super) fn timed_out(&self) {
-        if let Some(hook) = &self.timeout_hook {
+        self.run_hook(self.timeout_hook.as_ref());
+    }
+
+    /// Runs the [`service_actions`](ServerOptions::service_actions) hook.
+    #[inline]
+    pub(super) fn service(&self) {
+        if self.service_hook.is_some() {
+            self.run_hook(self.service_hook.as_ref());
+        }
+    }
+
+    /// Runs a hook that takes nothing, reporting a panic.
+    fn run_hook(&self, hook: Option<&TimeoutHook>) {
+        if let Some(hook) = hook {
             if let Err(err) = guarded(|| {
                 hook();
                 Ok(())
