@@ -1134,3 +1134,57 @@ fn service_actions_runs_after_every_wait() {
     });
     assert!(rounds.load(Ordering::SeqCst) >= 3);
 }
+
+#[test]
+fn without_bind_and_activate_the_caller_binds_and_activates() {
+    let options = ServerOptions::new().bind_and_activate(false);
+    let server = TcpServer::with_options(("127.0.0.1", 0), || Prompt, options).expect("server");
+    assert_eq!(server.server_address().port(), Some(0));
+    assert!(server
+        .socket()
+        .getsockname()
+        .is_ok_and(|a| a.port() == Some(0)));
+    server
+        .socket()
+        .setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)
+        .expect("setsockopt");
+    server.server_bind().expect("server_bind");
+    let bound = server.server_address().clone();
+    assert_ne!(bound.port(), Some(0));
+    assert_eq!(server.socket().getsockname().expect("getsockname"), bound);
+    // Bound but not listening: nobody can connect yet.
+    let early = Socket::new(AF_INET, pysocket::SOCK_STREAM).expect("socket");
+    assert_eq!(
+        early.connect_ex(&bound).expect("connect_ex"),
+        libc::ECONNREFUSED
+    );
+    server.server_activate().expect("server_activate");
+    assert_eq!(
+        server
+            .socket()
+            .getsockopt(SOL_SOCKET, SO_REUSEADDR)
+            .expect("getsockopt"),
+        1
+    );
+    let sock = client(&bound);
+    sock.sendall(b"ann\n").expect("send");
+    server.handle_request().expect("handle_request");
+    let mut got = Vec::new();
+    (&sock).read_to_end(&mut got).expect("read");
+    assert_eq!(got, b"name? hello ann");
+}
+
+#[test]
+fn udp_without_bind_and_activate_serves_once_activated() {
+    let options = ServerOptions::new().bind_and_activate(false);
+    let server =
+        UdpServer::with_options(("127.0.0.1", 0), || DatagramEcho, options).expect("server");
+    server.server_bind().expect("server_bind");
+    server.server_activate().expect("server_activate");
+    let sock = Socket::new(AF_INET, SOCK_DGRAM).expect("socket");
+    sock.settimeout(Some(PROMPT)).expect("settimeout");
+    sock.sendto(b"ping", server.server_address())
+        .expect("sendto");
+    server.handle_request().expect("handle_request");
+    assert_eq!(sock.recvfrom(16).expect("recvfrom").0, b"ping");
+}

@@ -52,6 +52,7 @@ pub struct ServerOptions {
     pub(super) max_packet_size: usize,
     pub(super) wbufsize: usize,
     pub(super) server_timeout: Option<Duration>,
+    pub(super) bind_and_activate: bool,
     pub(super) error_hook: ErrorHook,
     timeout_hook: Option<TimeoutHook>,
     service_hook: Option<TimeoutHook>,
@@ -73,6 +74,7 @@ impl Default for ServerOptions {
             max_packet_size: 8192,
             wbufsize: 0,
             server_timeout: None,
+            bind_and_activate: true,
             error_hook: Arc::new(print_error),
             timeout_hook: None,
             service_hook: None,
@@ -379,6 +381,32 @@ impl ServerOptions {
         self
     }
 
+    /// Sets whether the constructors bind the socket and make it take
+    /// requests: Python's `bind_and_activate` argument (`true` by default).
+    /// With `false`, the caller sets what it needs on
+    /// [`socket`](super::BaseServer::socket), then calls
+    /// [`server_bind`](super::BaseServer::server_bind) and
+    /// [`server_activate`](super::BaseServer::server_activate).
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::{ServerOptions, TcpServer};
+    /// let options = ServerOptions::new().bind_and_activate(false);
+    /// let server = TcpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// assert_eq!(server.server_address().port(), Some(0)); // as asked: not bound yet
+    /// server.server_bind()?;
+    /// assert_ne!(server.server_address().port(), Some(0));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn bind_and_activate(mut self, bind: bool) -> ServerOptions {
+        self.bind_and_activate = bind;
+        self
+    }
+
     /// Sets how long `handle_request` waits for a request: Python's
     /// `BaseServer.timeout` (not the handler's, which is
     /// [`timeout`](ServerOptions::timeout)). `None`, the default, waits for
@@ -606,6 +634,7 @@ impl fmt::Debug for ServerOptions {
             .field("max_packet_size", &self.max_packet_size)
             .field("wbufsize", &self.wbufsize)
             .field("server_timeout", &self.server_timeout)
+            .field("bind_and_activate", &self.bind_and_activate)
             .finish_non_exhaustive()
     }
 }
