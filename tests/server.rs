@@ -926,3 +926,265 @@ fn a_udp_handler_whose_setup_fails_sends_no_answer() {
     });
     assert_eq!(*log.lock().unwrap(), ["setup"]);
 }
+
+// ---------------------------------------------------------------------------
+// wfile writes through (Python's wbufsize = 0)
+
+/// Asks the client its name, then greets it.
+struct Prompt;
+
+impl RequestHandler for Prompt {
+    fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+        request.wfile.write_all(b"name? ")?;
+        let mut name = String::new();
+        request.rfile.read_line(&mut name)?;
+        write!(request.wfile, "hello {}", name.trim())?;
+        Ok(())
+    }
+}
+
+#[test]
+fn a_prompt_reaches_the_client_before_the_handler_reads() {
+    let server = TcpServer::new(("127.0.0.1", 0), || Prompt).expect("server");
+    serving(&server, |addr| {
+        let sock = client(addr);
+        // Without the prompt the client would wait here until the timeout.
+        assert_eq!(read_exact(&sock, 6), b"name? ");
+        sock.sendall(b"ada\n").expect("send");
+        let mut rest = Vec::new();
+        (&sock).read_to_end(&mut rest).expect("read");
+        assert_eq!(rest, b"hello ada");
+    });
+}
+
+#[test]
+fn a_buffered_wfile_waits_for_the_end_of_the_request() {
+    /// Writes a little, then waits for the client to end its request.
+    struct Buffered;
+    impl RequestHandler for Buffered {
+        fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+            request.wfile.write_all(b"held")?;
+            request.rfile.read_to_end(&mut Vec::new())?;
+            Ok(())
+        }
+    }
+    let options = ServerOptions::new().wbufsize(8192);
+    let server = TcpServer::with_options(("127.0.0.1", 0), || Buffered, options).expect("server");
+    serving(&server, |addr| {
+        let sock = client(addr);
+        sock.settimeout(Some(Duration::from_millis(200)))
+            .expect("settimeout");
+        assert!(matches!(sock.recv(16), Err(Error::Timeout)));
+        sock.shutdown(SHUT_WR).expect("shutdown");
+        sock.settimeout(Some(PROMPT)).expect("settimeout");
+        let mut got = Vec::new();
+        (&sock).read_to_end(&mut got).expect("read");
+        assert_eq!(got, b"held");
+    });
+}
+
+// ---------------------------------------------------------------------------
+// handle_request, its timeout, verify_request
+
+/// Counts the times a hook ran.
+fn counter() -> (Arc<AtomicUsize>, impl Fn() + Send + Sync + 'static) {
+    let count = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&count);
+    (count, move || {
+        counted.fetch_add(1, Ordering::SeqCst);
+    })
+}
+
+#[test]
+fn handle_request_serves_one_client_and_returns() {
+    let (timeouts, hook) = counter();
+    let options = ServerOptions::new()
+        .server_timeout(Some(PROMPT))
+        .handle_timeout(hook);
+    let server = TcpServer::with_options(("127.0.0.1", 0), || Prompt, options).expect("server");
+    let sock = client(server.server_address());
+    thread::scope(|scope| {
+        let serving = scope.spawn(|| server.handle_request());
+        assert_eq!(read_exact(&sock, 6), b"name? ");
+        sock.sendall(b"bob\n").expect("send");
+        let mut rest = Vec::new();
+        (&sock).read_to_end(&mut rest).expect("read");
+        assert_eq!(rest, b"hello bob");
+        serving
+            .join()
+            .expect("handle_request panicked")
+            .expect("handle_request");
+    });
+    assert_eq!(timeouts.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn handle_request_with_no_client_times_out_and_calls_handle_timeout() {
+    let (timeouts, hook) = counter();
+    let timeout = Duration::from_millis(100);
+    let options = ServerOptions::new()
+        .server_timeout(Some(timeout))
+        .handle_timeout(hook);
+    let server = TcpServer::with_options(("127.0.0.1", 0), || Prompt, options).expect("server");
+    let started = Instant::now();
+    server.handle_request().expect("handle_request");
+    let took = started.elapsed();
+    assert!(took >= timeout, "returned after {took:?}");
+    assert!(took < PROMPT, "returned after {took:?}");
+    assert_eq!(timeouts.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn udp_handle_request_answers_one_datagram_or_times_out() {
+    let (timeouts, hook) = counter();
+    let options = ServerOptions::new()
+        .server_timeout(Some(Duration::from_millis(100)))
+        .handle_timeout(hook);
+    let server =
+        UdpServer::with_options(("127.0.0.1", 0), || DatagramEcho, options).expect("server");
+    server.handle_request().expect("handle_request");
+    assert_eq!(timeouts.load(Ordering::SeqCst), 1);
+    let sock = Socket::new(AF_INET, SOCK_DGRAM).expect("socket");
+    sock.settimeout(Some(PROMPT)).expect("settimeout");
+    sock.sendto(b"ping", server.server_address())
+        .expect("sendto");
+    server.handle_request().expect("handle_request");
+    assert_eq!(sock.recvfrom(16).expect("recvfrom").0, b"ping");
+    assert_eq!(timeouts.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn threading_handle_request_serves_one_client() {
+    let server = ThreadingTcpServer::new(("127.0.0.1", 0), || Prompt).expect("server");
+    let sock = client(server.server_address());
+    server.handle_request().expect("handle_request");
+    assert_eq!(read_exact(&sock, 6), b"name? ");
+    sock.sendall(b"eve\n").expect("send");
+    let mut rest = Vec::new();
+    (&sock).read_to_end(&mut rest).expect("read");
+    assert_eq!(rest, b"hello eve");
+}
+
+#[test]
+fn a_refused_connection_sees_the_end_and_no_handler_runs() {
+    let (made, count) = counter();
+    let options = ServerOptions::new().verify_request(|_, client| {
+        assert!(matches!(client, Address::Inet(_)));
+        false
+    });
+    let server = TcpServer::with_options(
+        ("127.0.0.1", 0),
+        move || {
+            count();
+            Prompt
+        },
+        options,
+    )
+    .expect("server");
+    let sock = client(server.server_address());
+    server.handle_request().expect("handle_request");
+    let mut got = Vec::new();
+    (&sock).read_to_end(&mut got).expect("read");
+    assert!(got.is_empty());
+    assert_eq!(made.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn verify_request_refuses_only_what_it_is_told_to() {
+    let refused = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&refused);
+    // Refuses every other connection.
+    // The admitted clients leave after the prompt: what the handler then
+    // writes may fail, and is not what this test is about.
+    let options = ServerOptions::new()
+        .verify_request(move |_, _| seen.fetch_add(1, Ordering::SeqCst) % 2 == 1)
+        .handle_error(|_, _| {});
+    let server =
+        ThreadingTcpServer::with_options(("127.0.0.1", 0), || Prompt, options).expect("server");
+    serving(&server, |addr| {
+        for round in 0..4 {
+            let sock = client(addr);
+            let mut got = Vec::new();
+            if round % 2 == 0 {
+                (&sock).read_to_end(&mut got).expect("read");
+                assert!(got.is_empty(), "round {round}");
+            } else {
+                assert_eq!(read_exact(&sock, 6), b"name? ");
+            }
+        }
+    });
+}
+
+#[test]
+fn service_actions_runs_after_every_wait() {
+    let (rounds, hook) = counter();
+    let options = ServerOptions::new().service_actions(hook);
+    let server = TcpServer::with_options(("127.0.0.1", 0), || Prompt, options).expect("server");
+    thread::scope(|scope| {
+        let serving = scope.spawn(|| server.serve_forever(Duration::from_millis(10)));
+        let limit = Instant::now() + PROMPT;
+        while rounds.load(Ordering::SeqCst) < 3 && Instant::now() < limit {
+            thread::sleep(Duration::from_millis(5));
+        }
+        server.shutdown();
+        serving
+            .join()
+            .expect("serve_forever panicked")
+            .expect("serve_forever");
+    });
+    assert!(rounds.load(Ordering::SeqCst) >= 3);
+}
+
+#[test]
+fn without_bind_and_activate_the_caller_binds_and_activates() {
+    let options = ServerOptions::new().bind_and_activate(false);
+    let server = TcpServer::with_options(("127.0.0.1", 0), || Prompt, options).expect("server");
+    assert_eq!(server.server_address().port(), Some(0));
+    assert!(server
+        .socket()
+        .getsockname()
+        .is_ok_and(|a| a.port() == Some(0)));
+    server
+        .socket()
+        .setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)
+        .expect("setsockopt");
+    server.server_bind().expect("server_bind");
+    let bound = server.server_address().clone();
+    assert_ne!(bound.port(), Some(0));
+    assert_eq!(server.socket().getsockname().expect("getsockname"), bound);
+    // Bound but not listening: nobody can connect yet.
+    let early = Socket::new(AF_INET, pysocket::SOCK_STREAM).expect("socket");
+    assert_eq!(
+        early.connect_ex(&bound).expect("connect_ex"),
+        libc::ECONNREFUSED
+    );
+    server.server_activate().expect("server_activate");
+    assert_eq!(
+        server
+            .socket()
+            .getsockopt(SOL_SOCKET, SO_REUSEADDR)
+            .expect("getsockopt"),
+        1
+    );
+    let sock = client(&bound);
+    sock.sendall(b"ann\n").expect("send");
+    server.handle_request().expect("handle_request");
+    let mut got = Vec::new();
+    (&sock).read_to_end(&mut got).expect("read");
+    assert_eq!(got, b"name? hello ann");
+}
+
+#[test]
+fn udp_without_bind_and_activate_serves_once_activated() {
+    let options = ServerOptions::new().bind_and_activate(false);
+    let server =
+        UdpServer::with_options(("127.0.0.1", 0), || DatagramEcho, options).expect("server");
+    server.server_bind().expect("server_bind");
+    server.server_activate().expect("server_activate");
+    let sock = Socket::new(AF_INET, SOCK_DGRAM).expect("socket");
+    sock.settimeout(Some(PROMPT)).expect("settimeout");
+    sock.sendto(b"ping", server.server_address())
+        .expect("sendto");
+    server.handle_request().expect("handle_request");
+    assert_eq!(sock.recvfrom(16).expect("recvfrom").0, b"ping");
+}

@@ -4,10 +4,11 @@
 //! the methods every server kind has.
 
 use std::fmt;
+use std::net::Shutdown;
 use std::os::fd::{AsRawFd, RawFd};
-use std::sync::{Arc, Mutex, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::control::{Control, Serving};
 use super::{RequestError, ServerHandle, ServerOptions};
@@ -31,7 +32,7 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 /// server kind adds its own `serve_forever` and `server_close`.
 ///
 /// ```
-/// use std::time::Duration;
+/// use std::time::{Duration, Instant};
 /// use pysocket::server::{DatagramRequest, DatagramRequestHandler, HandlerResult, UdpServer};
 ///
 /// struct Ignore;
@@ -73,11 +74,11 @@ pub(super) trait ServeLoop {
 }
 
 impl BaseServer {
-    /// Python's `server_bind` and `server_activate`: a socket of the
-    /// options' family, bound (after the reuse options), listening if it is
-    /// a stream, and watched by the loop's selector. `cut_on_shutdown`:
-    /// whether `shutdown` cuts the connections in progress (a server that
-    /// handles them inside `serve_forever`).
+    /// A socket of the options' family and `kind`, and, unless the options'
+    /// `bind_and_activate` is `false`, Python's `server_bind` and
+    /// `server_activate`. `cut_on_shutdown`: whether `shutdown` cuts the
+    /// connections in progress (a server that handles them inside
+    /// `serve_forever`).
     pub(super) fn bind(
         server_address: impl ToAddress,
         kind: SockType,
@@ -86,40 +87,99 @@ impl BaseServer {
     ) -> Result<BaseServer> {
         let address = server_address.to_address(options.address_family)?;
         let socket = Socket::new(options.address_family, kind)?;
-        if options.allow_reuse_address {
-            socket.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)?;
-        }
-        if options.allow_reuse_port {
-            socket.as_socket2().set_reuse_port(true)?;
-        }
-        socket
-            .bind(&address)
-            .map_err(|err| Error::bind_failed(&address, err))?;
-        if kind == SockType::STREAM {
-            socket.listen(options.request_queue_size)?;
-            // The loop accepts only when the listener is ready; a client gone
-            // in between must give `WouldBlock`, not a hang.
-            socket.setblocking(false)?;
-        } else {
+        if kind != SockType::STREAM {
             // Blocking whatever the default timeout, so answers wait for room
             // and the loop's `MSG_DONTWAIT` receive never waits in the engine.
             socket.setblocking(true)?;
         }
-        let address = socket.getsockname()?;
-        let mut selector = Selector::new()?;
-        selector.register(&socket, EventMask::READ, ())?;
+        let selector = Selector::new()?;
         let handle = ServerHandle::new(
             address,
             selector.waker(),
             cut_on_shutdown,
             options.close_grace,
         );
-        Ok(BaseServer {
+        let server = BaseServer {
             selector: Mutex::new(selector),
             socket,
             handle,
             options,
-        })
+        };
+        if server.options.bind_and_activate {
+            server.server_bind()?;
+            server.server_activate()?;
+        }
+        Ok(server)
+    }
+
+    /// Binds the server's socket to the address it was made with (after
+    /// the reuse options), which [`server_address`](BaseServer::server_address)
+    /// then gives as bound: Python's `server_bind()`. The constructors call
+    /// it unless [`ServerOptions::bind_and_activate`] is `false`, which lets
+    /// the caller set options on [`socket`](BaseServer::socket) first.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::{ServerOptions, TcpServer};
+    /// use pysocket::{SOL_SOCKET, SO_RCVBUF};
+    /// let options = ServerOptions::new().bind_and_activate(false);
+    /// let server = TcpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// server.socket().setsockopt(SOL_SOCKET, SO_RCVBUF, 65536)?; // before binding
+    /// server.server_bind()?;
+    /// server.server_activate()?;
+    /// assert_ne!(server.server_address().port(), Some(0));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn server_bind(&self) -> Result<()> {
+        let socket = &self.socket;
+        if self.options.allow_reuse_address {
+            socket.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)?;
+        }
+        if self.options.allow_reuse_port {
+            socket.as_socket2().set_reuse_port(true)?;
+        }
+        let address = self.handle.server_address();
+        socket
+            .bind(address)
+            .map_err(|err| Error::bind_failed(address, err))?;
+        self.handle.set_bound(socket.getsockname()?);
+        Ok(())
+    }
+
+    /// Makes the bound socket take requests: Python's `server_activate()`,
+    /// which listens with the options' `request_queue_size` (a stream
+    /// server), and has the loop watch the socket. The constructors call it
+    /// unless [`ServerOptions::bind_and_activate`] is `false`; until it is
+    /// called, `serve_forever` and `handle_request` see no request.
+    ///
+    /// ```
+    /// # use pysocket::server::{DatagramRequest, DatagramRequestHandler, HandlerResult};
+    /// # struct Echo;
+    /// # impl DatagramRequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut DatagramRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::{ServerOptions, UdpServer};
+    /// let options = ServerOptions::new().bind_and_activate(false);
+    /// let server = UdpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// server.server_bind()?;
+    /// server.server_activate()?;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn server_activate(&self) -> Result<()> {
+        let socket = &self.socket;
+        if socket.kind() == SockType::STREAM {
+            socket.listen(self.options.request_queue_size)?;
+            // The loop accepts only when the listener is ready; a client gone
+            // in between must give `WouldBlock`, not a hang.
+            socket.setblocking(false)?;
+        }
+        self.lock_selector()?
+            .register(socket, EventMask::READ, ())?;
+        Ok(())
     }
 
     pub(super) fn control(&self) -> &Arc<Control> {
@@ -130,15 +190,7 @@ impl BaseServer {
     /// `poll_interval` at a time) and runs `body`'s steps, until
     /// [`ServerHandle::shutdown`].
     pub(super) fn serve(&self, poll_interval: Duration, mut body: impl ServeLoop) -> Result<()> {
-        let mut selector = match self.selector.try_lock() {
-            Ok(selector) => selector,
-            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(TryLockError::WouldBlock) => {
-                return Err(Error::invalid(
-                    "serve_forever is already running for this server",
-                ))
-            }
-        };
+        let mut selector = self.lock_selector()?;
         let control = self.control();
         let serving = Serving::begin(control);
         let mut outcome = Ok(());
@@ -156,18 +208,67 @@ impl BaseServer {
                 body.handle_ready(&mut selector, &ready);
             }
             body.service_actions();
+            self.options.service();
         }
         body.stopped(&mut selector);
         drop(serving);
         outcome
     }
 
+    /// The loop's selector; an error if `serve_forever` or `handle_request`
+    /// already runs.
+    fn lock_selector(&self) -> Result<MutexGuard<'_, Selector<()>>> {
+        match self.selector.try_lock() {
+            Ok(selector) => Ok(selector),
+            Err(TryLockError::Poisoned(poisoned)) => Ok(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => Err(Error::invalid(
+                "serve_forever or handle_request is already running for this server",
+            )),
+        }
+    }
+
+    /// Python's `handle_request`: waits for a request at most the options'
+    /// `server_timeout` and runs `body`'s step on it; or calls the
+    /// `handle_timeout` hook once the timeout has passed with none.
+    pub(super) fn handle_one(&self, mut body: impl ServeLoop) -> Result<()> {
+        let mut selector = self.lock_selector()?;
+        let deadline = self
+            .options
+            .server_timeout
+            .map(|timeout| Instant::now() + timeout);
+        let mut ready = Vec::new();
+        loop {
+            let remaining =
+                deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+            selector.select_into(remaining, &mut ready)?;
+            if !ready.is_empty() {
+                body.handle_ready(&mut selector, &ready);
+                return Ok(());
+            }
+            // A wait ends early when `shutdown` wakes the selector; Python's
+            // `handle_request` ignores that and waits out its timeout.
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                self.options.timed_out();
+                return Ok(());
+            }
+        }
+    }
+
     /// Accepts a connection the listener reported. `None` when there was
     /// none after all, or when accepting failed (reported, and followed by a
     /// pause when the process is out of resources).
+    /// A connection the options' `verify_request` refuses is closed here.
     pub(super) fn accept(&self) -> Option<(Socket, Address)> {
         match self.socket.accept() {
-            Ok(accepted) => Some(accepted),
+            Ok((conn, client)) => {
+                if self.options.verified(&conn, &client) {
+                    Some((conn, client))
+                } else {
+                    // Python's `shutdown_request`: end the stream, then close.
+                    let _ = conn.shutdown(Shutdown::Write);
+                    None
+                }
+            }
             Err(err) if err.is_would_block() => None,
             Err(err) if matches!(err.errno(), Some(libc::ECONNABORTED | libc::EINTR)) => None,
             Err(err) => {
@@ -242,7 +343,7 @@ impl BaseServer {
     /// A handle to stop the server from any thread, `'static`.
     ///
     /// ```
-    /// use std::time::Duration;
+    /// use std::time::{Duration, Instant};
     /// use pysocket::server::{HandlerResult, RequestHandler, StreamRequest, TcpServer};
     ///
     /// struct Nothing;
@@ -265,7 +366,7 @@ impl BaseServer {
     /// `server.shutdown()`. See [`ServerHandle::shutdown`].
     ///
     /// ```
-    /// use std::time::Duration;
+    /// use std::time::{Duration, Instant};
     /// use pysocket::server::{HandlerResult, RequestHandler, StreamRequest, TcpServer};
     ///
     /// struct Nothing;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::net::Shutdown;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
@@ -47,7 +47,9 @@ pub struct ServerHandle {
 
 /// What the serving loop, [`ServerHandle::shutdown`] and the handler threads share.
 pub(super) struct Control {
-    address: Address,
+    /// The address asked for, until `server_bind` gives the one bound.
+    requested: Address,
+    bound: OnceLock<Address>,
     shutdown_request: AtomicBool,
     /// The thread running `serve_forever`, if one is.
     serving: Mutex<Option<ThreadId>>,
@@ -81,7 +83,8 @@ impl ServerHandle {
         grace: Duration,
     ) -> ServerHandle {
         let control = Control {
-            address,
+            requested: address,
+            bound: OnceLock::new(),
             shutdown_request: AtomicBool::new(false),
             serving: Mutex::new(None),
             stopped: Condvar::new(),
@@ -143,7 +146,8 @@ impl ServerHandle {
         }
     }
 
-    /// The address the server is bound to: Python's `server.server_address`.
+    /// The address the server is bound to: Python's `server.server_address`
+    /// (the address asked for, before [`server_bind`](super::BaseServer::server_bind)).
     ///
     /// ```
     /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
@@ -158,7 +162,12 @@ impl ServerHandle {
     /// # Ok::<(), pysocket::Error>(())
     /// ```
     pub fn server_address(&self) -> &Address {
-        &self.control.address
+        self.control.bound.get().unwrap_or(&self.control.requested)
+    }
+
+    /// Records the address `server_bind` bound to.
+    pub(super) fn set_bound(&self, address: Address) {
+        let _ = self.control.bound.set(address);
     }
 
     /// Whether `serve_forever` is running now.
@@ -192,7 +201,7 @@ impl ServerHandle {
 impl fmt::Debug for ServerHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerHandle")
-            .field("server_address", &self.control.address)
+            .field("server_address", self.server_address())
             .field("serving", &self.is_serving())
             .finish()
     }

@@ -19,6 +19,10 @@
 //! | `BaseServer`, the methods every server has | [`BaseServer`], which every server derefs to |
 //! | class attributes: `allow_reuse_address`, `request_queue_size`, `address_family`, `timeout` (of the handler), `max_packet_size`, `block_on_close` | [`ServerOptions`] |
 //! | `handle_error(request, client_address)` (prints a traceback) | [`ServerOptions::handle_error`] (prints to stderr by default) |
+//! | `server.handle_request()` with `BaseServer.timeout` | `server.handle_request()` with [`ServerOptions::server_timeout`] |
+//! | `Server(addr, Handler, bind_and_activate=False)`, `server_bind()`, `server_activate()` | [`ServerOptions::bind_and_activate`], [`BaseServer::server_bind`], [`BaseServer::server_activate`] |
+//! | `handle_timeout()`, `verify_request(request, client_address)`, `service_actions()` | [`ServerOptions::handle_timeout`], [`ServerOptions::verify_request`], [`ServerOptions::service_actions`] |
+//! | `StreamRequestHandler.wbufsize = 0` (`wfile` writes through) | the default; [`ServerOptions::wbufsize`] for a buffer |
 //!
 //! # Example
 //!

@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{RequestError, DEFAULT_MAX_THREADS};
+use super::{guarded, RequestError, DEFAULT_MAX_THREADS};
 use crate::address::Address;
 use crate::constants::{Family, IPPROTO_TCP, TCP_NODELAY};
 use crate::error::Result;
@@ -15,6 +15,14 @@ use crate::socket::Socket;
 
 /// The hook that reports request failures: see [`ServerOptions::handle_error`].
 type ErrorHook = Arc<dyn Fn(&RequestError, Option<&Address>) + Send + Sync>;
+
+/// A hook that takes nothing: [`ServerOptions::handle_timeout`] and
+/// [`ServerOptions::service_actions`].
+type TimeoutHook = Arc<dyn Fn() + Send + Sync>;
+
+/// The hook that admits or refuses a connection: see
+/// [`ServerOptions::verify_request`].
+type VerifyHook = Arc<dyn Fn(&Socket, &Address) -> bool + Send + Sync>;
 
 /// How a server is set up: the class attributes Python's servers and request
 /// handlers are configured with. Every server kind takes all of them and
@@ -42,7 +50,13 @@ pub struct ServerOptions {
     pub(super) block_on_close: bool,
     pub(super) close_grace: Duration,
     pub(super) max_packet_size: usize,
+    pub(super) wbufsize: usize,
+    pub(super) server_timeout: Option<Duration>,
+    pub(super) bind_and_activate: bool,
     pub(super) error_hook: ErrorHook,
+    timeout_hook: Option<TimeoutHook>,
+    service_hook: Option<TimeoutHook>,
+    verify_hook: Option<VerifyHook>,
 }
 
 impl Default for ServerOptions {
@@ -58,7 +72,13 @@ impl Default for ServerOptions {
             block_on_close: true,
             close_grace: Duration::from_secs(1),
             max_packet_size: 8192,
+            wbufsize: 0,
+            server_timeout: None,
+            bind_and_activate: true,
             error_hook: Arc::new(print_error),
+            timeout_hook: None,
+            service_hook: None,
+            verify_hook: None,
         }
     }
 }
@@ -336,6 +356,190 @@ impl ServerOptions {
         self
     }
 
+    /// Sets the size of the write buffer of
+    /// [`StreamRequest::wfile`](super::StreamRequest::wfile): Python's
+    /// `StreamRequestHandler.wbufsize`. With 0, the default as in Python,
+    /// every write goes out at once, so a handler that writes a prompt and
+    /// then reads never waits for a `flush`; a larger size gathers small
+    /// writes until the buffer fills, the handler flushes, or the request
+    /// ends.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::{ServerOptions, TcpServer};
+    /// let options = ServerOptions::new().wbufsize(8192);
+    /// let server = TcpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// # let _ = server;
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn wbufsize(mut self, size: usize) -> ServerOptions {
+        self.wbufsize = size;
+        self
+    }
+
+    /// Sets whether the constructors bind the socket and make it take
+    /// requests: Python's `bind_and_activate` argument (`true` by default).
+    /// With `false`, the caller sets what it needs on
+    /// [`socket`](super::BaseServer::socket), then calls
+    /// [`server_bind`](super::BaseServer::server_bind) and
+    /// [`server_activate`](super::BaseServer::server_activate).
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::{ServerOptions, TcpServer};
+    /// let options = ServerOptions::new().bind_and_activate(false);
+    /// let server = TcpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// assert_eq!(server.server_address().port(), Some(0)); // as asked: not bound yet
+    /// server.server_bind()?;
+    /// assert_ne!(server.server_address().port(), Some(0));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn bind_and_activate(mut self, bind: bool) -> ServerOptions {
+        self.bind_and_activate = bind;
+        self
+    }
+
+    /// Sets how long `handle_request` waits for a request: Python's
+    /// `BaseServer.timeout` (not the handler's, which is
+    /// [`timeout`](ServerOptions::timeout)). `None`, the default, waits for
+    /// ever; after `Some(d)` with no request, `handle_request` calls
+    /// [`handle_timeout`](ServerOptions::handle_timeout) and returns.
+    /// `serve_forever` does not use it.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use std::time::{Duration, Instant};
+    /// use pysocket::server::{ServerOptions, TcpServer};
+    /// let options = ServerOptions::new().server_timeout(Some(Duration::from_millis(50)));
+    /// let server = TcpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// let started = Instant::now();
+    /// server.handle_request()?; // no client: returns after the timeout
+    /// assert!(started.elapsed() >= Duration::from_millis(50));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn server_timeout(mut self, timeout: Option<Duration>) -> ServerOptions {
+        self.server_timeout = timeout;
+        self
+    }
+
+    /// What `handle_request` does when its
+    /// [`server_timeout`](ServerOptions::server_timeout) passes with no
+    /// request: Python's `handle_timeout` (nothing by default). It runs in
+    /// the thread that called `handle_request`; a panic in it is reported
+    /// through [`handle_error`](ServerOptions::handle_error).
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use pysocket::server::{ServerOptions, TcpServer};
+    /// let timed_out = Arc::new(AtomicBool::new(false));
+    /// let flag = Arc::clone(&timed_out);
+    /// let options = ServerOptions::new()
+    ///     .server_timeout(Some(Duration::from_millis(10)))
+    ///     .handle_timeout(move || flag.store(true, Ordering::Relaxed));
+    /// let server = TcpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// server.handle_request()?;
+    /// assert!(timed_out.load(Ordering::Relaxed));
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn handle_timeout(mut self, hook: impl Fn() + Send + Sync + 'static) -> ServerOptions {
+        self.timeout_hook = Some(Arc::new(hook));
+        self
+    }
+
+    /// What `serve_forever` does after each wait, whether a request came or
+    /// not: Python's `service_actions` (nothing by default). It runs in the
+    /// loop's thread at least once every `poll_interval`; a panic in it is
+    /// reported through [`handle_error`](ServerOptions::handle_error) and
+    /// the loop goes on.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use pysocket::server::{ServerOptions, TcpServer};
+    /// let rounds = Arc::new(AtomicUsize::new(0));
+    /// let counted = Arc::clone(&rounds);
+    /// let options = ServerOptions::new().service_actions(move || {
+    ///     counted.fetch_add(1, Ordering::Relaxed);
+    /// });
+    /// let server = TcpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// std::thread::scope(|scope| {
+    ///     scope.spawn(|| server.serve_forever(Duration::from_millis(10)));
+    ///     while rounds.load(Ordering::Relaxed) < 3 {
+    ///         std::thread::sleep(Duration::from_millis(5));
+    ///     }
+    ///     server.shutdown();
+    /// });
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn service_actions(mut self, hook: impl Fn() + Send + Sync + 'static) -> ServerOptions {
+        self.service_hook = Some(Arc::new(hook));
+        self
+    }
+
+    /// Decides whether a connection is served: Python's `verify_request`
+    /// (every connection by default). The hook gets the connection and the
+    /// client's address as soon as it is accepted; with `false` the server
+    /// closes the connection without making a handler. A panic in it is
+    /// reported through [`handle_error`](ServerOptions::handle_error) and
+    /// refuses the connection. Stream servers only.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use std::time::Duration;
+    /// use pysocket::create_connection;
+    /// use pysocket::server::{HandlerResult, RequestHandler, ServerOptions, StreamRequest, TcpServer};
+    ///
+    /// struct Greet;
+    /// impl RequestHandler for Greet {
+    ///     fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+    ///         request.connection.sendall(b"welcome")?;
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// // Serves nobody.
+    /// let options = ServerOptions::new().verify_request(|_conn, _client| false);
+    /// let server = TcpServer::with_options(("127.0.0.1", 0), || Greet, options)?;
+    /// let client = create_connection(server.server_address(), Some(Duration::from_secs(10)))?;
+    /// server.handle_request()?;
+    /// let mut answer = Vec::new();
+    /// (&client).read_to_end(&mut answer)?;
+    /// assert!(answer.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn verify_request(
+        mut self,
+        hook: impl Fn(&Socket, &Address) -> bool + Send + Sync + 'static,
+    ) -> ServerOptions {
+        self.verify_hook = Some(Arc::new(hook));
+        self
+    }
+
     /// What to do when a request fails: Python's `handle_error`. The hook
     /// gets the failure and the client's address (`None` when the request
     /// could not even be taken). By default it prints to stderr, as Python
@@ -368,6 +572,47 @@ impl ServerOptions {
         Ok(())
     }
 
+    /// Runs the [`handle_timeout`](ServerOptions::handle_timeout) hook.
+    pub(super) fn timed_out(&self) {
+        self.run_hook(self.timeout_hook.as_ref());
+    }
+
+    /// Runs the [`service_actions`](ServerOptions::service_actions) hook.
+    #[inline]
+    pub(super) fn service(&self) {
+        if self.service_hook.is_some() {
+            self.run_hook(self.service_hook.as_ref());
+        }
+    }
+
+    /// Runs a hook that takes nothing, reporting a panic.
+    fn run_hook(&self, hook: Option<&TimeoutHook>) {
+        if let Some(hook) = hook {
+            if let Err(err) = guarded(|| {
+                hook();
+                Ok(())
+            }) {
+                self.report(&err, None);
+            }
+        }
+    }
+
+    /// Whether the [`verify_request`](ServerOptions::verify_request) hook
+    /// admits this connection.
+    pub(super) fn verified(&self, conn: &Socket, client: &Address) -> bool {
+        let Some(hook) = &self.verify_hook else {
+            return true;
+        };
+        let mut admitted = false;
+        if let Err(err) = guarded(|| {
+            admitted = hook(conn, client);
+            Ok(())
+        }) {
+            self.report(&err, Some(client));
+        }
+        admitted
+    }
+
     pub(super) fn report(&self, err: &RequestError, client: Option<&Address>) {
         // A hook that panics must not take the server down with it.
         let _ = catch_unwind(AssertUnwindSafe(|| (self.error_hook)(err, client)));
@@ -387,6 +632,9 @@ impl fmt::Debug for ServerOptions {
             .field("block_on_close", &self.block_on_close)
             .field("close_grace", &self.close_grace)
             .field("max_packet_size", &self.max_packet_size)
+            .field("wbufsize", &self.wbufsize)
+            .field("server_timeout", &self.server_timeout)
+            .field("bind_and_activate", &self.bind_and_activate)
             .finish_non_exhaustive()
     }
 }

@@ -14,9 +14,8 @@ use crate::error::Result;
 use crate::file::SocketFile;
 use crate::socket::Socket;
 
-/// The size of each buffer of [`StreamRequest::rfile`] and
-/// [`StreamRequest::wfile`] (Python's `io.DEFAULT_BUFFER_SIZE`); a line
-/// longer than that grows the read buffer.
+/// The size of the buffer of [`StreamRequest::rfile`] (Python's
+/// `io.DEFAULT_BUFFER_SIZE`); a line longer than that grows it.
 const STREAM_BUFFER_SIZE: usize = 8192;
 
 /// The handler of one TCP connection of a [`TcpServer`](super::TcpServer) or
@@ -72,10 +71,12 @@ pub trait RequestHandler {
 /// `StreamRequestHandler` sets up (`self.connection`, `self.client_address`,
 /// `self.rfile`, `self.wfile`, `self.server`).
 ///
-/// `rfile` and `wfile` are buffered files over the connection
-/// ([`Socket::makefile`]); the server flushes `wfile` after
-/// [`finish`](RequestHandler::finish). The fields are public so that a
-/// handler can read from `rfile` and write to `wfile` at once.
+/// `rfile` is a buffered file over the connection ([`Socket::makefile`]).
+/// `wfile` writes through at once, as Python's (`wbufsize = 0`), so a
+/// handler that writes a prompt and then reads never stalls for want of a
+/// `flush`; [`ServerOptions::wbufsize`] gives it a buffer, which the server
+/// flushes after [`finish`](RequestHandler::finish). The fields are public
+/// so that a handler can read from `rfile` and write to `wfile` at once.
 ///
 /// ```
 /// use std::io::{BufRead, Write};
@@ -86,11 +87,9 @@ pub trait RequestHandler {
 /// impl RequestHandler for Session {
 ///     fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
 ///         writeln!(request.wfile, "hello {}", request.client_address)?;
-///         request.wfile.flush()?;
 ///         let mut line = String::new();
 ///         while request.rfile.read_line(&mut line)? > 0 && line.trim() != "quit" {
 ///             request.wfile.write_all(line.as_bytes())?;
-///             request.wfile.flush()?;
 ///             line.clear();
 ///         }
 ///         Ok(())
@@ -106,7 +105,9 @@ pub struct StreamRequest<'a> {
     pub client_address: Address,
     /// Buffered reading from the connection (`BufRead`): Python's `self.rfile`.
     pub rfile: SocketFile<'a>,
-    /// Buffered writing to the connection (`Write`): Python's `self.wfile`.
+    /// Writing to the connection (`Write`): Python's `self.wfile`, which
+    /// writes through at once unless [`ServerOptions::wbufsize`] gives it a
+    /// buffer.
     pub wfile: SocketFile<'a>,
     /// The server, to [`shutdown`](ServerHandle::shutdown) it from a handler.
     pub server: &'a ServerHandle,
@@ -178,7 +179,9 @@ impl<H: RequestHandler> StreamService<H> {
             connection: conn,
             client_address: client_address.clone(),
             rfile: SocketFile::with_capacity(conn, STREAM_BUFFER_SIZE, STREAM_BUFFER_SIZE),
-            wfile: SocketFile::with_capacity(conn, STREAM_BUFFER_SIZE, STREAM_BUFFER_SIZE),
+            // A write buffer of one byte (what 0 becomes) sends every
+            // non-empty write at once: Python's `wbufsize = 0`.
+            wfile: SocketFile::with_capacity(conn, STREAM_BUFFER_SIZE, self.options.wbufsize),
             server: &self.handle,
         };
         let phases = [H::setup, H::handle, H::finish];

@@ -129,6 +129,31 @@ impl<H: RequestHandler> TcpServer<H> {
         self.base.serve(poll_interval, self)
     }
 
+    /// Waits for one request and handles it, then returns: Python's
+    /// `handle_request()`. The wait lasts at most
+    /// [`ServerOptions::server_timeout`](super::ServerOptions::server_timeout)
+    /// (for ever by default); when it passes with no request, the
+    /// [`handle_timeout`](super::ServerOptions::handle_timeout) hook runs.
+    /// An error only if waiting fails, or if `serve_forever` or
+    /// `handle_request` already runs.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use std::time::Duration;
+    /// use pysocket::server::{ServerOptions, TcpServer};
+    /// let options = ServerOptions::new().server_timeout(Some(Duration::from_millis(10)));
+    /// let server = TcpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// server.handle_request()?; // nobody came: returns after 10 ms
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn handle_request(&self) -> Result<()> {
+        self.base.handle_one(self)
+    }
+
     /// Closes the server's socket: Python's `server_close()`. Dropping the
     /// server does the same.
     ///

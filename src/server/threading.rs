@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::base::{BaseServer, ServeLoop};
 use super::control::lock;
 use super::stream::StreamService;
-use super::{RequestError, RequestHandler, ServerOptions};
+use super::{RequestError, RequestHandler, ServerOptions, DEFAULT_POLL_INTERVAL};
 use crate::address::{Address, ToAddress};
 use crate::error::{Error, Result};
 use crate::select::{EventMask, Selector, SelectorKey};
@@ -150,6 +150,38 @@ impl<H: RequestHandler + 'static> ThreadingTcpServer<H> {
                 poll_interval,
             },
         )
+    }
+
+    /// Waits for one request and handles it, then returns: Python's
+    /// `handle_request()`. The wait lasts at most
+    /// [`ServerOptions::server_timeout`](super::ServerOptions::server_timeout)
+    /// (for ever by default); when it passes with no request, the
+    /// [`handle_timeout`](super::ServerOptions::handle_timeout) hook runs.
+    /// An error only if waiting fails, or if `serve_forever` or
+    /// `handle_request` already runs.
+    /// The connection is served in a thread of its own, as by
+    /// `serve_forever`; when every thread is busy, it waits at most
+    /// [`DEFAULT_POLL_INTERVAL`](super::DEFAULT_POLL_INTERVAL) for one, and
+    /// returns without taking the connection if none finished.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use std::time::Duration;
+    /// use pysocket::server::{ServerOptions, ThreadingTcpServer};
+    /// let options = ServerOptions::new().server_timeout(Some(Duration::from_millis(10)));
+    /// let server = ThreadingTcpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// server.handle_request()?; // nobody came: returns after 10 ms
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn handle_request(&self) -> Result<()> {
+        self.base.handle_one(Threading {
+            server: self,
+            poll_interval: DEFAULT_POLL_INTERVAL,
+        })
     }
 
     /// Waits until fewer than `max_threads` handlers run. Returns `false` if a

@@ -211,6 +211,34 @@ impl<H: DatagramRequestHandler> UdpServer<H> {
         self.base.serve(poll_interval, datagrams)
     }
 
+    /// Waits for one request and handles it, then returns: Python's
+    /// `handle_request()`. The wait lasts at most
+    /// [`ServerOptions::server_timeout`](super::ServerOptions::server_timeout)
+    /// (for ever by default); when it passes with no request, the
+    /// [`handle_timeout`](super::ServerOptions::handle_timeout) hook runs.
+    /// An error only if waiting fails, or if `serve_forever` or
+    /// `handle_request` already runs.
+    ///
+    /// ```
+    /// # use pysocket::server::{DatagramRequest, DatagramRequestHandler, HandlerResult};
+    /// # struct Echo;
+    /// # impl DatagramRequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut DatagramRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use std::time::Duration;
+    /// use pysocket::server::{ServerOptions, UdpServer};
+    /// let options = ServerOptions::new().server_timeout(Some(Duration::from_millis(10)));
+    /// let server = UdpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    /// server.handle_request()?; // nobody came: returns after 10 ms
+    /// # Ok::<(), pysocket::Error>(())
+    /// ```
+    pub fn handle_request(&self) -> Result<()> {
+        self.base.handle_one(Datagrams {
+            server: self,
+            packet: Vec::new(),
+        })
+    }
+
     /// Receives one datagram, if one is there, and runs its handler.
     fn handle_datagram(&self, packet: &mut Vec<u8>) {
         let Some((len, client_address)) = self.receive(packet) else {
