@@ -135,6 +135,26 @@ fn test_child(test: &str) -> Command {
 
 /// The command that runs `script` in `python3`, or `None` (having said so)
 /// where there is no `python3`.
+/// What every Python script here starts with: the socketpair end the test
+/// passed (named by `PYSOCKET_TEST_FD`) with a timeout, an alarm so that the
+/// child never outlives the test, and a helper that reads a pipe to its end.
+const PYTHON_PRELUDE: &str = r#"
+import array, os, signal, socket, struct
+signal.alarm(30)  # never outlive the test
+sock = socket.socket(fileno=int(os.environ["PYSOCKET_TEST_FD"]))
+sock.settimeout(10)
+
+def read_to_end(fd):
+    chunks = []
+    while True:
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    return b"".join(chunks)
+"#;
+
 fn python(script: &str) -> Option<Command> {
     let found = Command::new("python3")
         .arg("--version")
@@ -147,7 +167,7 @@ fn python(script: &str) -> Option<Command> {
         return None;
     }
     let mut command = Command::new("python3");
-    command.args(["-c", script]);
+    command.args(["-c", &format!("{PYTHON_PRELUDE}{script}")]);
     Some(command)
 }
 
@@ -389,20 +409,6 @@ fn write_and_send_back() {
 /// pipe with `send_fds`; Python takes it with `socket.recv_fds` and reads
 /// it. Python reports what it read, the message and its flags.
 const PYTHON_SEND_RECV_FDS: &str = r#"
-import os, signal, socket
-signal.alarm(30)  # never outlive the test
-sock = socket.socket(fileno=int(os.environ["PYSOCKET_TEST_FD"]))
-sock.settimeout(10)
-
-def read_to_end(fd):
-    chunks = []
-    while True:
-        chunk = os.read(fd, 4096)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(fd)
-    return b"".join(chunks)
 
 r, w = os.pipe()
 socket.send_fds(sock, [b"a pipe ", b"from python"], [w])
@@ -466,20 +472,6 @@ fn python_send_fds_to_rust_and_rust_send_fds_to_python() {
 /// of its own; Python takes it with `recvmsg` and reports the triple and
 /// what it read from every pipe.
 const PYTHON_SENDMSG_RECVMSG: &str = r#"
-import array, os, signal, socket
-signal.alarm(30)  # never outlive the test
-sock = socket.socket(fileno=int(os.environ["PYSOCKET_TEST_FD"]))
-sock.settimeout(10)
-
-def read_to_end(fd):
-    chunks = []
-    while True:
-        chunk = os.read(fd, 4096)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(fd)
-    return b"".join(chunks)
 
 sizes = [0, 1, 4, 8, 12, 13, 100, 1000]
 facts = [socket.SOL_SOCKET, socket.SCM_RIGHTS]
@@ -593,10 +585,6 @@ fn python_sendmsg_scm_rights_to_rust_recvmsg_and_back() {
 /// socketpair, and Rust, with `Socket::from` on what `recv_fds` gave, talks
 /// to Python through it.
 const PYTHON_SOCKETS: &str = r#"
-import os, signal, socket
-signal.alarm(30)  # never outlive the test
-sock = socket.socket(fileno=int(os.environ["PYSOCKET_TEST_FD"]))
-sock.settimeout(10)
 
 msg, fds, flags, addr = socket.recv_fds(sock, 1024, 1)
 assert msg == b"listener" and len(fds) == 1, (msg, fds)
@@ -663,10 +651,6 @@ fn python_and_rust_hand_each_other_sockets() {
 /// writes through the pipe. Rust `sendmsg`s its own credentials, and
 /// Python's `recvmsg` finds this process's id.
 const PYTHON_CREDENTIALS: &str = r#"
-import array, os, signal, socket, struct
-signal.alarm(30)  # never outlive the test
-sock = socket.socket(fileno=int(os.environ["PYSOCKET_TEST_FD"]))
-sock.settimeout(10)
 sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
 ucred = struct.pack("iII", os.getpid(), os.getuid(), os.getgid())
 facts = f"{socket.SOL_SOCKET} {socket.SCM_CREDENTIALS} {socket.SO_PASSCRED}"
