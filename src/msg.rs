@@ -485,7 +485,6 @@ pub fn send_fds(
 /// assert_eq!(fds.len(), 2);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-// The shape is Python's `(data, fds, msg_flags, address)` tuple.
 #[allow(clippy::type_complexity)]
 pub fn recv_fds(
     sock: &Socket,
@@ -727,7 +726,6 @@ impl Socket {
     /// assert!(flags.contains(MsgFlags::CTRUNC));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    // The shape is Python's `(data, fds, msg_flags, address)` tuple.
     #[allow(clippy::type_complexity)]
     pub fn recv_fds(
         &self,

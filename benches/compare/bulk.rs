@@ -15,15 +15,7 @@ pub fn pysocket(data: &[u8], chunk: usize) -> Duration {
     let (tx, rx) = loopback::pysocket_pair();
     let total = data.len();
     thread::scope(|scope| {
-        let reader = scope.spawn(move || {
-            let mut buf = vec![0u8; READ_BUFFER];
-            let mut got = 0;
-            while got < total {
-                let n = rx.recv_into(&mut buf).unwrap();
-                assert!(n > 0, "peer closed early");
-                got += n;
-            }
-        });
+        let reader = scope.spawn(move || drain(&rx, total));
         let start = Instant::now();
         for slice in data.chunks(chunk) {
             tx.sendall(slice).unwrap();
@@ -31,6 +23,18 @@ pub fn pysocket(data: &[u8], chunk: usize) -> Duration {
         reader.join().unwrap();
         start.elapsed()
     })
+}
+
+/// Receives `total` bytes from `rx` with `recv_into` into 64 KiB, as the
+/// bulk and sendfile scenarios' reader does.
+pub fn drain(rx: &pysocket::Socket, total: usize) {
+    let mut buf = vec![0u8; READ_BUFFER];
+    let mut got = 0;
+    while got < total {
+        let n = rx.recv_into(&mut buf).unwrap();
+        assert!(n > 0, "peer closed early");
+        got += n;
+    }
 }
 
 pub fn socket2(data: &[u8], chunk: usize) -> Duration {

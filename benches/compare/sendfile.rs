@@ -18,7 +18,6 @@ use pysocket::{socketpair, Socket};
 
 use crate::loopback;
 
-const READ_BUFFER: usize = 64 << 10;
 /// The buffer of read + `sendall`: as large as the most one of `sendall`'s
 /// sends hands the kernel.
 const COPY_BUFFER: usize = 256 << 10;
@@ -100,15 +99,7 @@ pub fn read_sendall(over: Over, measure: Measure, file: &File, len: usize) -> Du
 /// thread that ran `send`.
 fn timed(rx: &Socket, total: usize, measure: Measure, send: impl FnOnce()) -> Duration {
     thread::scope(|scope| {
-        let reader = scope.spawn(move || {
-            let mut buf = vec![0u8; READ_BUFFER];
-            let mut got = 0;
-            while got < total {
-                let n = rx.recv_into(&mut buf).unwrap();
-                assert!(n > 0, "peer closed early");
-                got += n;
-            }
-        });
+        let reader = scope.spawn(move || crate::bulk::drain(rx, total));
         let start = Instant::now();
         let cpu_start = thread_cpu_time();
         send();
