@@ -516,7 +516,10 @@ fetch("index", "/with_index/")
     );
     assert_eq!(body("small"), tree.small);
     let big = fact("big");
-    assert_eq!(big[1..4], ["200", &server.url("/big.bin"), "application/octet-stream"]);
+    assert_eq!(
+        big[1..4],
+        ["200", &server.url("/big.bin"), "application/octet-stream"]
+    );
     assert_eq!(big[4], tree.big.len().to_string());
     assert!(body("big") == tree.big, "the 3 MiB file came back changed");
     assert_eq!(fact("quoted")[1], "200");
@@ -525,7 +528,11 @@ fetch("index", "/with_index/")
     let head = fact("head");
     assert_eq!(head[1], "200", "{printed}");
     assert_eq!(head[4], tree.big.len().to_string(), "HEAD tells the length");
-    assert_eq!(head[5], mtime("big.bin"), "Last-Modified is the file's mtime");
+    assert_eq!(
+        head[5],
+        mtime("big.bin"),
+        "Last-Modified is the file's mtime"
+    );
     assert!(body("head").is_empty(), "HEAD has no body");
 
     assert_eq!(fact("missing")[1], "404", "{printed}");
@@ -534,7 +541,10 @@ fetch("index", "/with_index/")
         .contains("<p>Error code: 404</p>"));
 
     let listing = fact("listing");
-    assert_eq!(listing[1..4], ["200", &server.url("/"), "text/html; charset=utf-8"]);
+    assert_eq!(
+        listing[1..4],
+        ["200", &server.url("/"), "text/html; charset=utf-8"]
+    );
     let html = String::from_utf8(body("listing")).unwrap();
     for entry in [
         "<li><a href=\"a%20b%26c.txt\">a b&amp;c.txt</a></li>\n\
@@ -549,11 +559,21 @@ fetch("index", "/with_index/")
     assert!(!html.contains("secret"), "{html}");
 
     let sub = fact("sub");
-    assert_eq!(sub[1..3], ["200", &server.url("/sub/")], "the 301 was followed");
+    assert_eq!(
+        sub[1..3],
+        ["200", &server.url("/sub/")],
+        "the 301 was followed"
+    );
     let html = String::from_utf8(body("sub")).unwrap();
-    assert!(html.contains("<a href=\"inner.txt\">inner.txt</a>"), "{html}");
+    assert!(
+        html.contains("<a href=\"inner.txt\">inner.txt</a>"),
+        "{html}"
+    );
 
-    assert_eq!(fact("index")[1..4], ["200", &server.url("/with_index/"), "text/html"]);
+    assert_eq!(
+        fact("index")[1..4],
+        ["200", &server.url("/with_index/"), "text/html"]
+    );
     assert_eq!(body("index"), b"<p>the index</p>\n");
 }
 
@@ -629,19 +649,32 @@ fn curl_downloads_and_reuses_the_connection() {
 
     run_ok(
         "curl",
-        &["-sS", "--max-time", "60", "-o", &file("big"), &server.url("/big.bin")],
+        &[
+            "-sS",
+            "--max-time",
+            "60",
+            "-o",
+            &file("big"),
+            &server.url("/big.bin"),
+        ],
     );
     assert!(
         std::fs::read(out.join("big")).unwrap() == tree.big,
         "curl's download is not the file"
     );
 
-    let (head, _) = run_ok("curl", &["-sS", "--max-time", "60", "-I", &server.url("/big.bin")]);
+    let (head, _) = run_ok(
+        "curl",
+        &["-sS", "--max-time", "60", "-I", &server.url("/big.bin")],
+    );
     let head = String::from_utf8(head).unwrap();
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
     let length = format!("content-length: {}\r\n", tree.big.len());
     assert!(head.to_lowercase().contains(&length), "{head}");
-    assert!(head.contains("Last-Modified: ") && head.contains(" GMT\r\n"), "{head}");
+    assert!(
+        head.contains("Last-Modified: ") && head.contains(" GMT\r\n"),
+        "{head}"
+    );
     assert!(head.ends_with("\r\n\r\n"), "HEAD has no body: {head:?}");
 
     let (_, verbose) = run_ok(
@@ -670,7 +703,16 @@ fn curl_downloads_and_reuses_the_connection() {
 
     let (code, _) = run_ok(
         "curl",
-        &["-sS", "--max-time", "60", "-o", "/dev/null", "-w", "%{http_code}", &server.url("/nothing")],
+        &[
+            "-sS",
+            "--max-time",
+            "60",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            &server.url("/nothing"),
+        ],
     );
     assert_eq!(code, b"404");
 }
@@ -765,12 +807,27 @@ fn other_methods_get_501_and_bad_request_lines_400() {
     }
     let bad: [(&[u8], &str); 8] = [
         (b"HELLO\r\n\r\n", "400 Bad request syntax ('HELLO')"),
-        (b"GET / HTTP/1.1 more\r\n\r\n", "400 Bad request version ('more')"),
-        (b"GET / HTTX/1.1\r\n\r\n", "400 Bad request version ('HTTX/1.1')"),
-        (b"GET / HTTP/1.x\r\n\r\n", "400 Bad request version ('HTTP/1.x')"),
-        (b"GET / HTTP/1\r\n\r\n", "400 Bad request version ('HTTP/1')"),
+        (
+            b"GET / HTTP/1.1 more\r\n\r\n",
+            "400 Bad request version ('more')",
+        ),
+        (
+            b"GET / HTTX/1.1\r\n\r\n",
+            "400 Bad request version ('HTTX/1.1')",
+        ),
+        (
+            b"GET / HTTP/1.x\r\n\r\n",
+            "400 Bad request version ('HTTP/1.x')",
+        ),
+        (
+            b"GET / HTTP/1\r\n\r\n",
+            "400 Bad request version ('HTTP/1')",
+        ),
         (b"GET / HTTP/2.0\r\n\r\n", "505 Invalid HTTP version (2.0)"),
-        (b"GET /a b c HTTP/1.1\r\n\r\n", "400 Bad request syntax ('GET /a b c HTTP/1.1')"),
+        (
+            b"GET /a b c HTTP/1.1\r\n\r\n",
+            "400 Bad request syntax ('GET /a b c HTTP/1.1')",
+        ),
         (b"GET /\x1b[2J HTTP/1.1\r\n\r\n", "404 File not found"),
     ];
     for (request, status) in bad {
@@ -786,7 +843,10 @@ fn other_methods_get_501_and_bad_request_lines_400() {
     let answer = exchange(server.port, b"GET /small.txt\r\n\r\n");
     assert_eq!(answer.as_bytes(), tree.small);
     let answer = exchange(server.port, b"HEAD /small.txt\r\n\r\n");
-    assert!(answer.contains("<p>Message: Bad HTTP/0.9 request type ('HEAD').</p>"), "{answer}");
+    assert!(
+        answer.contains("<p>Message: Bad HTTP/0.9 request type ('HEAD').</p>"),
+        "{answer}"
+    );
     // The log escapes what would drive a terminal.
     let mut server = server;
     let logged = "\"GET /\\x1b[2J HTTP/1.1\" 404 -\n";
@@ -845,10 +905,20 @@ fn request_lines_and_headers_are_bounded() {
     let server = Server::start(&tree, &[]);
     // Exactly 65536 bytes with its CRLF: long, but allowed.
     let path = "a".repeat(65536 - "GET / HTTP/1.1\r\n".len());
-    let answer = exchange(server.port, format!("GET /{path} HTTP/1.1\r\n\r\n").as_bytes());
+    let answer = exchange(
+        server.port,
+        format!("GET /{path} HTTP/1.1\r\n\r\n").as_bytes(),
+    );
     assert!(answer.starts_with("HTTP/1.1 404 "), "{}", &answer[..60]);
-    let answer = exchange(server.port, format!("GET /{path}a HTTP/1.1\r\n\r\n").as_bytes());
-    assert!(answer.starts_with("HTTP/1.1 414 Request-URI Too Long\r\n"), "{}", &answer[..60]);
+    let answer = exchange(
+        server.port,
+        format!("GET /{path}a HTTP/1.1\r\n\r\n").as_bytes(),
+    );
+    assert!(
+        answer.starts_with("HTTP/1.1 414 Request-URI Too Long\r\n"),
+        "{}",
+        &answer[..60]
+    );
 
     // A line that never ends: the server answers after 64 KiB, without
     // waiting for the rest.
@@ -915,7 +985,8 @@ fn keep_alive_serves_requests_in_order_until_close() {
     let big = read_response(&mut file, false);
     assert!(big.body == tree.big, "the big file came back changed");
 
-    file.write_all(b"GET /sub HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    file.write_all(b"GET /sub HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     file.flush().unwrap();
     let redirect = read_response(&mut file, false);
     assert_eq!(redirect.status, "HTTP/1.1 301 Moved Permanently");
@@ -987,7 +1058,10 @@ fn idle_connections_time_out() {
     assert_eq!(read_response(&mut file, false).body, tree.small);
     drop(file);
     assert!(closed_by_server(&silent), "the silent connection ended");
-    assert!(closed_by_server(&kept), "the idle keep-alive connection ended");
+    assert!(
+        closed_by_server(&kept),
+        "the idle keep-alive connection ended"
+    );
     assert!(
         started.elapsed() >= Duration::from_millis(900),
         "closed after {:?}, before the timeout",
@@ -1005,7 +1079,14 @@ fn idle_connections_time_out() {
 fn takes_pythons_command_line() {
     let (help, _) = run_ok(example().to_str().unwrap(), &["--help"]);
     let help = String::from_utf8(help).unwrap();
-    for word in ["http.server", "[port]", "--bind", "--directory", "8000", "--timeout"] {
+    for word in [
+        "http.server",
+        "[port]",
+        "--bind",
+        "--directory",
+        "8000",
+        "--timeout",
+    ] {
         assert!(help.contains(word), "no {word} in\n{help}");
     }
     let bad: [&[&str]; 10] = [
@@ -1021,17 +1102,18 @@ fn takes_pythons_command_line() {
         &["0", "--bind", "192.0.2.1"],
     ];
     for args in bad {
-        let mut process = Process::spawn(
-            format!("http_server {args:?}"),
-            {
-                let mut command = Command::new(example());
-                command.args(args);
-                command
-            },
-        );
+        let mut process = Process::spawn(format!("http_server {args:?}"), {
+            let mut command = Command::new(example());
+            command.args(args);
+            command
+        });
         let status = process.finish();
         let err = process.stderr();
-        let expected = if args[0] == "0" && args.len() == 3 { 1 } else { 2 };
+        let expected = if args[0] == "0" && args.len() == 3 {
+            1
+        } else {
+            2
+        };
         assert_eq!(status.code(), Some(expected), "{args:?}: {err}");
         assert_eq!(err.lines().count(), 1, "{args:?}: {err:?}");
         assert!(process.stdout().is_empty(), "{args:?}");

@@ -14,9 +14,13 @@
 //! over 64 KiB, `431` for too long or too many header lines. Request paths
 //! cannot leave the directory (`..`, percent-encoded or not, is dropped).
 //! Where it differs: a connection silent for `--timeout` seconds is closed
-//! (Python waits for ever), every answer says whether the connection stays
-//! open, and a request with a body is answered and then the connection
-//! closed (Python would read the body as the next request).
+//! (Python waits for ever); every answer says whether the connection stays
+//! open; a request with a body is answered and then the connection closed
+//! (Python would read the body as the next request); a garbled request
+//! line is answered with a status line (Python answers it as HTTP/0.9,
+//! with the error page alone); types come from a small table (Python asks
+//! `mimetypes`), the log's times are UTC, and `If-Modified-Since` is not
+//! looked at (Python may answer `304`).
 //!
 //! Run: `cargo run --example http_server -- 8000 --bind 127.0.0.1 --directory .`,
 //! then open <http://127.0.0.1:8000/>, or `curl -O http://127.0.0.1:8000/README.md`.
@@ -37,8 +41,8 @@ use pysocket::server::{
     DEFAULT_POLL_INTERVAL,
 };
 use pysocket::{
-    getaddrinfo_with, AddrInfoFlags, AddrInfoHints, Address, SocketFile, AF_INET6, IPPROTO_IPV6,
-    IPV6_V6ONLY, SOCK_STREAM,
+    getaddrinfo_with, AddrInfoFlags, AddrInfoHints, Address, Family, SocketFile, ToAddress,
+    AF_INET6, IPPROTO_IPV6, IPV6_V6ONLY, SOCK_STREAM,
 };
 
 /// The version answered with: Python's `protocol_version`, set to HTTP/1.1 so
@@ -64,11 +68,13 @@ pub fn main() -> Result<(), common::Failure> {
     let flags = Flags::parse();
     let (family, address) = best_family(flags.bind.as_deref(), flags.port)?;
     let directory: Arc<Path> = flags.directory.into();
-    let httpd = http_server(address, family == AF_INET6, flags.timeout, move || {
+    let httpd = http_server(address, family, flags.timeout, move || {
         SimpleHttpRequestHandler::new(Arc::clone(&directory), io::stderr())
     })?;
     let bound = httpd.server_address();
-    let host = bound.ip().map_or_else(|| bound.to_string(), |ip| ip.to_string());
+    let host = bound
+        .ip()
+        .map_or_else(|| bound.to_string(), |ip| ip.to_string());
     let port = bound.port().unwrap_or_default();
     let url_host = if host.contains(':') {
         format!("[{host}]")
@@ -83,7 +89,7 @@ pub fn main() -> Result<(), common::Failure> {
 /// Python's `_get_best_family(bind, port)`: the first address `getaddrinfo`
 /// gives to bind to; with no `bind`, the wildcard (`::` where the machine
 /// has IPv6).
-fn best_family(bind: Option<&str>, port: u16) -> pysocket::Result<(pysocket::Family, Address)> {
+fn best_family(bind: Option<&str>, port: u16) -> pysocket::Result<(Family, Address)> {
     let hints = AddrInfoHints {
         kind: SOCK_STREAM,
         flags: AddrInfoFlags::PASSIVE,
@@ -98,21 +104,22 @@ fn best_family(bind: Option<&str>, port: u16) -> pysocket::Result<(pysocket::Fam
 
 /// Python's `ThreadingHTTPServer` (and `http.server`'s `DualStackServer`):
 /// a thread per connection, `SO_REUSEADDR`, and on IPv6 a socket that takes
-/// IPv4 clients too. Each connection's handler comes from `handler`.
+/// IPv4 clients too, bound to `address` of `family`. Each connection's
+/// handler comes from `handler`.
 pub fn http_server<W: Write + 'static>(
-    address: Address,
-    ipv6: bool,
+    address: impl ToAddress,
+    family: Family,
     timeout: Duration,
     handler: impl Fn() -> SimpleHttpRequestHandler<W> + Send + Sync + 'static,
 ) -> pysocket::Result<ThreadingTcpServer<SimpleHttpRequestHandler<W>>> {
     let options = ServerOptions::new()
-        .address_family(if ipv6 { AF_INET6 } else { pysocket::AF_INET })
+        .address_family(family)
         .allow_reuse_address(true) // HTTPServer.allow_reuse_address = 1
         .timeout(Some(timeout)) // idle keep-alive connections end
         .disable_nagle_algorithm(true) // headers and body are two sends
         .bind_and_activate(false);
     let httpd = ThreadingTcpServer::with_options(address, handler, options)?;
-    if ipv6 {
+    if family == AF_INET6 {
         // DualStackServer.server_bind: "ensure dual-stack is not disabled".
         let _ = httpd.socket().setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, 0);
     }
@@ -266,7 +273,9 @@ impl<W: Write> SimpleHttpRequestHandler<W> {
         // Not in Python: a body this server does not read would be taken for
         // the next request, so the connection ends after the answer.
         let has_body = self.header("Transfer-Encoding").is_some()
-            || self.header("Content-Length").is_some_and(|len| len.trim() != "0");
+            || self
+                .header("Content-Length")
+                .is_some_and(|len| len.trim() != "0");
         if has_body {
             self.close_connection = true;
         }
@@ -276,7 +285,10 @@ impl<W: Write> SimpleHttpRequestHandler<W> {
     /// `http.client.parse_headers`: header lines up to a blank line, each at
     /// most `MAX_LINE` bytes, at most `MAX_HEADERS` of them. The outer error
     /// is the connection's; the inner one says why the headers are refused.
-    fn parse_headers(&mut self, rfile: &mut SocketFile<'_>) -> io::Result<Result<(), &'static str>> {
+    fn parse_headers(
+        &mut self,
+        rfile: &mut SocketFile<'_>,
+    ) -> io::Result<Result<(), &'static str>> {
         self.headers.clear();
         for count in 1.. {
             let line = rfile.readline(MAX_LINE + 1)?;
@@ -626,9 +638,8 @@ impl<W: Write> RequestHandler for SimpleHttpRequestHandler<W> {
 fn http_version(version: &str) -> Option<(u64, u64)> {
     let (major, minor) = version.strip_prefix("HTTP/")?.split_once('.')?;
     let number = |digits: &str| {
-        let ok = !digits.is_empty()
-            && digits.len() <= 10
-            && digits.bytes().all(|b| b.is_ascii_digit());
+        let ok =
+            !digits.is_empty() && digits.len() <= 10 && digits.bytes().all(|b| b.is_ascii_digit());
         ok.then(|| digits.parse().ok()).flatten()
     };
     Some((number(major)?, number(minor)?))
@@ -651,7 +662,7 @@ fn open_regular_file(path: &Path) -> io::Result<(File, u64, SystemTime)> {
         .open(path)?;
     let fs = file.metadata()?;
     if !fs.is_file() {
-        return Err(io::Error::new(io::ErrorKind::Other, "not a regular file"));
+        return Err(io::Error::other("not a regular file"));
     }
     Ok((file, fs.len(), fs.modified()?))
 }
