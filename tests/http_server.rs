@@ -353,10 +353,14 @@ impl Server {
         format!("http://{HOST}:{}{path}", self.port)
     }
 
-    /// Waits until the server has logged `count` requests (or errors) in all.
+    /// Waits until the server has logged `count` whole lines (requests or
+    /// errors) in all.
     fn wait_for_log_lines(&mut self, count: usize) {
         self.process.wait_for("log lines", |_, err| {
-            err.lines().filter(|line| line.contains(" - - [")).count() >= count
+            err.split_inclusive('\n')
+                .filter(|line| line.ends_with('\n') && line.contains(" - - ["))
+                .count()
+                >= count
         });
     }
 }
@@ -1067,9 +1071,9 @@ fn idle_connections_time_out() {
         "closed after {:?}, before the timeout",
         started.elapsed()
     );
-    server.wait_for_log_lines(3);
-    let log = server.process.stderr();
-    assert_eq!(log.matches("Request timed out: ").count(), 2, "{log}");
+    server.process.wait_for("two timeouts logged", |_, log| {
+        log.matches("] Request timed out: timed out\n").count() == 2
+    });
 }
 
 // ---------------------------------------------------------------------------

@@ -597,9 +597,8 @@ impl<W: Write> SimpleHttpRequestHandler<W> {
             }
         }
         let now = Utc::from(SystemTime::now());
-        let _ = writeln!(
-            self.log,
-            "{} - - [{:02}/{}/{:04} {:02}:{:02}:{:02}] {escaped}",
+        let line = format!(
+            "{} - - [{:02}/{}/{:04} {:02}:{:02}:{:02}] {escaped}\n",
             self.client,
             now.day,
             MONTHS[now.month - 1],
@@ -608,6 +607,9 @@ impl<W: Write> SimpleHttpRequestHandler<W> {
             now.minute,
             now.second
         );
+        // One write, so that the lines of threads logging at once do not mix
+        // (`writeln!` writes piece by piece).
+        let _ = self.log.write_all(line.as_bytes());
     }
 }
 
