@@ -49,6 +49,7 @@ fn main() -> Result<(), Failure> {
     document_003_select_chat()?;
     document_004()?;
     sendfile_server_fetch()?;
+    http_server_fetch()?;
     fd_passing()?;
     println!("\nEvery pair talked: the tour is over.");
     Ok(())
@@ -270,6 +271,57 @@ fn sendfile_server_fetch() -> Result<(), Failure> {
         "the bytes are the file's, all {sent} sent by sendfile"
     )?;
     Ok(())
+}
+
+/// `http_server` (not from a seed document: Python's `http.server`) serves
+/// a directory made for the tour; a client on a plain socket asks for the
+/// listing, then for a file, on the one connection (HTTP/1.1 keep-alive),
+/// and closes it; then the server stops.
+fn http_server_fetch() -> Result<(), Failure> {
+    use programs::http_server::{self, SimpleHttpRequestHandler};
+    let dir = tempfile::tempdir()?;
+    let text = "Hello from http_server\n";
+    std::fs::write(dir.path().join("hello.txt"), text)?;
+    let directory: Arc<std::path::Path> = dir.path().into();
+    let server = Side::new("server");
+    let httpd = http_server::http_server((HOST, 0), AF_INET, PATIENCE, move || {
+        SimpleHttpRequestHandler::new(Arc::clone(&directory), server.clone())
+    })?;
+    let port = httpd.server_address().port().unwrap_or_default();
+    println!("\n== http_server ⇄ an HTTP/1.1 client, one connection, on {HOST}:{port} ==");
+    let stop = httpd.handle();
+    let serving = thread::spawn(move || -> pysocket::Result<()> {
+        httpd.serve_forever(DEFAULT_POLL_INTERVAL)?;
+        httpd.server_close(); // waits for the handler thread
+        Ok(())
+    });
+    let mut client = Side::new("client");
+    let conn = pysocket::create_connection((HOST, port), Some(PATIENCE))?;
+    let mut file = conn.makefile();
+    for path in ["/", "/hello.txt"] {
+        writeln!(client, "GET {path} HTTP/1.1")?;
+        let response = http_server::get(&mut file, HOST, path)?;
+        writeln!(
+            client,
+            "{} ({} bytes)",
+            response.status,
+            response.body.len()
+        )?;
+        if path == "/" {
+            let listing = String::from_utf8_lossy(&response.body).into_owned();
+            for entry in listing.lines().filter(|line| line.starts_with("<li>")) {
+                writeln!(client, "{entry}")?;
+            }
+        } else if response.body != text.as_bytes() {
+            return Err(Failure::from("the file served is not the file on disk"));
+        } else {
+            write!(client, "{}", String::from_utf8_lossy(&response.body))?;
+        }
+    }
+    drop(file);
+    drop(conn); // the handler sees the end of the stream and returns
+    stop.shutdown();
+    join(serving)
 }
 
 /// `fd_passing`: the parent hands its listener to a worker over a

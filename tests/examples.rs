@@ -1434,6 +1434,7 @@ fn tour_runs_every_pair_and_exits_zero() {
         "== document 001 and 003, improved: select_chat_server ⇄ two chat_clients",
         "== document 004: threaded_server ⇄ three threaded_clients at once",
         "== sendfile_server ⇄ an HTTP/1.0 client",
+        "== http_server ⇄ an HTTP/1.1 client, one connection",
         "== fd_passing: parent ⇄ worker (a thread here)",
     ] {
         assert!(out.contains(heading), "no {heading:?} in\n{out}");
@@ -1447,6 +1448,9 @@ fn tour_runs_every_pair_and_exits_zero() {
         "alice    │ 接收: 你好, alice",
         "bob      │ 接收: 大家好",
         "parent   │ Parent received: hello from worker",
+        "client   │ <li><a href=\"hello.txt\">hello.txt</a></li>",
+        "client   │ Hello from http_server",
+        "] \"GET /hello.txt HTTP/1.1\" 200 -",
     ] {
         assert!(out.contains(line), "no {line:?} in\n{out}");
     }

@@ -8,6 +8,7 @@ pub mod chat_server;
 pub mod echo_client;
 pub mod echo_server;
 pub mod fd_passing;
+pub mod http_server;
 pub mod select_chat_server;
 pub mod sendfile_server;
 pub mod socketserver_echo;
