@@ -165,7 +165,7 @@ pub use crate::msg::{recv_fds, send_fds, Cmsg, RecvMsg, RecvMsgInto, CMSG_LEN, C
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub use crate::msg::{Credentials, PktInfo};
 #[cfg(any(target_os = "linux", target_os = "android"))]
-pub use crate::poll::POLLRDHUP;
+pub use crate::poll::{POLLMSG, POLLRDHUP};
 pub use crate::poll::{
     Poll, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDNORM, POLLWRBAND,
     POLLWRNORM,
