@@ -820,7 +820,10 @@ fn poll_constants_are_pythons() {
             None => missing.push(name.as_str()),
         }
     }
-    assert!(missing.is_empty(), "Python has, pysocket lacks: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "Python has, pysocket lacks: {missing:?}"
+    );
     for (name, _) in &ours {
         assert!(
             theirs.iter().any(|(theirs, _)| theirs == name),
@@ -931,7 +934,11 @@ fn registering_a_descriptor_twice() {
         assert!(err.to_string().contains(&a.fileno().to_string()), "{err}");
     }
     let key = sel.get_key(a.fileno()).unwrap();
-    assert_eq!((key.events, key.data), (EVENT_READ, 1), "the first one stays");
+    assert_eq!(
+        (key.events, key.data),
+        (EVENT_READ, 1),
+        "the first one stays"
+    );
     // A duplicate is another descriptor, as in Python: it registers.
     let copy = a.dup().unwrap();
     sel.register(&copy, EVENT_WRITE, 3).unwrap();
