@@ -104,7 +104,7 @@
 //! - [`ServerOptions::timeout`] (Python's `StreamRequestHandler.timeout`):
 //!   the timeout of each connection's socket, so a client silent for
 //!   longer makes the handler's read fail with
-//!   [`Error::Timeout`](crate::Error::Timeout). The failure goes to
+//!   [`Error::Timeout`]. The failure goes to
 //!   [`handle_error`](ServerOptions::handle_error), the connection closes,
 //!   and the server serves the next one.
 //!
@@ -118,9 +118,9 @@
 //!
 //! - **The socket file.** Binding creates it. A path that exists already
 //!   (a file, or the socket of a server still running or one that
-//!   crashed) is [`Error::Bind`](crate::Error::Bind) with `EADDRINUSE`,
+//!   crashed) is [`Error::Bind`] with `EADDRINUSE`,
 //!   naming the path; a path longer than the OS takes (`sun_path`, 108
-//!   bytes on Linux) is [`Error::InvalidArgument`](crate::Error::InvalidArgument)
+//!   bytes on Linux) is [`Error::InvalidArgument`]
 //!   saying so. Python's servers leave the file behind on `server_close`,
 //!   so that the next run fails to bind until someone removes it; here
 //!   closing the server (or dropping it) removes the file it made, if the

@@ -109,7 +109,9 @@ impl ServerOptions {
 
     /// Sets the family of the server's socket: Python's `address_family`
     /// (`AF_INET` by default; `AF_INET6` for IPv6, `AF_UNIX` for a path,
-    /// which makes a stream server Python's `UnixStreamServer`).
+    /// which makes a stream server Python's `UnixStreamServer`: see
+    /// [`UnixStreamServer`](super::UnixStreamServer) and its kin, which set
+    /// it themselves).
     ///
     /// ```
     /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
