@@ -103,10 +103,9 @@
 //!   `handle_request` returns `Ok`. `serve_forever` does not use it.
 //! - [`ServerOptions::timeout`] (Python's `StreamRequestHandler.timeout`):
 //!   the timeout of each connection's socket, so a client silent for
-//!   longer makes the handler's read fail with
-//!   [`Error::Timeout`]. The failure goes to
-//!   [`handle_error`](ServerOptions::handle_error), the connection closes,
-//!   and the server serves the next one.
+//!   longer makes the handler's read fail with [`Error::Timeout`]. The
+//!   failure goes to [`handle_error`](ServerOptions::handle_error), the
+//!   connection closes, and the server serves the next one.
 //!
 //! # Unix sockets
 //!
@@ -118,14 +117,14 @@
 //!
 //! - **The socket file.** Binding creates it. A path that exists already
 //!   (a file, or the socket of a server still running or one that
-//!   crashed) is [`Error::Bind`] with `EADDRINUSE`,
-//!   naming the path; a path longer than the OS takes (`sun_path`, 108
-//!   bytes on Linux) is [`Error::InvalidArgument`]
-//!   saying so. Python's servers leave the file behind on `server_close`,
-//!   so that the next run fails to bind until someone removes it; here
-//!   closing the server (or dropping it) removes the file it made, if the
-//!   path still names that file, as a Rust value cleans up what it made.
-//!   [`ServerOptions::unlink_on_close`]`(false)` keeps Python's way.
+//!   crashed) is [`Error::Bind`] with `EADDRINUSE`, naming the path; a
+//!   path longer than `sun_path` takes (107 bytes on Linux) is
+//!   [`Error::InvalidArgument`] saying so. Python's servers leave the file
+//!   behind on `server_close`, so that the next run fails to bind until
+//!   someone removes it; here closing the server (or dropping it) removes
+//!   the file it made, if the path still names that file, as a Rust value
+//!   cleans up what it made. [`ServerOptions::unlink_on_close`]`(false)`
+//!   keeps Python's way.
 //! - **The client's address.** A client that did not bind its socket (the
 //!   usual stream client) has the address
 //!   [`UnixAddress::Unnamed`](crate::UnixAddress::Unnamed), which displays
