@@ -164,12 +164,12 @@ pub use crate::inet::{htonl, htons, inet_aton, inet_ntoa, inet_ntop, inet_pton, 
 pub use crate::msg::{recv_fds, send_fds, Cmsg, RecvMsg, RecvMsgInto, CMSG_LEN, CMSG_SPACE};
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub use crate::msg::{Credentials, PktInfo};
-#[cfg(any(target_os = "linux", target_os = "android"))]
-pub use crate::poll::POLLRDHUP;
 pub use crate::poll::{
     Poll, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDNORM, POLLWRBAND,
     POLLWRNORM,
 };
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use crate::poll::{POLLMSG, POLLRDHUP};
 pub use crate::resolve::{
     getaddrinfo, getaddrinfo_with, getfqdn, gethostbyaddr, gethostbyname, gethostbyname_ex,
     gethostname, getnameinfo, getprotobyname, getservbyname, getservbyport, if_indextoname,

@@ -106,6 +106,28 @@ pub const POLLWRBAND: i16 = libc::POLLWRBAND;
 /// ```
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub const POLLRDHUP: i16 = libc::POLLRDHUP;
+/// A STREAMS message is waiting: Python's `select.POLLMSG` (Linux). Linux
+/// defines the bit but never reports it; it is here for code that names it.
+///
+/// ```
+/// use pysocket::{socketpair, Poll, POLLIN, POLLMSG};
+/// let (a, b) = socketpair()?;
+/// let mut p = Poll::new();
+/// p.register(&b, POLLIN | POLLMSG)?;
+/// a.sendall(b"x")?;
+/// assert_eq!(p.poll(Some(5000))?, [(b.fileno(), POLLIN)]); // never POLLMSG
+/// # Ok::<(), pysocket::Error>(())
+/// ```
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub const POLLMSG: i16 = {
+    // Not in the libc crate: the kernel's value (asm-generic/poll.h, and
+    // SPARC's own).
+    if cfg!(any(target_arch = "sparc", target_arch = "sparc64")) {
+        0x200
+    } else {
+        0x400
+    }
+};
 
 /// What Python's `poll.register` watches when given no mask.
 const DEFAULT_EVENTS: i16 = POLLIN | POLLPRI | POLLOUT;

@@ -782,13 +782,15 @@ fn poll_constants_are_pythons() {
         ("POLLWRBAND", pysocket::POLLWRBAND),
         #[cfg(target_os = "linux")]
         ("POLLRDHUP", pysocket::POLLRDHUP),
+        #[cfg(target_os = "linux")]
+        ("POLLMSG", pysocket::POLLMSG),
     ];
-    let script = format!(
-        "import select\nfor n in {:?}: print(getattr(select, n))",
-        ours.iter().map(|(name, _)| *name).collect::<Vec<_>>()
-    );
+    // Every POLL* name Python's select module has, with its value.
+    let script = "import select\n\
+                  for n in dir(select):\n    \
+                  if n.startswith('POLL'): print(n, getattr(select, n))";
     let Ok(out) = std::process::Command::new("python3")
-        .args(["-c", &script])
+        .args(["-c", script])
         .output()
     else {
         eprintln!("python3 not found: skipping the comparison with Python's select module");
@@ -799,11 +801,153 @@ fn poll_constants_are_pythons() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let theirs: Vec<i64> = String::from_utf8(out.stdout)
+    let theirs: Vec<(String, i64)> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
-        .map(|line| line.parse().unwrap())
+        .map(|line| {
+            let (name, value) = line.split_once(' ').expect("name value");
+            (name.to_string(), value.parse().expect("an integer"))
+        })
         .collect();
-    let ours: Vec<i64> = ours.iter().map(|(_, value)| i64::from(*value)).collect();
-    assert_eq!(ours, theirs);
+    assert!(
+        theirs.len() >= 10,
+        "Python's select module has only {theirs:?}"
+    );
+    let mut missing = Vec::new();
+    for (name, value) in &theirs {
+        match ours.iter().find(|(ours, _)| ours == name) {
+            Some((_, ours)) => assert_eq!(i64::from(*ours), *value, "{name}"),
+            None => missing.push(name.as_str()),
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "Python has, pysocket lacks: {missing:?}"
+    );
+    for (name, _) in &ours {
+        assert!(
+            theirs.iter().any(|(theirs, _)| theirs == name),
+            "{name} is not in Python's select module"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Registering what cannot be watched
+
+#[test]
+fn registering_a_descriptor_closed_after_use() {
+    // A number that was open a moment ago, the usual mistake (a socket
+    // closed while its number is kept). In a process of its own, so that no
+    // other test opens a descriptor that takes the number in between.
+    use pysocket::{Poll, POLLIN, POLLNVAL};
+    const TEST: &str = "registering_a_descriptor_closed_after_use";
+    if !common::is_child(TEST) {
+        common::assert_child_passes(TEST, common::CHILD_PASSED);
+        return;
+    }
+    let (a, b) = socketpair().unwrap();
+    let mut sel = Selector::new().unwrap();
+    let mut p = Poll::new();
+    sel.register(&b, EVENT_READ, "b").unwrap();
+    let copy = a.dup().unwrap();
+    let number = copy.fileno();
+    drop(copy);
+    // SAFETY: deliberately out of contract, to check the error: `number` was
+    // just closed, nothing in this process opens a descriptor before the
+    // calls below have passed it to the kernel, and they only pass it there.
+    let closed = unsafe { BorrowedFd::borrow_raw(number) };
+
+    let err = sel.register(&closed, EVENT_READ, "closed").unwrap_err();
+    assert!(matches!(err, Error::Io(_)), "{err:?}");
+    assert_eq!(err.errno(), Some(libc::EBADF), "{err}");
+    assert!(!sel.contains(number), "a failed registration leaves no key");
+    let err = sel.modify(&closed, EVENT_READ, "closed").unwrap_err();
+    assert!(err.to_string().contains("not registered"), "{err}");
+
+    // Python's poll takes any number and reports a closed one as POLLNVAL.
+    p.register(&closed, POLLIN).unwrap();
+    assert_eq!(p.poll(Some(0)).unwrap(), [(number, POLLNVAL)]);
+    p.unregister(&closed).unwrap();
+
+    // Both still work.
+    a.sendall(b"x").unwrap();
+    let ready = sel.select(Some(PROMPT)).unwrap();
+    assert_eq!((ready.len(), ready[0].0.data), (1, "b"));
+    p.register(&b, POLLIN).unwrap();
+    assert_eq!(p.poll(Some(0)).unwrap(), [(b.fileno(), POLLIN)]);
+    println!("{}", common::CHILD_PASSED);
+}
+
+#[test]
+fn poll_takes_a_regular_file_as_python_does() {
+    // epoll refuses a regular file (EPERM, see the Selector test above);
+    // poll(2) takes it and reports it always ready, as Python's poll does.
+    use pysocket::{Poll, POLLIN, POLLOUT};
+    let dir = common::temp_dir();
+    let path = dir.path().join("plain");
+    let file = File::create(&path).unwrap();
+    let mut p = Poll::new();
+    p.register(&file, POLLIN | POLLOUT).unwrap();
+    let ours = p.poll(Some(0)).unwrap();
+    assert_eq!(ours, [(file.as_raw_fd(), POLLIN | POLLOUT)]);
+
+    let script = format!(
+        "import select\nf = open({:?}, 'w')\np = select.poll()\n\
+         p.register(f, select.POLLIN | select.POLLOUT)\nprint(p.poll(0)[0][1])",
+        path.to_str().unwrap()
+    );
+    let Ok(out) = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .output()
+    else {
+        eprintln!("python3 not found: skipping the comparison with Python's poll");
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let theirs: i16 = String::from_utf8(out.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(ours[0].1, theirs);
+}
+
+#[test]
+fn registering_a_descriptor_twice() {
+    // Python: the selector raises KeyError ("... is already registered"),
+    // poll's register changes the mask.
+    use pysocket::{Poll, POLLIN, POLLOUT};
+    let (a, _b) = socketpair().unwrap();
+    let mut sel = Selector::new().unwrap();
+    sel.register(&a, EVENT_READ, 1).unwrap();
+    for err in [
+        sel.register(&a, EVENT_WRITE, 2).unwrap_err(),
+        sel.register(&a.as_fd(), EVENT_WRITE, 2).unwrap_err(),
+    ] {
+        assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
+        assert!(err.to_string().contains("already registered"), "{err}");
+        assert!(err.to_string().contains(&a.fileno().to_string()), "{err}");
+    }
+    let key = sel.get_key(a.fileno()).unwrap();
+    assert_eq!(
+        (key.events, key.data),
+        (EVENT_READ, 1),
+        "the first one stays"
+    );
+    // A duplicate is another descriptor, as in Python: it registers.
+    let copy = a.dup().unwrap();
+    sel.register(&copy, EVENT_WRITE, 3).unwrap();
+    assert_eq!(sel.len(), 2);
+    sel.unregister(&copy).unwrap();
+
+    let mut p = Poll::new();
+    p.register(&a, POLLIN).unwrap();
+    p.register(&a, POLLOUT).unwrap();
+    assert_eq!(p.len(), 1);
+    assert_eq!(p.poll(Some(0)).unwrap(), [(a.fileno(), POLLOUT)]);
 }

@@ -453,14 +453,31 @@ fn shutdown_with_a_handler_stuck_writing_gives_up_after_the_grace() {
             }
         }
     }
-    let options = ServerOptions::new().close_grace(Duration::from_millis(200));
+    let grace = Duration::from_millis(200);
+    let (options, reports) = recording();
+    let options = options.close_grace(grace);
     let server = TcpServer::with_options(("127.0.0.1", 0), || Flood, options).unwrap();
-    serving(&server, |addr| {
-        let reader = client(addr);
-        // The handler is flooding once the first bytes arrive.
+    thread::scope(|scope| {
+        let serving = scope.spawn(|| server.serve_forever(POLL));
+        let reader = client(server.server_address());
+        // The handler is flooding once the first bytes arrive; the reader
+        // stays open, reading no more, until the shutdown is over.
         assert!(!reader.recv(16).unwrap().is_empty());
         thread::sleep(Duration::from_millis(100));
+        let started = Instant::now();
+        server.shutdown();
+        let took = started.elapsed();
+        assert!(took >= grace.mul_f64(0.9), "did not wait: {took:?}");
+        assert!(took < PROMPT, "shutdown took {took:?}");
+        serving.join().unwrap().unwrap();
+        drop(reader);
     });
+    // The handler's write failed once its connection was cut; reported
+    // through handle_error, not printed.
+    let seen = reported(&reports, 1);
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(seen[0].starts_with("handler from 127.0.0.1"), "{seen:?}");
+    assert!(seen[0].contains("[Errno 32]"), "a broken pipe: {seen:?}");
 }
 
 #[test]
@@ -698,17 +715,61 @@ fn stream_requests_give_buffered_lines_and_the_client_address() {
 
 #[test]
 fn the_timeout_option_ends_a_silent_connection() {
+    // Python's StreamRequestHandler.timeout: the silent client is dropped
+    // after it, while the threading server serves others meanwhile.
+    let timeout = Duration::from_secs(2);
     let (options, reports) = recording();
-    let options = options.timeout(Some(Duration::from_millis(100)));
+    let options = options.timeout(Some(timeout));
     let server = ThreadingTcpServer::with_options(("127.0.0.1", 0), || Echo, options).unwrap();
     serving(&server, |addr| {
+        // Before the connection: its timeout cannot start any earlier.
+        let started = Instant::now();
         let silent = client(addr);
+        let talker = client(addr);
+        talker.sendall(b"meanwhile").unwrap();
+        assert_eq!(read_exact(&talker, 9), b"meanwhile");
+        drop(talker);
+        silent.setblocking(false).unwrap();
+        let open = silent.recv(16);
+        assert!(
+            open.as_ref().is_err_and(Error::is_would_block),
+            "the silent connection ended before its timeout ({:?}): {open:?}",
+            started.elapsed()
+        );
+        silent.settimeout(Some(PROMPT)).unwrap();
         assert!(
             silent.recv(16).unwrap().is_empty(),
             "closed after the timeout"
         );
+        assert!(started.elapsed() >= timeout.mul_f64(0.9));
         let seen = reported(&reports, 1);
-        assert!(seen[0].starts_with("handler"), "{seen:?}");
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        assert!(seen[0].starts_with("handler from 127.0.0.1"), "{seen:?}");
+        assert!(seen[0].contains("timed out"), "{seen:?}");
+    });
+    server.server_close();
+}
+
+#[test]
+fn the_tcp_server_drops_a_silent_client_after_the_timeout_and_serves_the_next() {
+    let timeout = Duration::from_millis(300);
+    let (options, reports) = recording();
+    let options = options.timeout(Some(timeout));
+    let server = TcpServer::with_options(("127.0.0.1", 0), || Echo, options).unwrap();
+    serving(&server, |addr| {
+        let started = Instant::now();
+        let silent = client(addr);
+        // Served once the silent connection has timed out: one at a time.
+        let next = client(addr);
+        next.sendall(b"next").unwrap();
+        assert_eq!(read_exact(&next, 4), b"next");
+        assert!(
+            started.elapsed() >= timeout.mul_f64(0.9),
+            "served before the silent client's timeout"
+        );
+        assert!(silent.recv(16).unwrap().is_empty(), "dropped");
+        let seen = reported(&reports, 1);
+        assert_eq!(seen.len(), 1, "{seen:?}");
         assert!(seen[0].contains("timed out"), "{seen:?}");
     });
 }
@@ -1031,6 +1092,82 @@ fn handle_request_with_no_client_times_out_and_calls_handle_timeout() {
     let took = started.elapsed();
     assert!(took >= timeout, "returned after {took:?}");
     assert!(took < PROMPT, "returned after {took:?}");
+    assert_eq!(timeouts.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn handle_request_with_a_zero_server_timeout_only_looks() {
+    let (timeouts, hook) = counter();
+    let options = ServerOptions::new()
+        .server_timeout(Some(Duration::ZERO))
+        .handle_timeout(hook);
+    let server = TcpServer::with_options(("127.0.0.1", 0), || Prompt, options).expect("server");
+    let started = Instant::now();
+    server.handle_request().expect("handle_request");
+    assert!(started.elapsed() < PROMPT);
+    assert_eq!(timeouts.load(Ordering::SeqCst), 1, "nobody there");
+
+    // A client already waiting is served.
+    let sock = client(server.server_address());
+    sock.sendall(b"zed\n").expect("send");
+    // The kernel may not have queued the connection at the first look:
+    // look again until a look serves it instead of timing out.
+    let deadline = Instant::now() + PROMPT;
+    loop {
+        let looked = timeouts.load(Ordering::SeqCst);
+        server.handle_request().expect("handle_request");
+        if timeouts.load(Ordering::SeqCst) == looked {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never served");
+        thread::sleep(Duration::from_millis(10));
+    }
+    let mut got = Vec::new();
+    (&sock).read_to_end(&mut got).expect("read");
+    assert_eq!(got, b"name? hello zed");
+}
+
+#[test]
+fn handle_request_with_no_server_timeout_waits_for_a_client() {
+    let (timeouts, hook) = counter();
+    let options = ServerOptions::new().handle_timeout(hook);
+    let server = TcpServer::with_options(("127.0.0.1", 0), || Prompt, options).expect("server");
+    let addr = server.server_address().clone();
+    let late = Duration::from_millis(300);
+    thread::scope(|scope| {
+        let started = Instant::now();
+        let comer = scope.spawn(|| {
+            thread::sleep(late);
+            let sock = client(&addr);
+            sock.sendall(b"late\n").expect("send");
+            let mut got = Vec::new();
+            (&sock).read_to_end(&mut got).expect("read");
+            got
+        });
+        server.handle_request().expect("handle_request");
+        assert!(started.elapsed() >= late, "did not wait");
+        assert_eq!(comer.join().unwrap(), b"name? hello late");
+    });
+    assert_eq!(timeouts.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn shutdown_does_not_end_handle_request_as_in_python() {
+    let (timeouts, hook) = counter();
+    let timeout = Duration::from_millis(400);
+    let options = ServerOptions::new()
+        .server_timeout(Some(timeout))
+        .handle_timeout(hook);
+    let server = TcpServer::with_options(("127.0.0.1", 0), || Prompt, options).expect("server");
+    thread::scope(|scope| {
+        scope.spawn(|| {
+            thread::sleep(Duration::from_millis(50));
+            server.shutdown(); // not serve_forever: returns at once
+        });
+        let started = Instant::now();
+        server.handle_request().expect("handle_request");
+        assert!(started.elapsed() >= timeout.mul_f64(0.9), "cut short");
+    });
     assert_eq!(timeouts.load(Ordering::SeqCst), 1);
 }
 

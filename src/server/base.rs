@@ -4,15 +4,18 @@
 //! the methods every server kind has.
 
 use std::fmt;
+use std::fs;
 use std::net::Shutdown;
 use std::os::fd::{AsRawFd, RawFd};
-use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, TryLockError};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use super::control::{Control, Serving};
 use super::{RequestError, ServerHandle, ServerOptions};
-use crate::address::{Address, ToAddress};
+use crate::address::{Address, ToAddress, UnixAddress};
 use crate::constants::{SockType, SOL_SOCKET, SO_REUSEADDR};
 use crate::error::{Error, Result};
 use crate::select::{EventMask, Selector, SelectorKey};
@@ -27,9 +30,10 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 /// server ([`TcpServer`](super::TcpServer),
 /// [`ThreadingTcpServer`](super::ThreadingTcpServer),
 /// [`UdpServer`](super::UdpServer),
-/// [`SelectorTcpServer`](super::SelectorTcpServer)) derefs to its
-/// `BaseServer`, so these methods are called on the server itself; each
-/// server kind adds its own `serve_forever` and `server_close`.
+/// [`SelectorTcpServer`](super::SelectorTcpServer), and the `AF_UNIX` ones
+/// through the server they wrap) derefs to its `BaseServer`, so these
+/// methods are called on the server itself; each server kind adds its own
+/// `serve_forever` and `server_close`.
 ///
 /// ```
 /// use std::time::{Duration, Instant};
@@ -53,8 +57,61 @@ pub struct BaseServer {
     /// Declared before `socket`, so that it drops (and forgets the socket) first.
     selector: Mutex<Selector<()>>,
     pub(super) socket: Socket,
+    /// Declared after `socket`: the file goes once nobody listens on it.
+    socket_file: SocketFileGuard,
     pub(super) handle: ServerHandle,
     pub(super) options: ServerOptions,
+}
+
+/// The file that binding to an `AF_UNIX` path made, which the server
+/// removes when it drops (unless [`ServerOptions::unlink_on_close`] is
+/// `false`), if the path still names that file.
+struct SocketFileGuard {
+    made: OnceLock<MadeFile>,
+    unlink: bool,
+}
+
+/// A socket file by its absolute path and its identity when it was made.
+struct MadeFile {
+    path: PathBuf,
+    dev: u64,
+    ino: u64,
+}
+
+impl SocketFileGuard {
+    /// Records the file that binding to `address` just made, if it is a path.
+    fn record(&self, address: &Address) {
+        let Some(path) = address.as_unix().and_then(UnixAddress::as_path) else {
+            return;
+        };
+        // Absolute, so that a change of working directory cannot make the
+        // server remove some other file.
+        let path = match std::env::current_dir() {
+            Ok(dir) if path.is_relative() => dir.join(path),
+            _ => path.to_path_buf(),
+        };
+        if let Ok(meta) = fs::symlink_metadata(&path) {
+            let _ = self.made.set(MadeFile {
+                path,
+                dev: meta.dev(),
+                ino: meta.ino(),
+            });
+        }
+    }
+}
+
+impl Drop for SocketFileGuard {
+    fn drop(&mut self) {
+        let Some(made) = self.made.get().filter(|_| self.unlink) else {
+            return;
+        };
+        let same = fs::symlink_metadata(&made.path).is_ok_and(|meta| {
+            meta.file_type().is_socket() && meta.dev() == made.dev && meta.ino() == made.ino
+        });
+        if same {
+            let _ = fs::remove_file(&made.path);
+        }
+    }
 }
 
 /// What a server kind does in [`BaseServer::serve`]'s loop.
@@ -102,6 +159,10 @@ impl BaseServer {
         let server = BaseServer {
             selector: Mutex::new(selector),
             socket,
+            socket_file: SocketFileGuard {
+                made: OnceLock::new(),
+                unlink: options.unlink_on_close,
+            },
             handle,
             options,
         };
@@ -146,6 +207,7 @@ impl BaseServer {
         socket
             .bind(address)
             .map_err(|err| Error::bind_failed(address, err))?;
+        self.socket_file.record(address);
         self.handle.set_bound(socket.getsockname()?);
         Ok(())
     }

@@ -1,12 +1,16 @@
-//! Network servers after Python's `socketserver`: TCP and UDP servers that
-//! run a handler for each request, one at a time, in a thread each, or many
-//! connections in one thread around a [`Selector`](crate::Selector).
+//! Network servers after Python's `socketserver`: TCP, UDP and `AF_UNIX`
+//! servers that run a handler for each request, one at a time, in a thread
+//! each, or many connections in one thread around a
+//! [`Selector`](crate::Selector).
 //!
 //! | Python `socketserver` | `pysocket::server` |
 //! |-----------------------|--------------------|
 //! | `TCPServer(addr, Handler)` | [`TcpServer::new`]`(addr, \|\| Handler)` |
 //! | `ThreadingTCPServer(addr, Handler)` | [`ThreadingTcpServer::new`] (with a bound on live threads) |
 //! | `UDPServer(addr, Handler)` | [`UdpServer::new`] |
+//! | `UnixStreamServer(path, Handler)` | [`UnixStreamServer::new`]`(path, \|\| Handler)` (removes its socket file on close) |
+//! | `ThreadingUnixStreamServer(path, Handler)` | [`ThreadingUnixStreamServer::new`] |
+//! | `UnixDatagramServer(path, Handler)` | [`UnixDatagramServer::new`] |
 //! | no equivalent (asyncio's `Protocol`) | [`SelectorTcpServer::new`] with a [`ConnectionHandler`] |
 //! | `class Handler(StreamRequestHandler)`: `handle()` with `self.rfile`, `self.wfile` | `impl`[` RequestHandler`]: `handle(&mut self, request)` with `request.rfile`, `request.wfile` |
 //! | `self.request`, `self.connection`, `self.client_address`, `self.server` | [`StreamRequest::connection`], [`StreamRequest::client_address`], [`StreamRequest::server`] |
@@ -20,6 +24,7 @@
 //! | class attributes: `allow_reuse_address`, `request_queue_size`, `address_family`, `timeout` (of the handler), `max_packet_size`, `block_on_close` | [`ServerOptions`] |
 //! | `handle_error(request, client_address)` (prints a traceback) | [`ServerOptions::handle_error`] (prints to stderr by default) |
 //! | `server.handle_request()` with `BaseServer.timeout` | `server.handle_request()` with [`ServerOptions::server_timeout`] |
+//! | `StreamRequestHandler.timeout` (each connection's socket) | [`ServerOptions::timeout`] |
 //! | `Server(addr, Handler, bind_and_activate=False)`, `server_bind()`, `server_activate()` | [`ServerOptions::bind_and_activate`], [`BaseServer::server_bind`], [`BaseServer::server_activate`] |
 //! | `handle_timeout()`, `verify_request(request, client_address)`, `service_actions()` | [`ServerOptions::handle_timeout`], [`ServerOptions::verify_request`], [`ServerOptions::service_actions`] |
 //! | `StreamRequestHandler.wbufsize = 0` (`wfile` writes through) | the default; [`ServerOptions::wbufsize`] for a buffer |
@@ -87,6 +92,48 @@
 //! - `shutdown` before `serve_forever` runs returns at once, and the next
 //!   `serve_forever` returns at once (Python's flag, without the deadlock).
 //!
+//! # Two timeouts
+//!
+//! As in Python, a server has two timeouts, and neither is on by default:
+//!
+//! - [`ServerOptions::server_timeout`] (Python's `BaseServer.timeout`):
+//!   how long [`handle_request`](TcpServer::handle_request) waits for a
+//!   request. When it passes with none, the
+//!   [`handle_timeout`](ServerOptions::handle_timeout) hook runs and
+//!   `handle_request` returns `Ok`. `serve_forever` does not use it.
+//! - [`ServerOptions::timeout`] (Python's `StreamRequestHandler.timeout`):
+//!   the timeout of each connection's socket, so a client silent for
+//!   longer makes the handler's read fail with [`Error::Timeout`]. The
+//!   failure goes to [`handle_error`](ServerOptions::handle_error), the
+//!   connection closes, and the server serves the next one.
+//!
+//! # Unix sockets
+//!
+//! [`UnixStreamServer`], [`ThreadingUnixStreamServer`] and
+//! [`UnixDatagramServer`] are the TCP and UDP servers bound to an
+//! `AF_UNIX` path (or, on Linux, an abstract name given as `"\0name"`), as
+//! in Python; each derefs to the server it wraps. A `TcpServer` given
+//! [`ServerOptions::address_family`]`(AF_UNIX)` is the same thing.
+//!
+//! - **The socket file.** Binding creates it. A path that exists already
+//!   (a file, or the socket of a server still running or one that
+//!   crashed) is [`Error::Bind`] with `EADDRINUSE`, naming the path; a
+//!   path longer than `sun_path` takes (107 bytes on Linux) is
+//!   [`Error::InvalidArgument`] saying so. Python's servers leave the file
+//!   behind on `server_close`, so that the next run fails to bind until
+//!   someone removes it; here closing the server (or dropping it) removes
+//!   the file it made, if the path still names that file, as a Rust value
+//!   cleans up what it made. [`ServerOptions::unlink_on_close`]`(false)`
+//!   keeps Python's way.
+//! - **The client's address.** A client that did not bind its socket (the
+//!   usual stream client) has the address
+//!   [`UnixAddress::Unnamed`](crate::UnixAddress::Unnamed), which displays
+//!   as an empty string: Python's `''` for a stream client, `None` for a
+//!   datagram one. A datagram client must bind a name to get answers, as
+//!   in Python.
+//! - [`ServerOptions::disable_nagle_algorithm`] does not apply, and is left
+//!   out on these connections.
+//!
 //! # Errors in handlers
 //!
 //! A handler method that returns an error or panics is reported through
@@ -104,6 +151,7 @@ mod stream;
 mod tcp;
 mod threading;
 mod udp;
+mod unix;
 
 use std::any::Any;
 use std::error::Error as StdError;
@@ -120,6 +168,7 @@ pub use stream::{RequestHandler, StreamRequest};
 pub use tcp::TcpServer;
 pub use threading::ThreadingTcpServer;
 pub use udp::{DatagramRequest, DatagramRequestHandler, UdpServer};
+pub use unix::{ThreadingUnixStreamServer, UnixDatagramServer, UnixStreamServer};
 
 /// Python's default `poll_interval` for `serve_forever`: half a second. A
 /// shutdown wakes the loop at once; this only bounds each wait.

@@ -53,6 +53,7 @@ pub struct ServerOptions {
     pub(super) wbufsize: usize,
     pub(super) server_timeout: Option<Duration>,
     pub(super) bind_and_activate: bool,
+    pub(super) unlink_on_close: bool,
     pub(super) error_hook: ErrorHook,
     timeout_hook: Option<TimeoutHook>,
     service_hook: Option<TimeoutHook>,
@@ -75,6 +76,7 @@ impl Default for ServerOptions {
             wbufsize: 0,
             server_timeout: None,
             bind_and_activate: true,
+            unlink_on_close: true,
             error_hook: Arc::new(print_error),
             timeout_hook: None,
             service_hook: None,
@@ -107,7 +109,9 @@ impl ServerOptions {
 
     /// Sets the family of the server's socket: Python's `address_family`
     /// (`AF_INET` by default; `AF_INET6` for IPv6, `AF_UNIX` for a path,
-    /// which makes a stream server Python's `UnixStreamServer`).
+    /// which makes a stream server Python's `UnixStreamServer`: see
+    /// [`UnixStreamServer`](super::UnixStreamServer) and its kin, which set
+    /// it themselves).
     ///
     /// ```
     /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
@@ -193,10 +197,16 @@ impl ServerOptions {
 
     /// Sets the timeout of each connection's socket while a
     /// [`RequestHandler`](super::RequestHandler) serves it: Python's
-    /// `StreamRequestHandler.timeout` (`None`, blocking, by default). A
-    /// client silent for longer makes the handler's read fail with
+    /// `StreamRequestHandler.timeout` (`None`, blocking, by default), not
+    /// the server's own [`server_timeout`](ServerOptions::server_timeout).
+    /// A client silent for longer makes the handler's read fail with
     /// [`Error::Timeout`](crate::Error::Timeout) (kind `TimedOut` through the
-    /// files).
+    /// files); unless the handler deals with it, the error goes to
+    /// [`handle_error`](ServerOptions::handle_error), the connection is
+    /// closed, and the server serves the next one. The limit is per call on
+    /// the connection (a `recv`, a `sendall`): a client that keeps sending a
+    /// little at a time is not cut. A [`SelectorTcpServer`](super::SelectorTcpServer), whose
+    /// handlers never wait, does not use it.
     ///
     /// ```
     /// use std::io::{Read, Write};
@@ -233,6 +243,9 @@ impl ServerOptions {
 
     /// Sets `TCP_NODELAY` on each connection: Python's
     /// `StreamRequestHandler.disable_nagle_algorithm` (`false` by default).
+    /// Connections of a server bound to an `AF_UNIX` path have no Nagle
+    /// algorithm and are left as they are (Python fails every request
+    /// there).
     ///
     /// ```
     /// use std::io::{Read, Write};
@@ -407,11 +420,50 @@ impl ServerOptions {
         self
     }
 
+    /// Sets whether a server bound to an `AF_UNIX` path removes the socket
+    /// file when it closes (`true` by default). Binding creates the file;
+    /// on [`server_close`](super::UnixStreamServer::server_close) or drop the
+    /// server removes it if the path still names that same file (the same
+    /// device and inode: a file another server has since put there stays).
+    /// With `false` the file stays, as Python's `UnixStreamServer` and
+    /// `UnixDatagramServer` leave it, and the next bind to the path fails
+    /// with `EADDRINUSE` until someone removes it. Abstract names
+    /// (`"\0name"`) have no file.
+    ///
+    /// ```
+    /// # use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+    /// # struct Echo;
+    /// # impl RequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut StreamRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::{ServerOptions, UnixStreamServer};
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("app.sock");
+    ///
+    /// let server = UnixStreamServer::new(&path, || Echo)?;
+    /// server.server_close();
+    /// assert!(!path.exists()); // removed: the path can be bound again
+    ///
+    /// let options = ServerOptions::new().unlink_on_close(false);
+    /// let server = UnixStreamServer::with_options(&path, || Echo, options)?;
+    /// server.server_close();
+    /// assert!(path.exists()); // left, as Python leaves it
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[doc(alias = "unlink")]
+    pub fn unlink_on_close(mut self, unlink: bool) -> ServerOptions {
+        self.unlink_on_close = unlink;
+        self
+    }
+
     /// Sets how long `handle_request` waits for a request: Python's
     /// `BaseServer.timeout` (not the handler's, which is
     /// [`timeout`](ServerOptions::timeout)). `None`, the default, waits for
-    /// ever; after `Some(d)` with no request, `handle_request` calls
-    /// [`handle_timeout`](ServerOptions::handle_timeout) and returns.
+    /// ever, as Python's does: until a request comes, whatever
+    /// [`shutdown`](super::BaseServer::shutdown) says. After `Some(d)` with
+    /// no request, `handle_request` calls
+    /// [`handle_timeout`](ServerOptions::handle_timeout) and returns `Ok`;
+    /// `Some(Duration::ZERO)` only looks, serving a request already there.
     /// `serve_forever` does not use it.
     ///
     /// ```
@@ -562,11 +614,11 @@ impl ServerOptions {
         self
     }
 
-    /// Sets `TCP_NODELAY` on a connection if
+    /// Sets `TCP_NODELAY` on a TCP connection if
     /// [`disable_nagle_algorithm`](ServerOptions::disable_nagle_algorithm)
-    /// asks for it.
+    /// asks for it; other connections (`AF_UNIX`) have no such option.
     pub(super) fn set_nodelay(&self, conn: &Socket) -> Result<()> {
-        if self.disable_nagle_algorithm {
+        if self.disable_nagle_algorithm && matches!(conn.family(), Family::INET | Family::INET6) {
             conn.setsockopt(IPPROTO_TCP, TCP_NODELAY, true)?;
         }
         Ok(())
@@ -635,6 +687,7 @@ impl fmt::Debug for ServerOptions {
             .field("wbufsize", &self.wbufsize)
             .field("server_timeout", &self.server_timeout)
             .field("bind_and_activate", &self.bind_and_activate)
+            .field("unlink_on_close", &self.unlink_on_close)
             .finish_non_exhaustive()
     }
 }

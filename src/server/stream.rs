@@ -96,6 +96,43 @@ pub trait RequestHandler {
 ///     }
 /// }
 /// ```
+///
+/// # Long lines
+///
+/// `rfile`'s [`read_line`](std::io::BufRead::read_line) and
+/// [`read_until`](std::io::BufRead::read_until) hold a line whole, however
+/// long: a client that sends 10 MB with no newline makes `rfile` buffer
+/// 10 MB, as Python's `rfile.readline()` does. A handler that reads lines
+/// from clients it does not trust bounds them with
+/// [`rfile.readline(limit)`](SocketFile::readline) (Python's
+/// `readline(size)`; `http.server` uses 65537), which returns at most
+/// `limit` bytes, without the newline when the line is longer: the buffer
+/// then never grows past its 8 KiB or twice `limit`, whichever is larger.
+/// [`ServerOptions::timeout`] bounds how long each read waits for the rest
+/// of a line.
+///
+/// ```
+/// use std::io::Write;
+/// use pysocket::server::{HandlerResult, RequestHandler, StreamRequest};
+///
+/// /// Echoes lines of at most 1024 bytes; a longer one ends the request.
+/// struct Bounded;
+/// impl RequestHandler for Bounded {
+///     fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+///         loop {
+///             let line = request.rfile.readline(1024)?;
+///             if line.is_empty() {
+///                 return Ok(()); // the end of the stream
+///             }
+///             if !line.ends_with(b"\n") {
+///                 request.wfile.write_all(b"line too long\n")?;
+///                 return Ok(());
+///             }
+///             request.wfile.write_all(&line)?;
+///         }
+///     }
+/// }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct StreamRequest<'a> {
