@@ -30,8 +30,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use pysocket::server::{
-    Connection, ConnectionHandler, HandlerResult, RequestHandler, SelectorTcpServer,
-    ServerOptions, StreamRequest, ThreadingTcpServer,
+    Connection, ConnectionHandler, HandlerResult, RequestHandler, SelectorTcpServer, ServerOptions,
+    StreamRequest, ThreadingTcpServer,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -71,13 +71,29 @@ enum Server {
     StdThreads,
 }
 
-const SERVERS: [(Server, &str); 5] = [
-    (Server::Selector, "pysocket SelectorTcpServer"),
-    (Server::Threading, "pysocket ThreadingTcpServer"),
-    (Server::TokioCurrent, "tokio, current-thread runtime"),
-    (Server::TokioMulti, "tokio, multi-thread runtime"),
-    (Server::StdThreads, "std, a thread per connection"),
+const SERVERS: [(Server, &str, &str); 5] = [
+    (Server::Selector, "selector", "pysocket SelectorTcpServer"),
+    (
+        Server::Threading,
+        "threading",
+        "pysocket ThreadingTcpServer",
+    ),
+    (
+        Server::TokioCurrent,
+        "tokio-ct",
+        "tokio, current-thread runtime",
+    ),
+    (
+        Server::TokioMulti,
+        "tokio-mt",
+        "tokio, multi-thread runtime",
+    ),
+    (Server::StdThreads, "std", "std, a thread per connection"),
 ];
+
+/// The environment variable that picks some servers by their short names,
+/// comma-separated (`selector,tokio-ct`), to profile one alone; all by default.
+const ONLY_ENV: &str = "PYSOCKET_BENCH_SERVERS";
 
 /// The ratios the table gives: (pysocket's server, its peer), indices into
 /// [`SERVERS`].
@@ -125,6 +141,7 @@ pub fn run(suite: &mut Suite) {
         return;
     }
     let sizes = if is_smoke(suite.plan) { SMOKE } else { FULL };
+    let chosen = chosen();
     raise_fd_limit();
     // Both ends of every connection are in this process.
     let most = (fd_limit().saturating_sub(SPARE_FDS) / 2) as usize;
@@ -132,7 +149,7 @@ pub fn run(suite: &mut Suite) {
     let mut results = Vec::new();
     for wanted in sizes.connections {
         let connections = wanted.min(most);
-        results.push((connections, measure(connections, sizes)));
+        results.push((connections, measure(&chosen, connections, sizes)));
     }
     print(&results, sizes, started.elapsed());
 }
@@ -141,16 +158,35 @@ fn is_smoke(plan: Plan) -> bool {
     plan.rounds < 3
 }
 
-/// Runs every server with `connections` connections, interleaved: per server,
-/// one sample a round.
-fn measure(connections: usize, sizes: Sizes) -> Vec<Vec<Sample>> {
-    for (server, _) in SERVERS {
-        run_once(server, connections, sizes);
+/// The indices into [`SERVERS`] of the servers to run.
+fn chosen() -> Vec<usize> {
+    let only = std::env::var(ONLY_ENV).unwrap_or_default();
+    let names: Vec<&str> = only
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .collect();
+    for name in &names {
+        assert!(
+            SERVERS.iter().any(|(_, short, _)| short == name),
+            "{ONLY_ENV}: no server is called {name:?}"
+        );
+    }
+    (0..SERVERS.len())
+        .filter(|&i| names.is_empty() || names.contains(&SERVERS[i].1))
+        .collect()
+}
+
+/// Runs the `chosen` servers with `connections` connections, interleaved:
+/// per server, one sample a round (none for a server not chosen).
+fn measure(chosen: &[usize], connections: usize, sizes: Sizes) -> Vec<Vec<Sample>> {
+    for &i in chosen {
+        run_once(SERVERS[i].0, connections, sizes);
     }
     let mut samples = vec![Vec::new(); SERVERS.len()];
     for round in 0..sizes.rounds {
-        for k in 0..SERVERS.len() {
-            let i = (round + k) % SERVERS.len();
+        for k in 0..chosen.len() {
+            let i = chosen[(round + k) % chosen.len()];
             samples[i].push(run_once(SERVERS[i].0, connections, sizes));
         }
     }
@@ -172,7 +208,10 @@ fn print(results: &[(usize, Vec<Vec<Sample>>)], sizes: Sizes, elapsed: Duration)
     println!();
     let rate = |s: &Sample| s.trips_per_second;
     let cpu = |s: &Sample| s.server_cpu;
-    for (i, (_, name)) in SERVERS.iter().enumerate() {
+    for (i, (_, _, name)) in SERVERS.iter().enumerate() {
+        if results.iter().all(|(_, samples)| samples[i].is_empty()) {
+            continue;
+        }
         print!("{name:<31}");
         for (_, samples) in results {
             let (med, min, max) = column(&samples[i], rate);
@@ -187,10 +226,16 @@ fn print(results: &[(usize, Vec<Vec<Sample>>)], sizes: Sizes, elapsed: Duration)
     }
     println!("ratios, pysocket / peer: median of the per-round ratios ± half their interquartile range (trips/s: above 1 is faster; CPU/trip: below 1 is cheaper)");
     for (ours, theirs) in PAIRS {
+        if results
+            .iter()
+            .any(|(_, samples)| samples[ours].is_empty() || samples[theirs].is_empty())
+        {
+            continue;
+        }
         let name = format!(
             "{} / {}",
-            SERVERS[ours].1.trim_start_matches("pysocket "),
-            SERVERS[theirs].1
+            SERVERS[ours].2.trim_start_matches("pysocket "),
+            SERVERS[theirs].2
         );
         print!("{name:<59}");
         for (connections, samples) in results {
@@ -269,13 +314,20 @@ impl ConnectionHandler for SelectorEcho {
     }
 }
 
+/// The selector server's loop, a function of its own for profiles
+/// (`valgrind --tool=callgrind --toggle-collect='*selector_loop*'`).
+#[inline(never)]
+fn selector_loop(server: &SelectorTcpServer<SelectorEcho>) -> pysocket::Result<()> {
+    server.serve_forever(POLL_INTERVAL)
+}
+
 fn serve_selector(load: impl FnOnce(SocketAddr) -> Sample) -> Sample {
     let server =
         SelectorTcpServer::with_options(("127.0.0.1", 0), || SelectorEcho, pysocket_options())
             .unwrap();
     let addr = server.server_address().as_socket_addr().unwrap();
     thread::scope(|scope| {
-        let serving = scope.spawn(|| server.serve_forever(POLL_INTERVAL));
+        let serving = spawn(scope, "bench-serve", || selector_loop(&server));
         let sample = load(addr);
         server.shutdown();
         serving.join().unwrap().unwrap();
@@ -306,7 +358,7 @@ fn serve_threading(connections: usize, load: impl FnOnce(SocketAddr) -> Sample) 
         ThreadingTcpServer::with_options(("127.0.0.1", 0), || ThreadingEcho, options).unwrap();
     let addr = server.server_address().as_socket_addr().unwrap();
     let sample = thread::scope(|scope| {
-        let serving = scope.spawn(|| server.serve_forever(POLL_INTERVAL));
+        let serving = spawn(scope, "bench-serve", || server.serve_forever(POLL_INTERVAL));
         let sample = load(addr);
         server.shutdown();
         serving.join().unwrap().unwrap();
@@ -333,7 +385,9 @@ fn serve_tokio(
     let addr = listener.local_addr().unwrap();
     let stop = AtomicBool::new(false);
     let sample = thread::scope(|scope| {
-        let serving = scope.spawn(|| runtime.block_on(tokio_accept(listener, &stop)));
+        let serving = spawn(scope, "bench-serve", || {
+            runtime.block_on(tokio_accept(listener, &stop))
+        });
         let sample = load(addr);
         stop_accepting(&stop, addr);
         serving.join().unwrap();
@@ -375,13 +429,13 @@ fn serve_std(load: impl FnOnce(SocketAddr) -> Sample) -> Sample {
     let addr = listener.local_addr().unwrap();
     let stop = AtomicBool::new(false);
     thread::scope(|scope| {
-        scope.spawn(|| {
+        spawn(scope, "bench-serve", || {
             for conn in listener.incoming() {
                 if stop.load(Ordering::SeqCst) {
                     return;
                 }
                 let conn = conn.unwrap();
-                scope.spawn(move || std_echo(conn));
+                spawn(scope, "bench-std-echo", move || std_echo(conn));
             }
         });
         let sample = load(addr);
@@ -404,6 +458,18 @@ fn std_echo(mut conn: TcpStream) {
             }
         }
     }
+}
+
+/// Starts a thread named `name` (for profiles) in `scope`.
+fn spawn<'scope, T: Send + 'scope>(
+    scope: &'scope thread::Scope<'scope, '_>,
+    name: &str,
+    f: impl FnOnce() -> T + Send + 'scope,
+) -> thread::ScopedJoinHandle<'scope, T> {
+    thread::Builder::new()
+        .name(name.to_string())
+        .spawn_scoped(scope, f)
+        .unwrap()
 }
 
 /// Has an accept loop stop: sets `stop`, then connects so that it wakes.
@@ -437,7 +503,9 @@ fn drive(addr: SocketAddr, connections: usize, sizes: Sizes) -> Sample {
             .map(|i| {
                 let share = connections / threads + usize::from(i < connections % threads);
                 let (phase, warmed) = (&phase, &warmed);
-                scope.spawn(move || client(addr, share, phase, warmed))
+                spawn(scope, "bench-client", move || {
+                    client(addr, share, phase, warmed)
+                })
             })
             .collect();
         let deadline = Instant::now() + RUN_LIMIT;
@@ -510,7 +578,10 @@ fn client(addr: SocketAddr, count: usize, phase: &AtomicU8, warmed: &AtomicUsize
             STOPPING => break,
             _ => {}
         }
-        assert!(Instant::now() < deadline, "a client ran past its time limit");
+        assert!(
+            Instant::now() < deadline,
+            "a client ran past its time limit"
+        );
         for event in epoll.wait(&mut events) {
             let i = event.u64 as usize;
             let mut conn = &conns[i];
