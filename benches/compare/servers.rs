@@ -1,7 +1,10 @@
 //! TCP echo servers under load: round trips per second through pysocket's
 //! `SelectorTcpServer` and `ThreadingTcpServer`, tokio's current-thread and
 //! multi-thread runtimes, and a std thread per connection, driven by the
-//! same clients: `cargo bench --bench compare -- servers`.
+//! same clients: `cargo bench --bench compare -- servers`. The threading
+//! server runs twice: its handler reading `rfile` and writing `wfile`
+//! (Python's idiom), and on the connection's `recv_into` and `sendall`, which
+//! tells the server's cost from the buffered files'.
 //!
 //! Every server echoes what it reads, with TCP_NODELAY and a listen backlog
 //! of 4096. The clients are [`CLIENT_THREADS`] threads in the same process,
@@ -66,17 +69,24 @@ const SPARE_FDS: u64 = 64;
 enum Server {
     Selector,
     Threading,
+    /// The threading server with a handler on the socket's own calls.
+    ThreadingSocket,
     TokioCurrent,
     TokioMulti,
     StdThreads,
 }
 
-const SERVERS: [(Server, &str, &str); 5] = [
+const SERVERS: [(Server, &str, &str); 6] = [
     (Server::Selector, "selector", "pysocket SelectorTcpServer"),
     (
         Server::Threading,
         "threading",
         "pysocket ThreadingTcpServer",
+    ),
+    (
+        Server::ThreadingSocket,
+        "threading-socket",
+        "pysocket ThreadingTcpServer [s]",
     ),
     (
         Server::TokioCurrent,
@@ -97,7 +107,7 @@ const ONLY_ENV: &str = "PYSOCKET_BENCH_SERVERS";
 
 /// The ratios the table gives: (pysocket's server, its peer), indices into
 /// [`SERVERS`].
-const PAIRS: [(usize, usize); 4] = [(0, 2), (0, 3), (1, 4), (1, 3)];
+const PAIRS: [(usize, usize); 5] = [(0, 3), (0, 4), (1, 5), (2, 5), (1, 4)];
 
 /// The sizes of one run of this table: full for `cargo bench`, tiny for
 /// `cargo test --benches`.
@@ -115,10 +125,10 @@ struct Sizes {
 }
 
 const FULL: Sizes = Sizes {
-    rounds: 11,
+    rounds: 15,
     connections: [32, 1000],
     warm: Duration::from_millis(100),
-    window: Duration::from_millis(400),
+    window: Duration::from_millis(300),
 };
 
 const SMOKE: Sizes = Sizes {
@@ -224,6 +234,7 @@ fn print(results: &[(usize, Vec<Vec<Sample>>)], sizes: Sizes, elapsed: Duration)
         }
         println!();
     }
+    println!("[s] the echo on request.connection.recv_into and sendall, not rfile and wfile");
     println!("ratios, pysocket / peer: median of the per-round ratios ± half their interquartile range (trips/s: above 1 is faster; CPU/trip: below 1 is cheaper)");
     for (ours, theirs) in PAIRS {
         if results
@@ -277,7 +288,8 @@ fn run_once(server: Server, connections: usize, sizes: Sizes) -> Sample {
     let load = |addr| drive(addr, connections, sizes);
     match server {
         Server::Selector => serve_selector(load),
-        Server::Threading => serve_threading(connections, load),
+        Server::Threading => serve_threading(connections, || ThreadingEcho, load),
+        Server::ThreadingSocket => serve_threading(connections, || SocketEcho, load),
         Server::TokioCurrent => serve_tokio(
             tokio::runtime::Builder::new_current_thread()
                 .enable_io()
@@ -351,11 +363,31 @@ impl RequestHandler for ThreadingEcho {
     }
 }
 
-fn serve_threading(connections: usize, load: impl FnOnce(SocketAddr) -> Sample) -> Sample {
+/// The same echo on the connection's own `recv_into` and `sendall`, without
+/// the buffered files: what the files cost.
+struct SocketEcho;
+
+impl RequestHandler for SocketEcho {
+    fn handle(&mut self, request: &mut StreamRequest<'_>) -> HandlerResult {
+        let mut buf = [0u8; READ_BUFFER];
+        loop {
+            let n = request.connection.recv_into(&mut buf)?;
+            if n == 0 {
+                return Ok(());
+            }
+            request.connection.sendall(&buf[..n])?;
+        }
+    }
+}
+
+fn serve_threading<H: RequestHandler + 'static>(
+    connections: usize,
+    handler: fn() -> H,
+    load: impl FnOnce(SocketAddr) -> Sample,
+) -> Sample {
     // A thread for every connection at once (the default bound is 256).
     let options = pysocket_options().max_threads(connections + 16);
-    let server =
-        ThreadingTcpServer::with_options(("127.0.0.1", 0), || ThreadingEcho, options).unwrap();
+    let server = ThreadingTcpServer::with_options(("127.0.0.1", 0), handler, options).unwrap();
     let addr = server.server_address().as_socket_addr().unwrap();
     let sample = thread::scope(|scope| {
         let serving = spawn(scope, "bench-serve", || server.serve_forever(POLL_INTERVAL));
