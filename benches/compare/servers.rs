@@ -7,28 +7,31 @@
 //! tells the server's cost from the buffered files'.
 //!
 //! Every server echoes what it reads, with TCP_NODELAY and a listen backlog
-//! of 4096. The clients are [`CLIENT_THREADS`] threads in the same process,
-//! each with its share of the connections, non-blocking, in an `epoll` of
-//! its own: each connection has one 64-byte request in flight, and a client
-//! sends the next request on a connection as soon as its whole answer is
-//! back. So N connections are N requests in flight, whatever the server.
+//! of 4096. Each server has its own clients: [`CLIENT_THREADS`] threads in
+//! this process, each with its share of the connections, non-blocking, in an
+//! `epoll` of its own. Each connection has one 64-byte request in flight,
+//! and a client sends the next request on a connection as soon as its whole
+//! answer is back: N connections are N requests in flight, whatever the
+//! server.
 //!
-//! A run starts the server, connects, waits until every connection has had
-//! an answer and then [`Sizes::warm`] more, counts the round trips completed
-//! in a window of [`Sizes::window`], then stops sending, takes the last
-//! answers, closes every connection (the server closing its side too) and
-//! stops the server. Besides round trips per second, a run gives the
-//! server's CPU time per round trip: the process's CPU time over the window
-//! less the client threads' own.
+//! A round starts every server at once, connects every client, and then has
+//! the servers take turns, a rotated order each cycle: in its turn a
+//! server's clients send for [`Sizes::ramp`] and then for a counted
+//! [`Sizes::slice`], then take their last answers and pause, so that one
+//! server works at a time and the others sleep. Turns a few hundred
+//! milliseconds apart see the same machine, however busy it is with other
+//! work. A turn gives the round trips per second and the server's CPU time
+//! per round trip: the process's CPU time over the slice less the client
+//! threads' own. The round ends with every connection closed (the server
+//! closing its side too) and every server stopped.
 //!
-//! Each connection count runs the servers interleaved, a rotated order each
-//! round, after one warm-up run of each; the table gives medians and the
-//! median of the per-round ratios, pysocket's server over its peer.
+//! The table gives medians over every turn of every round, and the median of
+//! the per-cycle ratios, pysocket's server over its peer.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -55,8 +58,12 @@ const READ_BUFFER: usize = 8192;
 /// The poll interval of pysocket's servers (a shutdown wakes them at once).
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
-/// How long one run may take before the watchdog ends the process.
-const RUN_LIMIT: Duration = Duration::from_secs(90);
+/// How long one round may take before the watchdog ends the process; any
+/// wait of the clients or of the turns gives up sooner.
+const ROUND_LIMIT: Duration = Duration::from_secs(120);
+
+/// How long a client or a turn waits for the others before failing.
+const WAIT_LIMIT: Duration = Duration::from_secs(60);
 
 /// How long a client waits for an answer while closing.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -113,32 +120,35 @@ const PAIRS: [(usize, usize); 5] = [(0, 3), (0, 4), (1, 5), (2, 5), (1, 4)];
 /// `cargo test --benches`.
 #[derive(Clone, Copy)]
 struct Sizes {
-    /// Measured rounds per connection count, after one warm-up run each.
+    /// Rounds per connection count, each with every server started anew.
     rounds: usize,
+    /// Measured turns of each server per round, after one warm-up turn.
+    cycles: usize,
     /// The connection counts.
     connections: [usize; 2],
-    /// How long the clients go on after every connection's first answer,
-    /// before the window opens.
-    warm: Duration,
-    /// How long round trips are counted.
-    window: Duration,
+    /// How long a server's clients send before the slice is counted.
+    ramp: Duration,
+    /// How long round trips are counted in a turn.
+    slice: Duration,
 }
 
 const FULL: Sizes = Sizes {
-    rounds: 15,
+    rounds: 3,
+    cycles: 10,
     connections: [32, 1000],
-    warm: Duration::from_millis(100),
-    window: Duration::from_millis(300),
+    ramp: Duration::from_millis(30),
+    slice: Duration::from_millis(100),
 };
 
 const SMOKE: Sizes = Sizes {
     rounds: 1,
+    cycles: 1,
     connections: [2, 20],
-    warm: Duration::from_millis(5),
-    window: Duration::from_millis(20),
+    ramp: Duration::from_millis(2),
+    slice: Duration::from_millis(10),
 };
 
-/// What one run of one server measured.
+/// What one turn of one server measured.
 #[derive(Clone, Copy)]
 struct Sample {
     trips_per_second: f64,
@@ -153,13 +163,24 @@ pub fn run(suite: &mut Suite) {
     let sizes = if is_smoke(suite.plan) { SMOKE } else { FULL };
     let chosen = chosen();
     raise_fd_limit();
-    // Both ends of every connection are in this process.
-    let most = (fd_limit().saturating_sub(SPARE_FDS) / 2) as usize;
+    // Both ends of every connection of every server are in this process.
+    let most = fd_limit().saturating_sub(SPARE_FDS) as usize / (2 * chosen.len());
     let started = Instant::now();
     let mut results = Vec::new();
     for wanted in sizes.connections {
         let connections = wanted.min(most);
-        results.push((connections, measure(&chosen, connections, sizes)));
+        let mut samples = vec![Vec::new(); SERVERS.len()];
+        for _ in 0..sizes.rounds {
+            watchdog::arm("servers: TCP echo", ROUND_LIMIT);
+            let servers: Vec<Server> = chosen.iter().map(|&i| SERVERS[i].0).collect();
+            let round = with_servers(&servers, connections, &mut Vec::new(), &mut |addrs| {
+                take_turns(addrs, connections, sizes)
+            });
+            for (&i, turns) in chosen.iter().zip(round) {
+                samples[i].extend(turns);
+            }
+        }
+        results.push((connections, samples));
     }
     print(&results, sizes, started.elapsed());
 }
@@ -185,22 +206,6 @@ fn chosen() -> Vec<usize> {
     (0..SERVERS.len())
         .filter(|&i| names.is_empty() || names.contains(&SERVERS[i].1))
         .collect()
-}
-
-/// Runs the `chosen` servers with `connections` connections, interleaved:
-/// per server, one sample a round (none for a server not chosen).
-fn measure(chosen: &[usize], connections: usize, sizes: Sizes) -> Vec<Vec<Sample>> {
-    for &i in chosen {
-        run_once(SERVERS[i].0, connections, sizes);
-    }
-    let mut samples = vec![Vec::new(); SERVERS.len()];
-    for round in 0..sizes.rounds {
-        for k in 0..chosen.len() {
-            let i = chosen[(round + k) % chosen.len()];
-            samples[i].push(run_once(SERVERS[i].0, connections, sizes));
-        }
-    }
-    samples
 }
 
 fn print(results: &[(usize, Vec<Vec<Sample>>)], sizes: Sizes, elapsed: Duration) {
@@ -235,7 +240,7 @@ fn print(results: &[(usize, Vec<Vec<Sample>>)], sizes: Sizes, elapsed: Duration)
         println!();
     }
     println!("[s] the echo on request.connection.recv_into and sendall, not rfile and wfile");
-    println!("ratios, pysocket / peer: median of the per-round ratios ± half their interquartile range (trips/s: above 1 is faster; CPU/trip: below 1 is cheaper)");
+    println!("ratios, pysocket / peer: median of the per-cycle ratios ± half their interquartile range (trips/s: above 1 is faster; CPU/trip: below 1 is cheaper)");
     for (ours, theirs) in PAIRS {
         if results
             .iter()
@@ -265,10 +270,11 @@ fn print(results: &[(usize, Vec<Vec<Sample>>)], sizes: Sizes, elapsed: Duration)
         println!();
     }
     println!(
-        "{} rounds per connection count after one warm-up run of each server; a {} ms window after {} ms of warm-up; total {:.0} s",
+        "{} rounds per connection count, each of {} cycles of turns after a warm-up turn; a turn counts {} ms after {} ms; total {:.0} s",
         sizes.rounds,
-        sizes.window.as_millis(),
-        sizes.warm.as_millis(),
+        sizes.cycles,
+        sizes.slice.as_millis(),
+        sizes.ramp.as_millis(),
         elapsed.as_secs_f64()
     );
     println!();
@@ -282,20 +288,31 @@ fn micros(nanos: f64) -> String {
     format!("{:.2}µs", nanos / 1e3)
 }
 
-/// One run: `server` serving `connections` connections of the clients.
-fn run_once(server: Server, connections: usize, sizes: Sizes) -> Sample {
-    watchdog::arm("servers: TCP echo", RUN_LIMIT);
-    let load = |addr| drive(addr, connections, sizes);
-    match server {
-        Server::Selector => serve_selector(load),
-        Server::Threading => serve_threading(connections, || ThreadingEcho, load),
-        Server::ThreadingSocket => serve_threading(connections, || SocketEcho, load),
+/// Starts `servers` one after another, runs `load` with their addresses
+/// (`addrs` gathers them), and stops them in turn.
+fn with_servers<R>(
+    servers: &[Server],
+    connections: usize,
+    addrs: &mut Vec<SocketAddr>,
+    load: &mut dyn FnMut(&[SocketAddr]) -> R,
+) -> R {
+    let Some((&first, rest)) = servers.split_first() else {
+        return load(addrs);
+    };
+    let inner = |addr| {
+        addrs.push(addr);
+        with_servers(rest, connections, addrs, load)
+    };
+    match first {
+        Server::Selector => serve_selector(inner),
+        Server::Threading => serve_threading(connections, || ThreadingEcho, inner),
+        Server::ThreadingSocket => serve_threading(connections, || SocketEcho, inner),
         Server::TokioCurrent => serve_tokio(
             tokio::runtime::Builder::new_current_thread()
                 .enable_io()
                 .build()
                 .unwrap(),
-            load,
+            inner,
         ),
         Server::TokioMulti => serve_tokio(
             // The default: a worker thread per CPU.
@@ -303,9 +320,9 @@ fn run_once(server: Server, connections: usize, sizes: Sizes) -> Sample {
                 .enable_io()
                 .build()
                 .unwrap(),
-            load,
+            inner,
         ),
-        Server::StdThreads => serve_std(load),
+        Server::StdThreads => serve_std(inner),
     }
 }
 
@@ -333,7 +350,7 @@ fn selector_loop(server: &SelectorTcpServer<SelectorEcho>) -> pysocket::Result<(
     server.serve_forever(POLL_INTERVAL)
 }
 
-fn serve_selector(load: impl FnOnce(SocketAddr) -> Sample) -> Sample {
+fn serve_selector<R>(load: impl FnOnce(SocketAddr) -> R) -> R {
     let server =
         SelectorTcpServer::with_options(("127.0.0.1", 0), || SelectorEcho, pysocket_options())
             .unwrap();
@@ -380,11 +397,11 @@ impl RequestHandler for SocketEcho {
     }
 }
 
-fn serve_threading<H: RequestHandler + 'static>(
+fn serve_threading<H: RequestHandler + 'static, R>(
     connections: usize,
     handler: fn() -> H,
-    load: impl FnOnce(SocketAddr) -> Sample,
-) -> Sample {
+    load: impl FnOnce(SocketAddr) -> R,
+) -> R {
     // A thread for every connection at once (the default bound is 256).
     let options = pysocket_options().max_threads(connections + 16);
     let server = ThreadingTcpServer::with_options(("127.0.0.1", 0), handler, options).unwrap();
@@ -408,10 +425,7 @@ fn std_listener() -> TcpListener {
     TcpListener::from(listener)
 }
 
-fn serve_tokio(
-    runtime: tokio::runtime::Runtime,
-    load: impl FnOnce(SocketAddr) -> Sample,
-) -> Sample {
+fn serve_tokio<R>(runtime: tokio::runtime::Runtime, load: impl FnOnce(SocketAddr) -> R) -> R {
     let listener = std_listener();
     listener.set_nonblocking(true).unwrap();
     let addr = listener.local_addr().unwrap();
@@ -456,7 +470,7 @@ async fn tokio_echo(mut stream: tokio::net::TcpStream) {
     }
 }
 
-fn serve_std(load: impl FnOnce(SocketAddr) -> Sample) -> Sample {
+fn serve_std<R>(load: impl FnOnce(SocketAddr) -> R) -> R {
     let listener = std_listener();
     let addr = listener.local_addr().unwrap();
     let stop = AtomicBool::new(false);
@@ -512,69 +526,203 @@ fn stop_accepting(stop: &AtomicBool, addr: SocketAddr) {
 
 // --- the clients --------------------------------------------------------------
 
-/// The clients' phases, set by the thread that runs the window.
-const WARMING: u8 = 0;
-const COUNTING: u8 = 1;
-const STOPPING: u8 = 2;
+/// What a server's clients do, as its turns say.
+const PAUSED: u8 = 0;
+const SENDING: u8 = 1;
+const CLOSING: u8 = 2;
 
-/// What one client thread counted in the window.
-struct ClientReport {
-    trips: u64,
-    /// The thread's CPU time over the window, in nanoseconds.
-    cpu: f64,
+/// The clients of one server.
+struct Group {
+    /// [`PAUSED`], [`SENDING`] or [`CLOSING`].
+    state: AtomicU8,
+    /// Client threads connected.
+    connected: AtomicUsize,
+    /// Connections that have had an answer (the warm-up turn waits for all).
+    answered: AtomicUsize,
+    /// Client threads paused with no request in flight.
+    idle: AtomicUsize,
+    /// Per client thread.
+    threads: Vec<ClientSlot>,
 }
 
-/// Drives `connections` connections to `addr` from [`CLIENT_THREADS`]
-/// threads through one run, and closes them.
-fn drive(addr: SocketAddr, connections: usize, sizes: Sizes) -> Sample {
-    let phase = AtomicU8::new(WARMING);
-    let warmed = AtomicUsize::new(0);
+/// What a client thread shares, on a cache line of its own so that client
+/// threads never share one.
+#[repr(align(128))]
+#[derive(Default)]
+struct ClientSlot {
+    trips: AtomicU64,
+    /// The thread's CPU clock, once it has started.
+    clock: AtomicI32,
+}
+
+impl Group {
+    fn new(threads: usize) -> Group {
+        Group {
+            state: AtomicU8::new(PAUSED),
+            connected: AtomicUsize::new(0),
+            answered: AtomicUsize::new(0),
+            idle: AtomicUsize::new(0),
+            threads: (0..threads).map(|_| ClientSlot::default()).collect(),
+        }
+    }
+
+    fn trips(&self) -> u64 {
+        self.threads
+            .iter()
+            .map(|slot| slot.trips.load(Ordering::Relaxed))
+            .sum()
+    }
+}
+
+/// Connects [`CLIENT_THREADS`] clients to each server of `addrs` and has the
+/// servers take turns: per server, one sample per cycle.
+fn take_turns(addrs: &[SocketAddr], connections: usize, sizes: Sizes) -> Vec<Vec<Sample>> {
     let threads = CLIENT_THREADS.min(connections);
+    let groups: Vec<Group> = addrs.iter().map(|_| Group::new(threads)).collect();
     thread::scope(|scope| {
-        let clients: Vec<_> = (0..threads)
-            .map(|i| {
-                let share = connections / threads + usize::from(i < connections % threads);
-                let (phase, warmed) = (&phase, &warmed);
-                spawn(scope, "bench-client", move || {
-                    client(addr, share, phase, warmed)
-                })
+        let clients: Vec<Vec<_>> = groups
+            .iter()
+            .zip(addrs)
+            .map(|(group, &addr)| {
+                (0..threads)
+                    .map(|me| {
+                        let share = connections / threads + usize::from(me < connections % threads);
+                        spawn(scope, "bench-client", move || {
+                            client(addr, share, group, me)
+                        })
+                    })
+                    .collect()
             })
             .collect();
-        let deadline = Instant::now() + RUN_LIMIT;
-        while warmed.load(Ordering::SeqCst) < threads {
-            // A client that failed has finished: join it to see why.
-            assert!(
-                !clients.iter().any(|client| client.is_finished()),
-                "a client thread stopped early"
+        for group in &groups {
+            wait_for(
+                || group.connected.load(Ordering::SeqCst) == threads,
+                "connecting",
             );
-            assert!(Instant::now() < deadline, "the clients never warmed up");
-            thread::sleep(Duration::from_millis(1));
         }
-        thread::sleep(sizes.warm);
-        let cpu_before = process_cpu();
-        let start = Instant::now();
-        phase.store(COUNTING, Ordering::SeqCst);
-        thread::sleep(sizes.window);
-        phase.store(STOPPING, Ordering::SeqCst);
-        let elapsed = start.elapsed();
-        let cpu = process_cpu() - cpu_before;
-        let reports: Vec<ClientReport> = clients
-            .into_iter()
-            .map(|client| client.join().unwrap())
+        let turns: Vec<Turn> = groups
+            .iter()
+            .zip(&clients)
+            .map(|(group, clients)| Turn::new(group, clients))
             .collect();
-        let trips: u64 = reports.iter().map(|report| report.trips).sum();
-        let client_cpu: f64 = reports.iter().map(|report| report.cpu).sum();
-        assert!(trips > 0, "no round trip in the window");
-        Sample {
-            trips_per_second: trips as f64 / elapsed.as_secs_f64(),
-            server_cpu: (cpu - client_cpu).max(0.0) / trips as f64,
+        for turn in &turns {
+            turn.warm_up(connections, sizes);
         }
+        let mut samples = vec![Vec::new(); groups.len()];
+        for cycle in 0..sizes.cycles {
+            for k in 0..turns.len() {
+                let i = (cycle + k) % turns.len();
+                samples[i].push(turns[i].run(sizes));
+            }
+        }
+        for turn in &turns {
+            turn.close();
+        }
+        samples
     })
 }
 
-/// One client thread: `count` connections, each with one request in flight,
-/// until [`STOPPING`]; then the last answers, and a clean close.
-fn client(addr: SocketAddr, count: usize, phase: &AtomicU8, warmed: &AtomicUsize) -> ClientReport {
+/// Waits until `done`, failing after [`WAIT_LIMIT`].
+fn wait_for(mut done: impl FnMut() -> bool, what: &str) {
+    let deadline = Instant::now() + WAIT_LIMIT;
+    while !done() {
+        assert!(Instant::now() < deadline, "servers: {what} took too long");
+        thread::sleep(Duration::from_micros(200));
+    }
+}
+
+/// A server's turns: its clients, woken to send and paused again.
+struct Turn<'a> {
+    group: &'a Group,
+    threads: Vec<thread::Thread>,
+    /// The client threads' CPU clocks.
+    clocks: Vec<libc::clockid_t>,
+}
+
+impl<'a> Turn<'a> {
+    fn new<T>(group: &'a Group, clients: &[thread::ScopedJoinHandle<'_, T>]) -> Turn<'a> {
+        Turn {
+            group,
+            threads: clients
+                .iter()
+                .map(|client| client.thread().clone())
+                .collect(),
+            clocks: group
+                .threads
+                .iter()
+                .map(|slot| slot.clock.load(Ordering::SeqCst))
+                .collect(),
+        }
+    }
+
+    fn set(&self, state: u8) {
+        self.group.state.store(state, Ordering::SeqCst);
+        for thread in &self.threads {
+            thread.unpark();
+        }
+    }
+
+    /// Has the clients send until every connection has had an answer, and
+    /// `ramp` more; counts nothing.
+    fn warm_up(&self, connections: usize, sizes: Sizes) {
+        self.group.idle.store(0, Ordering::SeqCst);
+        self.set(SENDING);
+        let answered = &self.group.answered;
+        wait_for(
+            || answered.load(Ordering::SeqCst) >= connections,
+            "the first answers",
+        );
+        thread::sleep(sizes.ramp);
+        self.pause();
+    }
+
+    /// One turn: `ramp`, then a counted `slice`, then a pause.
+    fn run(&self, sizes: Sizes) -> Sample {
+        self.group.idle.store(0, Ordering::SeqCst);
+        self.set(SENDING);
+        thread::sleep(sizes.ramp);
+        let trips = self.group.trips();
+        let clients = self.clients_cpu();
+        let cpu = process_cpu();
+        let start = Instant::now();
+        thread::sleep(sizes.slice);
+        let cpu = process_cpu() - cpu;
+        let clients = self.clients_cpu() - clients;
+        let trips = self.group.trips() - trips;
+        let elapsed = start.elapsed();
+        self.pause();
+        assert!(trips > 0, "no round trip in a turn");
+        Sample {
+            trips_per_second: trips as f64 / elapsed.as_secs_f64(),
+            server_cpu: (cpu - clients).max(0.0) / trips as f64,
+        }
+    }
+
+    /// Stops the clients' requests and waits for the last answers.
+    fn pause(&self) {
+        self.set(PAUSED);
+        let idle = &self.group.idle;
+        let threads = self.threads.len();
+        wait_for(
+            || idle.load(Ordering::SeqCst) == threads,
+            "the last answers",
+        );
+    }
+
+    /// Has the clients close their connections and end.
+    fn close(&self) {
+        self.set(CLOSING);
+    }
+
+    fn clients_cpu(&self) -> f64 {
+        self.clocks.iter().map(|&clock| cpu_clock(clock)).sum()
+    }
+}
+
+/// One client thread: `count` connections to `addr`, each with one request
+/// in flight while the group is [`SENDING`]; when it pauses, the last
+/// answers; when it closes, a clean close of every connection.
+fn client(addr: SocketAddr, count: usize, group: &Group, me: usize) {
     let conns: Vec<TcpStream> = (0..count)
         .map(|i| {
             let conn = TcpStream::connect(addr)
@@ -588,81 +736,93 @@ fn client(addr: SocketAddr, count: usize, phase: &AtomicU8, warmed: &AtomicUsize
     for (i, conn) in conns.iter().enumerate() {
         epoll.add(conn, i as u64);
     }
+    let slot = &group.threads[me];
+    let mut clock: libc::clockid_t = 0;
+    // SAFETY: `clock` is a valid place for the id of this thread's clock,
+    // which the turns read while this thread runs (until its scope ends).
+    let rc = unsafe { libc::pthread_getcpuclockid(libc::pthread_self(), &mut clock) };
+    assert_eq!(rc, 0, "pthread_getcpuclockid failed");
+    slot.clock.store(clock, Ordering::SeqCst);
+    group.connected.fetch_add(1, Ordering::SeqCst);
     let request = [7u8; MSG];
     let mut answer = [0u8; MSG];
     // Bytes of the current answer received, per connection.
     let mut got = vec![0usize; count];
     let mut answered = vec![false; count];
-    let mut unanswered = count;
-    for mut conn in &conns {
-        assert_eq!(conn.write(&request).unwrap(), MSG);
-    }
-    let deadline = Instant::now() + RUN_LIMIT;
     let mut events = [libc::epoll_event { events: 0, u64: 0 }; 64];
-    let mut trips = 0u64;
-    let mut cpu_start = None;
+    let trips = &slot.trips;
+    let deadline = Instant::now() + ROUND_LIMIT;
     loop {
-        match phase.load(Ordering::Relaxed) {
-            COUNTING if cpu_start.is_none() => {
-                cpu_start = Some(thread_cpu());
-                trips = 0;
-            }
-            STOPPING => break,
-            _ => {}
-        }
         assert!(
             Instant::now() < deadline,
             "a client ran past its time limit"
         );
-        for event in epoll.wait(&mut events) {
-            let i = event.u64 as usize;
-            let mut conn = &conns[i];
-            loop {
-                match conn.read(&mut answer[got[i]..]) {
-                    Ok(0) => panic!("the server closed a connection"),
-                    Ok(n) => {
-                        got[i] += n;
-                        if got[i] < MSG {
-                            continue;
-                        }
-                        got[i] = 0;
-                        trips += 1;
-                        if !answered[i] {
-                            answered[i] = true;
-                            unanswered -= 1;
-                            if unanswered == 0 {
-                                warmed.fetch_add(1, Ordering::SeqCst);
+        match group.state.load(Ordering::SeqCst) {
+            PAUSED => {
+                thread::park_timeout(Duration::from_millis(50));
+                continue;
+            }
+            CLOSING => break,
+            _ => {}
+        }
+        for mut conn in &conns {
+            assert_eq!(conn.write(&request).unwrap(), MSG);
+        }
+        let mut in_flight = count;
+        let mut sending = true;
+        while in_flight > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "a client ran past its time limit"
+            );
+            sending = sending && group.state.load(Ordering::Relaxed) == SENDING;
+            for event in epoll.wait(&mut events) {
+                let i = event.u64 as usize;
+                let mut conn = &conns[i];
+                loop {
+                    match conn.read(&mut answer[got[i]..]) {
+                        Ok(0) => panic!("the server closed a connection"),
+                        Ok(n) => {
+                            got[i] += n;
+                            if got[i] < MSG {
+                                continue;
                             }
+                            got[i] = 0;
+                            trips.fetch_add(1, Ordering::Relaxed);
+                            if !answered[i] {
+                                answered[i] = true;
+                                group.answered.fetch_add(1, Ordering::SeqCst);
+                            }
+                            if sending {
+                                // One request in flight: the socket has room.
+                                assert_eq!(conn.write(&request).unwrap(), MSG);
+                            } else {
+                                in_flight -= 1;
+                            }
+                            break;
                         }
-                        // One request in flight: the socket has room.
-                        assert_eq!(conn.write(&request).unwrap(), MSG);
-                        break;
+                        Err(err) if err.kind() == ErrorKind::WouldBlock => break,
+                        Err(err) => panic!("a client's read failed: {err}"),
                     }
-                    Err(err) if err.kind() == ErrorKind::WouldBlock => break,
-                    Err(err) => panic!("a client's read failed: {err}"),
                 }
             }
         }
+        group.idle.fetch_add(1, Ordering::SeqCst);
     }
-    let cpu = cpu_start.map_or(0.0, |start| thread_cpu() - start);
-    close(&conns, &got);
-    ClientReport { trips, cpu }
+    close(&conns);
 }
 
-/// Takes each connection's last answer, ends each stream, and waits for the
-/// server to end its side, so that the server is idle when it is stopped.
-fn close(conns: &[TcpStream], got: &[usize]) {
+/// Ends each stream and waits for the server to end its side, so that the
+/// server is idle when it is stopped.
+fn close(conns: &[TcpStream]) {
     let mut answer = [0u8; MSG];
-    for (mut conn, &got) in conns.iter().zip(got) {
-        conn.set_nonblocking(false).unwrap();
-        conn.set_read_timeout(Some(CLOSE_TIMEOUT)).unwrap();
-        conn.read_exact(&mut answer[got..]).unwrap();
-    }
     for conn in conns {
         conn.shutdown(Shutdown::Write).unwrap();
     }
     for mut conn in conns {
-        assert_eq!(conn.read(&mut answer).unwrap(), 0, "more than one answer");
+        conn.set_nonblocking(false).unwrap();
+        conn.set_read_timeout(Some(CLOSE_TIMEOUT)).unwrap();
+        assert_eq!(conn.read(&mut answer).unwrap(), 0, "an answer too many");
     }
 }
 
@@ -710,26 +870,19 @@ impl Epoll {
     }
 }
 
-/// This thread's CPU time, in nanoseconds.
-fn thread_cpu() -> f64 {
+/// A CPU clock's time, in nanoseconds.
+fn cpu_clock(clock: libc::clockid_t) -> f64 {
     let mut now = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: `now` is a valid timespec for the kernel to fill.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
-    assert_eq!(rc, 0);
+    let rc = unsafe { libc::clock_gettime(clock, &mut now) };
+    assert_eq!(rc, 0, "clock_gettime failed");
     now.tv_sec as f64 * 1e9 + now.tv_nsec as f64
 }
 
 /// The CPU time of every thread of this process, in nanoseconds.
 fn process_cpu() -> f64 {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `now` is a valid timespec for the kernel to fill.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut now) };
-    assert_eq!(rc, 0);
-    now.tv_sec as f64 * 1e9 + now.tv_nsec as f64
+    cpu_clock(libc::CLOCK_PROCESS_CPUTIME_ID)
 }
