@@ -65,7 +65,8 @@ const ROUND_LIMIT: Duration = Duration::from_secs(120);
 /// How long a client or a turn waits for the others before failing.
 const WAIT_LIMIT: Duration = Duration::from_secs(60);
 
-/// How long a client waits for an answer while closing.
+/// How long a client waits for the server's end of stream while closing,
+/// and a tokio runtime for its workers to stop.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Descriptors kept free for everything else.
