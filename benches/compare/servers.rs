@@ -170,6 +170,12 @@ pub fn run(suite: &mut Suite) {
     let mut results = Vec::new();
     for wanted in sizes.connections {
         let connections = wanted.min(most);
+        if connections < wanted {
+            println!(
+                "servers: {connections} connections, not {wanted}: RLIMIT_NOFILE's hard limit is {}",
+                fd_limit()
+            );
+        }
         let mut samples = vec![Vec::new(); SERVERS.len()];
         for _ in 0..sizes.rounds {
             watchdog::arm("servers: TCP echo", ROUND_LIMIT);
