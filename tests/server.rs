@@ -687,6 +687,36 @@ fn the_selector_server_echoes_megabytes_to_a_slow_reader() {
 }
 
 #[test]
+fn the_selector_servers_connections_stay_apart_as_others_close() {
+    let server =
+        SelectorTcpServer::with_options(("127.0.0.1", 0), || SelectorEcho, options()).unwrap();
+    serving(&server, |addr| {
+        let check = |open: &[(usize, Socket)], round: usize| {
+            for (id, sock) in open {
+                let sent = message(*id, round);
+                sock.sendall(&sent).expect("sendall");
+                let echoed = read_exact(sock, sent.len());
+                assert!(echoed == sent, "client {id} round {round}: wrong echo");
+            }
+        };
+        let mut open: Vec<(usize, Socket)> = (0..24).map(|id| (id, client(addr))).collect();
+        check(&open, 0);
+        // The first, the last and a middle connection close in turn, and a
+        // new one (likely on a freed descriptor) comes; the rest go on.
+        for round in 1..=6 {
+            for place in [0, open.len() - 1, open.len() / 2] {
+                let (_, sock) = open.remove(place.min(open.len() - 1));
+                sock.shutdown(SHUT_WR).expect("shutdown");
+                assert!(sock.recv(16).expect("recv").is_empty(), "no end of stream");
+            }
+            open.push((100 + round, client(addr)));
+            check(&open, round);
+        }
+        assert_eq!(open.len(), 24 - 2 * 6);
+    });
+}
+
+#[test]
 fn stream_requests_give_buffered_lines_and_the_client_address() {
     struct Lines;
     impl RequestHandler for Lines {

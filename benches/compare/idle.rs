@@ -174,7 +174,7 @@ pub fn run_child_if_asked() -> bool {
 }
 
 /// This process's hard `RLIMIT_NOFILE`.
-fn fd_limit() -> u64 {
+pub fn fd_limit() -> u64 {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -188,7 +188,7 @@ fn fd_limit() -> u64 {
 }
 
 /// Raises this process's soft `RLIMIT_NOFILE` to its hard limit.
-fn raise_fd_limit() {
+pub fn raise_fd_limit() {
     let limit = libc::rlimit {
         rlim_cur: fd_limit(),
         rlim_max: fd_limit(),

@@ -1,7 +1,6 @@
 //! [`SelectorTcpServer`]: every connection from one thread around a
 //! [`Selector`], with a [`ConnectionHandler`] called as events arrive.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::net::Shutdown;
 use std::ops::Deref;
@@ -438,13 +437,13 @@ impl<H: ConnectionHandler> SelectorTcpServer<H> {
         let peers = Peers {
             server: self,
             listener: self.base.socket.as_raw_fd(),
-            peers: HashMap::new(),
+            peers: PeerTable::default(),
             buffer: Vec::new(),
         };
         self.base.serve(poll_interval, peers)
     }
 
-    fn accept_all(&self, selector: &mut Selector<()>, peers: &mut HashMap<RawFd, Peer<H>>) {
+    fn accept_all(&self, selector: &mut Selector<()>, peers: &mut PeerTable<H>) {
         let options = &self.base.options;
         for _ in 0..ACCEPTS_PER_ROUND {
             let Some((socket, client_address)) = self.base.accept() else {
@@ -466,7 +465,6 @@ impl<H: ConnectionHandler> SelectorTcpServer<H> {
                     continue;
                 }
             };
-            let fd = socket.as_raw_fd();
             let mut peer = Peer {
                 socket,
                 client_address,
@@ -483,7 +481,9 @@ impl<H: ConnectionHandler> SelectorTcpServer<H> {
             };
             match fate {
                 Fate::Keep => {
-                    peers.insert(fd, peer);
+                    if let Err(peer) = peers.insert(peer) {
+                        self.close_peer(selector, peer, None);
+                    }
                 }
                 Fate::Close(err) => self.close_peer(selector, peer, err),
                 Fate::Abort => self.close_peer(selector, peer, None),
@@ -495,12 +495,12 @@ impl<H: ConnectionHandler> SelectorTcpServer<H> {
     fn service(
         &self,
         selector: &mut Selector<()>,
-        peers: &mut HashMap<RawFd, Peer<H>>,
+        peers: &mut PeerTable<H>,
         fd: RawFd,
         events: EventMask,
         buffer: &mut Vec<u8>,
     ) {
-        let Some(peer) = peers.get_mut(&fd) else {
+        let Some(peer) = peers.get_mut(fd) else {
             return;
         };
         let mut fate = Fate::Keep;
@@ -531,7 +531,7 @@ impl<H: ConnectionHandler> SelectorTcpServer<H> {
             Fate::Close(err) => err,
             Fate::Keep | Fate::Abort => None,
         };
-        if let Some(peer) = peers.remove(&fd) {
+        if let Some(peer) = peers.remove(fd) {
             self.close_peer(selector, peer, error);
         }
     }
@@ -633,8 +633,90 @@ impl<H: ConnectionHandler> SelectorTcpServer<H> {
 struct Peers<'s, H> {
     server: &'s SelectorTcpServer<H>,
     listener: RawFd,
-    peers: HashMap<RawFd, Peer<H>>,
+    peers: PeerTable<H>,
     buffer: Vec<u8>,
+}
+
+/// The connections of [`SelectorTcpServer::serve_forever`]'s loop, found by
+/// descriptor number with two indexings and no hashing (a `HashMap` with
+/// std's SipHash cost about a hundred instructions an event): `slots[fd]` is
+/// the connection's place in `peers`, which holds them packed. Descriptor
+/// numbers are small integers the kernel reuses, so `slots` costs 4 bytes
+/// per number up to the highest, and `peers` follows the number of
+/// connections.
+struct PeerTable<H> {
+    slots: Vec<u32>,
+    peers: Vec<Peer<H>>,
+}
+
+/// A slot with no connection.
+const VACANT: u32 = u32::MAX;
+
+impl<H> Default for PeerTable<H> {
+    fn default() -> PeerTable<H> {
+        PeerTable {
+            slots: Vec::new(),
+            peers: Vec::new(),
+        }
+    }
+}
+
+impl<H> PeerTable<H> {
+    /// The slot of descriptor `fd` (an open descriptor is never negative).
+    fn slot(fd: RawFd) -> Option<usize> {
+        usize::try_from(fd).ok()
+    }
+
+    /// Adds a connection under its socket's descriptor; gives it back if it
+    /// cannot be kept (a negative descriptor, or more than `u32::MAX - 1`
+    /// connections: neither happens).
+    fn insert(&mut self, peer: Peer<H>) -> std::result::Result<(), Peer<H>> {
+        let (Some(slot), Ok(index)) = (
+            PeerTable::<H>::slot(peer.socket.as_raw_fd()),
+            u32::try_from(self.peers.len()),
+        ) else {
+            return Err(peer);
+        };
+        if index == VACANT {
+            return Err(peer);
+        }
+        if slot >= self.slots.len() {
+            self.slots.resize(slot + 1, VACANT);
+        }
+        self.slots[slot] = index;
+        self.peers.push(peer);
+        Ok(())
+    }
+
+    fn get_mut(&mut self, fd: RawFd) -> Option<&mut Peer<H>> {
+        let index = *self.slots.get(PeerTable::<H>::slot(fd)?)?;
+        self.peers.get_mut(index as usize)
+    }
+
+    /// Takes the connection of descriptor `fd` out; the last one moves to
+    /// its place.
+    fn remove(&mut self, fd: RawFd) -> Option<Peer<H>> {
+        let slot = PeerTable::<H>::slot(fd)?;
+        let index = *self.slots.get(slot)? as usize;
+        if index >= self.peers.len() {
+            return None;
+        }
+        self.slots[slot] = VACANT;
+        let peer = self.peers.swap_remove(index);
+        if let Some(moved) = self.peers.get(index) {
+            if let Some(moved) = PeerTable::<H>::slot(moved.socket.as_raw_fd()) {
+                // `index` fits: it was the place of a connection.
+                self.slots[moved] = index as u32;
+            }
+        }
+        Some(peer)
+    }
+
+    /// Takes every connection out.
+    fn drain(&mut self) -> std::vec::Drain<'_, Peer<H>> {
+        self.slots.clear();
+        self.peers.drain(..)
+    }
 }
 
 impl<H: ConnectionHandler> ServeLoop for Peers<'_, H> {
@@ -656,7 +738,7 @@ impl<H: ConnectionHandler> ServeLoop for Peers<'_, H> {
 
     /// Closes every connection: they end with the loop.
     fn stopped(&mut self, selector: &mut Selector<()>) {
-        for (_, peer) in self.peers.drain() {
+        for peer in self.peers.drain() {
             self.server.close_peer(selector, peer, None);
         }
     }
