@@ -145,6 +145,9 @@ mod select;
 mod sendfile;
 pub mod server;
 mod socket;
+#[cfg(feature = "ssl")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ssl")))]
+pub mod ssl;
 #[cfg_attr(unix, path = "sys/unix/mod.rs")]
 mod sys;
 mod timeout;
