@@ -20,11 +20,12 @@ use rustls::{AlertDescription, CertificateError};
 ///
 /// `Display` is Python's `str()` of the exception without OpenSSL's source
 /// position: `[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed:
-/// unable to get local issuer certificate`, `EOF occurred in violation of
-/// protocol`. The reasons are OpenSSL's words where rustls reports the same
-/// failure (an unknown CA, a hostname mismatch, an expired certificate, an
-/// alert from the peer: `[SSL: TLSV1_ALERT_UNKNOWN_CA] tlsv1 alert unknown
-/// ca`), rustls's own otherwise. The crate's [`Error`](crate::Error) prints
+/// unable to get local issuer certificate`, `[SSL:
+/// UNEXPECTED_EOF_WHILE_READING] EOF occurred in violation of protocol`. The
+/// reasons are OpenSSL's words where rustls reports the same failure (an
+/// unknown CA, a hostname mismatch, an expired certificate, an alert from
+/// the peer: `[SSL: TLSV1_ALERT_UNKNOWN_CA] tlsv1 alert unknown ca`),
+/// rustls's own otherwise. The crate's [`Error`](crate::Error) prints
 /// `Debug` as Python's traceback line, with the class first:
 /// `ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] ...`.
 ///
@@ -82,7 +83,7 @@ pub enum SslError {
     /// `SSLEOFError`. A read that meets such an end returns empty, as
     /// Python's default `suppress_ragged_eofs=True` does.
     #[doc(alias = "SSLEOFError")]
-    #[error("EOF occurred in violation of protocol")]
+    #[error("[SSL: UNEXPECTED_EOF_WHILE_READING] EOF occurred in violation of protocol")]
     Eof,
 
     /// Any other TLS failure, the reason in words: an alert from the peer, a

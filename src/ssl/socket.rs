@@ -60,6 +60,9 @@ const HEADER: usize = 5;
 /// allows (TLS 1.3's are smaller).
 const MAX_RECORD: usize = HEADER + 16384 + 2048;
 
+/// The most [`SslSocket::close`] reads and drops before closing.
+const DISCARD_LIMIT: usize = 1 << 20;
+
 /// The most plaintext one send encrypts before writing it out: four full
 /// records.
 const SEND_CHUNK: usize = 4 * 16384;
@@ -918,6 +921,28 @@ impl SslSocket {
         let mut out = lock(&self.outbox);
         self.conn().send_close_notify();
         let _ = self.flush_out(&mut out, &mut Plan::non_blocking());
+        drop(out);
+        self.discard_unread();
+    }
+
+    /// Reads and drops what the peer sent that no one read (in TLS 1.3,
+    /// typically the server's session tickets to a client that only
+    /// wrote): a socket closed with unread data makes the kernel reset the
+    /// connection, and the peer could lose the end of what it is reading.
+    /// Takes only what has arrived, and at most [`DISCARD_LIMIT`] bytes.
+    fn discard_unread(&self) {
+        let mut scratch = vec![0u8; 16384];
+        let sock = self.sock();
+        let mut left = DISCARD_LIMIT;
+        while left > 0 {
+            match sock
+                .as_socket2()
+                .recv_with_flags(sys::as_uninit_mut(&mut scratch), libc::MSG_DONTWAIT)
+            {
+                Ok(n) if n > 0 => left = left.saturating_sub(n),
+                _ => return,
+            }
+        }
     }
 
     /// Shuts down one or both directions of the socket underneath, without

@@ -19,10 +19,12 @@ pub struct Pki {
     /// A client certificate (CN "pysocket client"), for servers that ask for one.
     pub client_cert: std::path::PathBuf,
     pub client_key: std::path::PathBuf,
-    /// A CA no context trusts, and a server certificate for localhost it signed.
+    /// A CA no context trusts, and a server and a client certificate it signed.
     pub rogue_ca: std::path::PathBuf,
     pub rogue_cert: std::path::PathBuf,
     pub rogue_key: std::path::PathBuf,
+    pub rogue_client_cert: std::path::PathBuf,
+    pub rogue_client_key: std::path::PathBuf,
     /// The DER of `server_cert`, to compare with `getpeercert_der`.
     pub server_der: Vec<u8>,
     /// The DER of `client_cert`.
@@ -57,6 +59,8 @@ impl Pki {
         let (client_pem, client_key_pem, client_der) =
             pki_make_leaf(&ca, "pysocket client", Vec::new(), false);
         let (rogue_pem, rogue_key_pem, _) = pki_make_leaf(&rogue, "localhost", hosts, true);
+        let (rogue_client_pem, rogue_client_key_pem, _) =
+            pki_make_leaf(&rogue, "rogue client", Vec::new(), false);
 
         Pki {
             ca: write("ca.pem", &ca_pem),
@@ -68,6 +72,8 @@ impl Pki {
             rogue_ca: write("rogue-ca.pem", &rogue_ca_pem),
             rogue_cert: write("rogue.pem", &rogue_pem),
             rogue_key: write("rogue.key", &rogue_key_pem),
+            rogue_client_cert: write("rogue-client.pem", &rogue_client_pem),
+            rogue_client_key: write("rogue-client.key", &rogue_client_key_pem),
             server_der,
             client_der,
             dir,
