@@ -137,10 +137,16 @@ fn client_and_server_talk_over_tcp_on_both_families() -> TestResult {
         assert_eq!(version.as_deref(), Some("TLSv1.3"));
         assert_eq!(version, client.version());
         assert_eq!(cipher, client.cipher());
-        assert_eq!(peer_cert, None, "the server asked for no client certificate");
+        assert_eq!(
+            peer_cert, None,
+            "the server asked for no client certificate"
+        );
         let family = if host == "::1" { AF_INET6 } else { AF_INET };
         assert_eq!(client.get_ref().family(), family);
-        assert!(client.to_string().starts_with("<ssl.SSLSocket fd="), "{client}");
+        assert!(
+            client.to_string().starts_with("<ssl.SSLSocket fd="),
+            "{client}"
+        );
     }
     Ok(())
 }
@@ -196,12 +202,19 @@ fn a_certificate_from_an_unknown_ca_fails_verification() -> TestResult {
         server_err.to_string(),
         "[SSL: TLSV1_ALERT_UNKNOWN_CA] tlsv1 alert unknown ca"
     );
-    assert_eq!(format!("{server_err:?}"), format!("ssl.SSLError: {server_err}"));
+    assert_eq!(
+        format!("{server_err:?}"),
+        format!("ssl.SSLError: {server_err}")
+    );
 
     // A client that trusts no CA at all refuses even the good server.
     let (addr, server) = serve_one(pki.server_context(), |tls| tls.map(drop));
-    let err = connect(&SslContext::new(PROTOCOL_TLS_CLIENT), &addr, Some("localhost"))
-        .unwrap_err();
+    let err = connect(
+        &SslContext::new(PROTOCOL_TLS_CLIENT),
+        &addr,
+        Some("localhost"),
+    )
+    .unwrap_err();
     assert_eq!(
         verification_message(&err),
         "unable to get local issuer certificate"
@@ -302,10 +315,10 @@ fn wrap_socket_refuses_what_python_refuses() -> TestResult {
     );
     let udp = Socket::new(AF_INET, SOCK_DGRAM)?;
     assert!(invalid(client.wrap_socket(udp, false, Some("localhost"))).contains("SOCK_DGRAM"));
-    assert!(invalid(
-        SslContext::new(PROTOCOL_TLS_SERVER).wrap_socket(pair(), true, None)
-    )
-    .contains("load_cert_chain"));
+    assert!(
+        invalid(SslContext::new(PROTOCOL_TLS_SERVER).wrap_socket(pair(), true, None))
+            .contains("load_cert_chain")
+    );
 
     let mut versions = pki.client_context();
     versions.set_minimum_version(TlsVersion::TLSv1_3);
@@ -334,7 +347,9 @@ fn a_silent_server_times_the_handshake_out() -> TestResult {
     let sock = create_connection(&addr, Some(PROMPT))?;
     sock.settimeout(Some(SHORT))?;
     let started = Instant::now();
-    let result = pki.client_context().wrap_socket(sock, false, Some("localhost"));
+    let result = pki
+        .client_context()
+        .wrap_socket(sock, false, Some("localhost"));
     let elapsed = started.elapsed();
     assert_timed_out("handshake", &result, SHORT, elapsed, PROMPT / 2);
     drop(done);
@@ -351,7 +366,13 @@ fn a_silent_client_times_the_server_handshake_out() -> TestResult {
     conn.settimeout(Some(SHORT))?;
     let started = Instant::now();
     let result = pki.server_context().wrap_socket(conn, true, None);
-    assert_timed_out("server handshake", &result, SHORT, started.elapsed(), PROMPT / 2);
+    assert_timed_out(
+        "server handshake",
+        &result,
+        SHORT,
+        started.elapsed(),
+        PROMPT / 2,
+    );
     drop(client);
     Ok(())
 }
@@ -362,7 +383,8 @@ fn client_hello(pki: &Pki) -> Vec<u8> {
     let ctx = pki.client_context();
     let client = thread::spawn(move || {
         let sock = create_connection(&addr, Some(PROMPT)).expect("connect");
-        sock.settimeout(Some(Duration::from_secs(2))).expect("settimeout");
+        sock.settimeout(Some(Duration::from_secs(2)))
+            .expect("settimeout");
         // No one answers: it times out, or ends when the listener side closes.
         let _ = ctx.wrap_socket(sock, false, Some("localhost"));
     });
@@ -388,7 +410,13 @@ fn a_peer_that_stops_mid_handshake_times_out_or_ends_in_eof() -> TestResult {
     conn.settimeout(Some(SHORT))?;
     let started = Instant::now();
     let result = pki.server_context().wrap_socket(conn, true, None);
-    assert_timed_out("half a hello", &result, SHORT, started.elapsed(), PROMPT / 2);
+    assert_timed_out(
+        "half a hello",
+        &result,
+        SHORT,
+        started.elapsed(),
+        PROMPT / 2,
+    );
 
     // Half a ClientHello, then a close: SSLEOFError.
     let peer = create_connection(&addr, Some(PROMPT))?;
@@ -396,7 +424,10 @@ fn a_peer_that_stops_mid_handshake_times_out_or_ends_in_eof() -> TestResult {
     conn.settimeout(Some(PROMPT))?;
     peer.sendall(half)?;
     peer.shutdown(Shutdown::Write)?;
-    let err = pki.server_context().wrap_socket(conn, true, None).unwrap_err();
+    let err = pki
+        .server_context()
+        .wrap_socket(conn, true, None)
+        .unwrap_err();
     assert!(matches!(err, Error::Ssl(SslError::Eof)), "{err:?}");
     let message = "[SSL: UNEXPECTED_EOF_WHILE_READING] EOF occurred in violation of protocol";
     assert_eq!(err.to_string(), message);
@@ -411,7 +442,8 @@ fn a_peer_that_stops_mid_handshake_times_out_or_ends_in_eof() -> TestResult {
         .wrap_socket(client, false, Some("localhost"))
         .unwrap_err();
     assert!(
-        matches!(err, Error::Ssl(SslError::Eof)) || err.kind() == std::io::ErrorKind::ConnectionReset,
+        matches!(err, Error::Ssl(SslError::Eof))
+            || err.kind() == std::io::ErrorKind::ConnectionReset,
         "{err:?}"
     );
     Ok(())
@@ -427,7 +459,10 @@ fn a_plain_tcp_peer_that_sends_garbage_is_refused_at_once() -> TestResult {
     conn.settimeout(Some(PROMPT))?;
     http.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")?;
     let started = Instant::now();
-    let err = pki.server_context().wrap_socket(conn, true, None).unwrap_err();
+    let err = pki
+        .server_context()
+        .wrap_socket(conn, true, None)
+        .unwrap_err();
     assert!(started.elapsed() < PROMPT / 2, "it waited for more garbage");
     assert!(
         matches!(&err, Error::Ssl(SslError::Protocol(m)) if m.contains("speaking TLS")),
@@ -802,7 +837,9 @@ fn unwrap_takes_nothing_past_the_peers_close_notify() -> TestResult {
         Ok(())
     });
     let sock = create_connection(&relay_addr, Some(PROMPT))?;
-    let tls = pki.client_context().wrap_socket(sock, false, Some("localhost"))?;
+    let tls = pki
+        .client_context()
+        .wrap_socket(sock, false, Some("localhost"))?;
     hold.send(())?;
     go.send(())?;
     let plain = tls.unwrap()?;
@@ -873,12 +910,15 @@ fn servers_check_client_certificates_when_asked() -> TestResult {
     let client = connect(&without_cert, &addr, Some("localhost"))?;
     let server_err = server.join().unwrap().unwrap_err();
     assert!(
-        server_err.to_string().contains("PEER_DID_NOT_RETURN_A_CERTIFICATE"),
+        server_err
+            .to_string()
+            .contains("PEER_DID_NOT_RETURN_A_CERTIFICATE"),
         "{server_err:?}"
     );
     let err = client.recv(64).unwrap_err();
     assert!(
-        err.to_string().contains("TLSV13_ALERT_CERTIFICATE_REQUIRED"),
+        err.to_string()
+            .contains("TLSV13_ALERT_CERTIFICATE_REQUIRED"),
         "{err:?}"
     );
 
@@ -890,7 +930,11 @@ fn servers_check_client_certificates_when_asked() -> TestResult {
         verification_message(&server_err),
         "unable to get local issuer certificate"
     );
-    assert!(client.recv(64).unwrap_err().to_string().contains("UNKNOWN_CA"));
+    assert!(client
+        .recv(64)
+        .unwrap_err()
+        .to_string()
+        .contains("UNKNOWN_CA"));
 
     // A server's certificate (serverAuth only) shown by a client: refused.
     let (addr, server) = serve_one(server_ctx(CERT_REQUIRED), |tls| tls.map(drop));
@@ -940,11 +984,16 @@ fn alpn_and_versions_are_negotiated() -> TestResult {
     other.set_alpn_protocols(&["spdy/1"])?;
     let (addr, server) = serve_one(server_ctx.clone(), |tls| tls.map(drop));
     let err = connect(&other, &addr, Some("localhost")).unwrap_err();
-    assert!(err.to_string().contains("NO_APPLICATION_PROTOCOL"), "{err:?}");
+    assert!(
+        err.to_string().contains("NO_APPLICATION_PROTOCOL"),
+        "{err:?}"
+    );
     assert!(server.join().unwrap().is_err());
 
     // No ALPN on one side: none selected.
-    let (addr, server) = serve_one(server_ctx, |tls| tls.map(|tls| tls.selected_alpn_protocol()));
+    let (addr, server) = serve_one(server_ctx, |tls| {
+        tls.map(|tls| tls.selected_alpn_protocol())
+    });
     let client = connect(&pki.client_context(), &addr, Some("localhost"))?;
     assert_eq!(client.selected_alpn_protocol(), None);
     assert_eq!(server.join().unwrap()?, None);
@@ -979,7 +1028,9 @@ fn non_blocking_handshakes_go_on_in_do_handshake() -> TestResult {
     a.setblocking(false)?;
     b.setblocking(false)?;
     // One thread drives both ends: neither call may wait.
-    let client = pki.client_context().wrap_socket(a, false, Some("localhost"))?;
+    let client = pki
+        .client_context()
+        .wrap_socket(a, false, Some("localhost"))?;
     let server = pki.server_context().wrap_socket(b, true, None)?;
     assert_eq!(client.version(), None, "not handshaken yet");
     let give_up = Instant::now() + PROMPT;
@@ -999,7 +1050,10 @@ fn non_blocking_handshakes_go_on_in_do_handshake() -> TestResult {
             }
         }
         rounds += 1;
-        assert!(Instant::now() < give_up, "no handshake after {rounds} rounds");
+        assert!(
+            Instant::now() < give_up,
+            "no handshake after {rounds} rounds"
+        );
     }
     assert_eq!(client.version().as_deref(), Some("TLSv1.3"));
     assert_eq!(client.send(b"ready")?, 5);
@@ -1062,7 +1116,8 @@ fn bad_pem_files_are_clear_errors() -> TestResult {
     // Missing files: the OS's error, as Python's FileNotFoundError.
     for err in [
         ctx.load_cert_chain(&missing, None).unwrap_err(),
-        ctx.load_cert_chain(&pki.server_cert, Some(&missing)).unwrap_err(),
+        ctx.load_cert_chain(&pki.server_cert, Some(&missing))
+            .unwrap_err(),
         ctx.load_verify_locations(&missing).unwrap_err(),
     ] {
         assert_eq!(err.errno(), Some(libc::ENOENT), "{err:?}");
@@ -1073,9 +1128,15 @@ fn bad_pem_files_are_clear_errors() -> TestResult {
     let garbage = pki.file("garbage.pem", b"\x00\x01 this is not PEM \xff\n");
     let message = protocol_message(ctx.load_cert_chain(&garbage, None).unwrap_err());
     assert!(message.starts_with("[SSL] PEM lib: "), "{message}");
-    assert!(message.contains("garbage.pem") && message.contains("no certificate"), "{message}");
+    assert!(
+        message.contains("garbage.pem") && message.contains("no certificate"),
+        "{message}"
+    );
     let message = protocol_message(ctx.load_cert_chain(&pki.server_cert, None).unwrap_err());
-    assert!(message.contains("server.pem: no private key found"), "{message}");
+    assert!(
+        message.contains("server.pem: no private key found"),
+        "{message}"
+    );
     let message = protocol_message(
         ctx.load_cert_chain(&pki.server_key, Some(&pki.server_key))
             .unwrap_err(),
@@ -1087,9 +1148,15 @@ fn bad_pem_files_are_clear_errors() -> TestResult {
 
     // Malformed PEM: a section that never ends, a body that is not base64.
     let pem = std::fs::read_to_string(&pki.server_cert)?;
-    let cut = pki.file("cut.pem", pem[..pem.len() / 2].as_bytes());
-    let message = protocol_message(ctx.load_cert_chain(&cut, Some(&pki.server_key)).unwrap_err());
-    assert!(message.contains("cut.pem") && message.contains("end marker"), "{message}");
+    let cut = pki.file("cut.pem", &pem.as_bytes()[..pem.len() / 2]);
+    let message = protocol_message(
+        ctx.load_cert_chain(&cut, Some(&pki.server_key))
+            .unwrap_err(),
+    );
+    assert!(
+        message.contains("cut.pem") && message.contains("end marker"),
+        "{message}"
+    );
     let bad_base64 = pki.file(
         "bad64.pem",
         b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",
@@ -1109,7 +1176,10 @@ fn bad_pem_files_are_clear_errors() -> TestResult {
         ctx.load_cert_chain(&pki.server_cert, Some(&pki.client_key))
             .unwrap_err(),
     );
-    assert!(message.starts_with("[X509: KEY_VALUES_MISMATCH] key values mismatch"), "{message}");
+    assert!(
+        message.starts_with("[X509: KEY_VALUES_MISMATCH] key values mismatch"),
+        "{message}"
+    );
     // An encrypted key.
     let encrypted = pki.file(
         "encrypted.key",

@@ -413,7 +413,7 @@ impl SslSocket {
         loop {
             let (n, whole) = match reader.fill_buf() {
                 // Empty: the peer's close_notify came after the last byte.
-                Ok(chunk) if chunk.is_empty() => return Ok(Some(total)),
+                Ok([]) => return Ok(Some(total)),
                 Ok(chunk) => {
                     let n = take(chunk);
                     (n, n == chunk.len())
@@ -911,24 +911,27 @@ impl SslSocket {
         }
     }
 
-    /// Queues `close_notify` after any records waiting, and sends what the
-    /// socket takes at once. Only after a handshake: an unfinished one has
-    /// no session to close.
+    /// What closing does before the socket closes: queues `close_notify`
+    /// after any records waiting and sends what the socket takes at once
+    /// (only after a handshake: an unfinished one has no session to close),
+    /// then drops what the peer sent that was not read.
     fn notify_close(&self) {
-        if self.sock.is_none() || !self.handshaken.load(Ordering::Acquire) {
+        if self.sock.is_none() {
             return;
         }
-        let mut out = lock(&self.outbox);
-        self.conn().send_close_notify();
-        let _ = self.flush_out(&mut out, &mut Plan::non_blocking());
-        drop(out);
+        if self.handshaken.load(Ordering::Acquire) {
+            let mut out = lock(&self.outbox);
+            self.conn().send_close_notify();
+            let _ = self.flush_out(&mut out, &mut Plan::non_blocking());
+        }
         self.discard_unread();
     }
 
     /// Reads and drops what the peer sent that no one read (in TLS 1.3,
-    /// typically the server's session tickets to a client that only
-    /// wrote): a socket closed with unread data makes the kernel reset the
-    /// connection, and the peer could lose the end of what it is reading.
+    /// typically the server's session tickets to a client that only wrote;
+    /// or the rest of a handshake that failed): a socket closed with unread
+    /// data makes the kernel reset the connection, and the peer could lose
+    /// the end of what it is reading, or the alert that tells it why.
     /// Takes only what has arrived, and at most [`DISCARD_LIMIT`] bytes.
     fn discard_unread(&self) {
         let mut scratch = vec![0u8; 16384];

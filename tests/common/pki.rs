@@ -161,7 +161,10 @@ impl Pki {
             .client_context()
             .wrap_socket(a, false, Some("localhost"))
             .expect("client handshake");
-        let server = server.join().expect("server thread").expect("server handshake");
+        let server = server
+            .join()
+            .expect("server thread")
+            .expect("server handshake");
         client.settimeout(None).expect("settimeout");
         server.settimeout(None).expect("settimeout");
         (client, server)
