@@ -28,7 +28,10 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// | `OSError` from `create_server`'s bind | [`Error::Bind`] (names the address, keeps the errno) |
 /// | `ExceptionGroup` from `create_connection(all_errors=True)` | [`Error::Connect`] |
 /// | `ValueError`, `TypeError`, `OverflowError` on arguments | [`Error::InvalidArgument`] |
-/// | `ssl.SSLError` and its subclasses (feature `ssl`) | `Error::Ssl` ([`ssl::SslError`](crate::ssl::SslError)) |
+#[cfg_attr(
+    feature = "ssl",
+    doc = "| `ssl.SSLError` and its subclasses | [`Error::Ssl`] ([`ssl::SslError`](crate::ssl::SslError)) |"
+)]
 ///
 /// # How it prints
 ///

@@ -434,6 +434,7 @@ impl Timeouts {
     /// blocking `connect` whose outcome is pending does), non-blocking mode
     /// answers `WouldBlock`, timeout mode waits against its clock; never
     /// under a backstop.
+    #[cfg(feature = "ssl")]
     #[inline]
     pub(crate) fn polled(&self) -> Plan {
         match self.get() {
@@ -599,6 +600,7 @@ impl Plan {
     /// A call that makes one attempt and never waits, whatever the socket's
     /// mode: for what is sent only if the socket takes it at once (TLS's
     /// `close_notify` on close).
+    #[cfg(feature = "ssl")]
     pub(crate) fn non_blocking() -> Plan {
         Plan::untimed(Mode::NonBlocking)
     }
@@ -1030,6 +1032,7 @@ mod tests {
 
     /// Polled plans never let an attempt sleep in the kernel: blocking mode
     /// waits in `poll` with no limit, whatever backstop the socket carries.
+    #[cfg(feature = "ssl")]
     #[test]
     fn polled_plans_never_sleep_in_the_kernel() {
         let unbounded = Plan {
