@@ -921,6 +921,11 @@ fn servers_check_client_certificates_when_asked() -> TestResult {
             .contains("TLSV13_ALERT_CERTIFICATE_REQUIRED"),
         "{err:?}"
     );
+    // A failed connection stays failed, at once, for reads and writes.
+    client.settimeout(None)?;
+    assert_eq!(client.recv(64).unwrap_err().to_string(), err.to_string());
+    assert_eq!(client.send(b"x").unwrap_err().to_string(), err.to_string());
+    assert_eq!(client.sendall(b"x").unwrap_err().to_string(), err.to_string());
 
     // A certificate from an unknown CA: refused.
     let (addr, server) = serve_one(server_ctx(CERT_OPTIONAL), |tls| tls.map(drop));
@@ -1195,6 +1200,16 @@ fn bad_pem_files_are_clear_errors() -> TestResult {
     ctx.load_cert_chain(&pki.server_combined, None)?;
     ctx.load_cert_chain(&pki.server_cert, Some(&pki.server_key))?;
     Ok(())
+}
+
+#[test]
+fn tls_types_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<SslContext>();
+    send_sync::<SslSocket>();
+    send_sync::<SslError>();
+    fn send<T: Send>() {}
+    send::<pysocket::ssl::SslFile<'static>>();
 }
 
 #[test]

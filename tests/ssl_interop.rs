@@ -499,9 +499,12 @@ fn openssl_s_client_and_rust_server() -> TestResult {
             let tls = tls?;
             tls.sendall(b"hello from rust\n")?;
             let mut file = tls.makefile();
-            let mut line = String::new();
-            file.read_line(&mut line)?;
-            file.write_all(format!("you said {line}").as_bytes())?;
+            for _ in 0..2 {
+                let mut line = String::new();
+                file.read_line(&mut line)?;
+                file.write_all(format!("you said {line}").as_bytes())?;
+                file.flush()?;
+            }
             drop(file);
             let cipher = tls.cipher();
             tls.close()?;
@@ -533,12 +536,21 @@ fn openssl_s_client_and_rust_server() -> TestResult {
         assert_eq!(openssl.line("hello from "), "rust");
         openssl.write("ping\n");
         assert_eq!(openssl.line("you said "), "ping");
+        if !tls12 {
+            // s_client's "K": a TLS 1.3 KeyUpdate that asks for ours in
+            // return. Our reader answers it; then both sides use new keys.
+            // (A "K" sent as data would come back as "you said K".)
+            openssl.write("K\n");
+        }
+        openssl.write("pong\n");
+        assert_eq!(openssl.line("you said "), "pong");
         let (name, protocol, _) = server.join().unwrap()?.expect("a cipher");
         // s_client names the suite as we (and Python) do.
         assert_eq!(summary, format!("{protocol}, Cipher is {name}"));
         assert_eq!(protocol, if tls12 { "TLSv1.2" } else { "TLSv1.3" });
         let (ok, stderr) = openssl.finish();
         assert!(ok, "s_client failed: {stderr}");
+        assert_eq!(stderr.contains("KEYUPDATE"), !tls12, "{stderr}");
     }
     Ok(())
 }

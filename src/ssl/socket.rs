@@ -383,6 +383,9 @@ impl SslSocket {
     fn encrypt(&self, out: &mut Outbox, data: &[u8]) -> Result<usize> {
         let chunk = &data[..data.len().min(SEND_CHUNK)];
         let mut conn = self.conn();
+        // A connection that failed stays failed: its error, not a write
+        // that goes nowhere.
+        conn.process_new_packets().map_err(SslError::from)?;
         let n = conn.writer().write(chunk)?;
         drain(&mut conn, &mut out.buf);
         Ok(n)
@@ -408,6 +411,9 @@ impl SslSocket {
     /// taken (0 at the end of the stream), or `None` if there is nothing yet.
     fn take_plaintext(&self, take: &mut impl FnMut(&[u8]) -> usize) -> Result<Option<usize>> {
         let mut conn = self.conn();
+        // A connection that failed stays failed: its error again, rather
+        // than a wait for more from the peer.
+        conn.process_new_packets().map_err(SslError::from)?;
         let mut reader = conn.reader();
         let mut total = 0;
         loop {
