@@ -450,6 +450,33 @@ fn a_peer_that_stops_mid_handshake_times_out_or_ends_in_eof() -> TestResult {
 }
 
 #[test]
+fn a_close_notify_during_the_handshake_is_zero_return() -> TestResult {
+    let pki = Pki::new();
+    let (listener, addr) = listener_on("127.0.0.1");
+    let peer = create_connection(&addr, Some(PROMPT))?;
+    let (conn, _) = listener.accept()?;
+    conn.settimeout(Some(PROMPT))?;
+    // A plaintext alert record: fatal, close_notify. The TCP connection
+    // stays open: the handshake must end on the alert, not on a timeout.
+    // (rustls ignores an unauthenticated close_notify at the warning level,
+    // the usual one: the handshake then ends at the TCP close, SSLEOFError.)
+    peer.sendall(&[21, 3, 3, 0, 2, 2, 0])?;
+    let started = Instant::now();
+    let err = pki
+        .server_context()
+        .wrap_socket(conn, true, None)
+        .unwrap_err();
+    assert!(started.elapsed() < PROMPT / 2, "it waited for more");
+    assert!(matches!(err, Error::Ssl(SslError::ZeroReturn)), "{err:?}");
+    assert_eq!(
+        format!("{err:?}"),
+        "ssl.SSLZeroReturnError: TLS/SSL connection has been closed (EOF)"
+    );
+    drop(peer);
+    Ok(())
+}
+
+#[test]
 fn a_plain_tcp_peer_that_sends_garbage_is_refused_at_once() -> TestResult {
     let pki = Pki::new();
     // A plain HTTP client at a TLS server: refused without waiting for more.
@@ -925,7 +952,10 @@ fn servers_check_client_certificates_when_asked() -> TestResult {
     client.settimeout(None)?;
     assert_eq!(client.recv(64).unwrap_err().to_string(), err.to_string());
     assert_eq!(client.send(b"x").unwrap_err().to_string(), err.to_string());
-    assert_eq!(client.sendall(b"x").unwrap_err().to_string(), err.to_string());
+    assert_eq!(
+        client.sendall(b"x").unwrap_err().to_string(),
+        err.to_string()
+    );
 
     // A certificate from an unknown CA: refused.
     let (addr, server) = serve_one(server_ctx(CERT_OPTIONAL), |tls| tls.map(drop));

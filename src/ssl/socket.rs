@@ -24,7 +24,7 @@
 //! Locks are taken in the order inbox, outbox, connection.
 //!
 //! Every system call is made with `MSG_DONTWAIT` and every wait is a `poll`
-//! of the timeout engine ([`Timeouts::polled`](crate::timeout)), with one
+//! of the timeout engine (`Timeouts::polled`), with one
 //! deadline for the whole call: the socket's three timeout modes, as on
 //! [`Socket`].
 //!
