@@ -1294,3 +1294,78 @@ fn contexts_are_shared_and_cloned_between_threads() -> TestResult {
     server.join().unwrap();
     Ok(())
 }
+
+/// Runs this test binary's test `test` in a child process whose
+/// `SSL_CERT_FILE` is `cert_file`, with `PKI_DIR` naming the PKI's
+/// directory; returns its output once it ends (killed after [`PROMPT`]
+/// times three).
+fn run_with_cert_file(test: &str, cert_file: &std::path::Path, pki: &Pki) -> std::process::Output {
+    let mut child = std::process::Command::new(std::env::current_exe().expect("current_exe"))
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(common::CHILD_ENV, test)
+        .env("SSL_CERT_FILE", cert_file)
+        .env_remove("SSL_CERT_DIR")
+        .env("PKI_DIR", pki.dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn child");
+    let limit = Instant::now() + PROMPT * 3;
+    while child.try_wait().expect("try_wait").is_none() {
+        if Instant::now() > limit {
+            let _ = child.kill();
+            break;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    child.wait_with_output().expect("child output")
+}
+
+/// `create_default_context()` trusts the system's store, found as OpenSSL
+/// (and so Python) finds it: here `SSL_CERT_FILE` names a store that holds
+/// the test CA alone, in a child process so that no other test sees it.
+#[test]
+fn create_default_context_trusts_the_systems_store() -> TestResult {
+    const TEST: &str = "create_default_context_trusts_the_systems_store";
+    if common::is_child(TEST) {
+        let dir = std::path::PathBuf::from(std::env::var("PKI_DIR")?);
+        let ctx = match pysocket::ssl::create_default_context() {
+            Ok(ctx) => ctx,
+            Err(err) => {
+                println!("create_default_context failed: {err}");
+                return Ok(());
+            }
+        };
+        assert_eq!(ctx.verify_mode(), CERT_REQUIRED);
+        assert!(ctx.check_hostname());
+        let mut server_ctx = SslContext::new(PROTOCOL_TLS_SERVER);
+        server_ctx.load_cert_chain(dir.join("server.pem"), Some(&dir.join("server.key")))?;
+        let (a, b) = socketpair()?;
+        a.settimeout(Some(PROMPT))?;
+        b.settimeout(Some(PROMPT))?;
+        let server = thread::spawn(move || server_ctx.wrap_socket(b, true, None).map(drop));
+        ctx.wrap_socket(a, false, Some("localhost"))?;
+        server.join().unwrap()?;
+        println!("{}", common::CHILD_PASSED);
+        return Ok(());
+    }
+    let pki = Pki::new();
+    // A store of the test CA: the handshake verifies.
+    let out = run_with_cert_file(TEST, &pki.ca, &pki);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains(common::CHILD_PASSED),
+        "child failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A store with nothing usable: a clear error, no context.
+    let garbage = pki.file("garbage-store.pem", b"not a certificate\n");
+    let out = run_with_cert_file(TEST, &garbage, &pki);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("create_default_context failed: [X509: NO_CERTIFICATE_OR_CRL_FOUND]"),
+        "child said:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(())
+}
