@@ -476,6 +476,35 @@ fn a_close_notify_during_the_handshake_is_zero_return() -> TestResult {
     Ok(())
 }
 
+/// A client that hangs up as soon as its own handshake is over: the TLS 1.3
+/// server cannot send its session tickets, yet its handshake succeeds, and
+/// the connection reads as ended.
+#[test]
+fn a_client_that_hangs_up_at_once_does_not_fail_the_servers_handshake() -> TestResult {
+    let pki = Pki::new();
+    let (a, b) = socketpair()?;
+    a.settimeout(Some(PROMPT))?;
+    b.setblocking(false)?;
+    let client_ctx = pki.client_context();
+    let client = thread::spawn(move || {
+        client_ctx
+            .wrap_socket(a, false, Some("localhost"))
+            .map(drop)
+    });
+    // The server is driven by hand: one step once the ClientHello is there
+    // (it answers with its flight), the next once the client, done, is gone.
+    let server = pki.server_context().wrap_socket(b, true, None)?;
+    let (ready, _, _) = pysocket::select(&[&server], &[], &[], Some(PROMPT))?;
+    assert_eq!(ready.len(), 1, "no ClientHello");
+    assert!(server.do_handshake().unwrap_err().is_would_block());
+    client.join().unwrap()?;
+    server.do_handshake()?;
+    assert_eq!(server.version().as_deref(), Some("TLSv1.3"));
+    server.settimeout(Some(PROMPT))?;
+    assert!(server.recv(1024)?.is_empty());
+    Ok(())
+}
+
 #[test]
 fn a_plain_tcp_peer_that_sends_garbage_is_refused_at_once() -> TestResult {
     let pki = Pki::new();

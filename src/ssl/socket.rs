@@ -282,8 +282,24 @@ impl SslSocket {
         }
         let mut inbox = lock(&self.inbox);
         loop {
-            self.flush_out(&mut lock(&self.outbox), plan)?;
-            if !self.conn().is_handshaking() {
+            let (done, tickets_only) = {
+                let conn = self.conn();
+                let done = !conn.is_handshaking();
+                let tls13 = conn.protocol_version() == Some(ProtocolVersion::TLSv1_3);
+                (done, done && self.server_side && tls13)
+            };
+            let flushed = self.flush_out(&mut lock(&self.outbox), plan);
+            if tickets_only {
+                // All a TLS 1.3 server has left to send is its session
+                // tickets, which the client does not wait for: a client
+                // that has hung up already (or a socket that cannot take
+                // them now) is the next call's business, not a failed
+                // handshake. What was not sent stays in the outbox.
+                self.handshaken.store(true, Ordering::Release);
+                return Ok(());
+            }
+            flushed?;
+            if done {
                 self.handshaken.store(true, Ordering::Release);
                 return Ok(());
             }
