@@ -88,6 +88,10 @@ const SEND_CHUNK: usize = 4 * 16384;
 ///   `close_notify` if the socket takes it at once, then closes;
 ///   [`unwrap`](SslSocket::unwrap) ends TLS both ways and gives the plain
 ///   socket back.
+/// - **Threads**: a reader and a writer never wait for each other. Two
+///   readers at once (or two writers) take turns, records being read (and
+///   written) whole and in order: the second waits until the first's call
+///   ends, and its own timeout counts from then.
 ///
 /// ```
 /// # mod pki { include!("../../tests/common/pki.rs"); } use pki::Pki;
