@@ -28,6 +28,10 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// | `OSError` from `create_server`'s bind | [`Error::Bind`] (names the address, keeps the errno) |
 /// | `ExceptionGroup` from `create_connection(all_errors=True)` | [`Error::Connect`] |
 /// | `ValueError`, `TypeError`, `OverflowError` on arguments | [`Error::InvalidArgument`] |
+#[cfg_attr(
+    feature = "ssl",
+    doc = "| `ssl.SSLError` and its subclasses | [`Error::Ssl`] ([`ssl::SslError`](crate::ssl::SslError)) |"
+)]
 ///
 /// # How it prints
 ///
@@ -166,6 +170,38 @@ pub enum Error {
     #[doc(alias = "ValueError")]
     #[error("{0}")]
     InvalidArgument(String),
+
+    /// A TLS failure: Python's `ssl.SSLError` family (a certificate that
+    /// does not verify, an alert from the peer, a stream that ended in the
+    /// middle of a handshake...). It prints as the [`SslError`] inside:
+    /// `Display` as Python's `str()`, `Debug` with Python's class first
+    /// (`ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED]
+    /// certificate verify failed: ...`). Its kind is `UnexpectedEof` for
+    /// [`SslError::Eof`] and [`SslError::ZeroReturn`], else `InvalidData`;
+    /// it has no errno.
+    ///
+    /// [`SslError`]: crate::ssl::SslError
+    /// [`SslError::Eof`]: crate::ssl::SslError::Eof
+    /// [`SslError::ZeroReturn`]: crate::ssl::SslError::ZeroReturn
+    ///
+    /// ```
+    /// use pysocket::ssl::{SslContext, PROTOCOL_TLS_SERVER};
+    /// use pysocket::Error;
+    ///
+    /// let mut ctx = SslContext::new(PROTOCOL_TLS_SERVER);
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("empty.pem");
+    /// std::fs::write(&path, "")?;
+    /// let err = ctx.load_cert_chain(&path, None).unwrap_err();
+    /// assert!(matches!(err, Error::Ssl(_)));
+    /// assert!(format!("{err:?}").starts_with("ssl.SSLError: [SSL] PEM lib"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "ssl")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "ssl")))]
+    #[doc(alias("SSLError", "SSLCertVerificationError"))]
+    #[error(transparent)]
+    Ssl(#[from] crate::ssl::SslError),
 }
 
 /// The resolver behind an [`Error::Resolve`]: Python raises a different
@@ -284,6 +320,8 @@ impl Error {
             Error::Connect { attempts, .. } => attempts
                 .last()
                 .map_or(io::ErrorKind::Other, |(_, err)| err.kind()),
+            #[cfg(feature = "ssl")]
+            Error::Ssl(err) => err.kind(),
         }
     }
 
@@ -412,6 +450,8 @@ impl Error {
                 .last()
                 .map_or("OSError", |(_, err)| err.python_class()),
             Error::InvalidArgument(_) => "ValueError",
+            #[cfg(feature = "ssl")]
+            Error::Ssl(err) => err.python_class(),
         }
     }
 }

@@ -4,8 +4,11 @@
 use std::fmt;
 use std::io::{self, BufRead, Read, Write};
 
+use crate::error::Result;
 use crate::flags::MsgFlags;
 use crate::socket::Socket;
+#[cfg(feature = "ssl")]
+use crate::ssl::SslSocket;
 
 /// The default size of each [`SocketFile`] buffer: large enough that a stream
 /// of short lines costs one `recv` per 64 KiB rather than one per line.
@@ -99,21 +102,54 @@ pub struct SocketFile<'a> {
 
 /// The socket a [`SocketFile`] works on: borrowed from [`Socket::makefile`],
 /// or owned from [`Socket::into_makefile`] (and closed when the file is
-/// dropped, after its last flush).
+/// dropped, after its last flush); or a TLS connection, for the
+/// [`SslFile`](crate::ssl::SslFile) that wraps a `SocketFile`.
 enum FileSocket<'a> {
     Borrowed(&'a Socket),
     Owned(Socket),
+    #[cfg(feature = "ssl")]
+    Tls(&'a SslSocket),
 }
 
-impl std::ops::Deref for FileSocket<'_> {
-    type Target = Socket;
-
+impl FileSocket<'_> {
+    /// The plain socket (under TLS, the one TLS runs over).
     #[inline(always)]
-    fn deref(&self) -> &Socket {
+    fn socket(&self) -> &Socket {
         match self {
             FileSocket::Borrowed(sock) => sock,
             FileSocket::Owned(sock) => sock,
+            #[cfg(feature = "ssl")]
+            FileSocket::Tls(tls) => tls.get_ref(),
         }
+    }
+
+    #[inline(always)]
+    fn recv_append(&self, buf: &mut Vec<u8>) -> Result<usize> {
+        #[cfg(feature = "ssl")]
+        if let FileSocket::Tls(tls) = self {
+            return tls.recv_append(buf);
+        }
+        self.socket().recv_append(buf)
+    }
+
+    #[inline(always)]
+    fn recv_into(&self, buf: &mut [u8]) -> Result<usize> {
+        #[cfg(feature = "ssl")]
+        if let FileSocket::Tls(tls) = self {
+            return tls.recv_into(buf);
+        }
+        self.socket().recv_into(buf)
+    }
+
+    /// Sends `data[*sent..]` with one deadline, counting what went out in
+    /// `*sent` even on error.
+    #[inline(always)]
+    fn send_all_from(&self, data: &[u8], sent: &mut usize) -> Result<()> {
+        #[cfg(feature = "ssl")]
+        if let FileSocket::Tls(tls) = self {
+            return tls.send_all_from(data, sent);
+        }
+        self.socket().send_all_from(data, sent, MsgFlags::empty())
     }
 }
 
@@ -244,6 +280,17 @@ impl<'a> SocketFile<'a> {
         SocketFile::over(FileSocket::Borrowed(sock), read_capacity, write_capacity)
     }
 
+    /// A buffered file over a TLS connection, with buffers of the given
+    /// sizes: the heart of an [`SslFile`](crate::ssl::SslFile).
+    #[cfg(feature = "ssl")]
+    pub(crate) fn over_tls(
+        sock: &'a SslSocket,
+        read_capacity: usize,
+        write_capacity: usize,
+    ) -> SocketFile<'a> {
+        SocketFile::over(FileSocket::Tls(sock), read_capacity, write_capacity)
+    }
+
     fn over(sock: FileSocket<'a>, read_capacity: usize, write_capacity: usize) -> SocketFile<'a> {
         SocketFile {
             sock,
@@ -269,7 +316,7 @@ impl<'a> SocketFile<'a> {
     /// # Ok::<(), pysocket::Error>(())
     /// ```
     pub fn get_ref(&self) -> &Socket {
-        &self.sock
+        self.sock.socket()
     }
 
     /// The data received but not yet read (Python's `file.peek()` without a
@@ -448,9 +495,7 @@ impl<'a> SocketFile<'a> {
             return Ok(());
         }
         let mut sent = 0;
-        let result = self
-            .sock
-            .send_all_from(&self.wbuf, &mut sent, MsgFlags::empty());
+        let result = self.sock.send_all_from(&self.wbuf, &mut sent);
         self.wbuf.drain(..sent);
         Ok(result?)
     }
@@ -583,7 +628,7 @@ impl Write for SocketFile<'_> {
         // Too big to be worth copying: sent at once, with one deadline. A failure
         // after some bytes went out is a short write, so a retry sends only the rest.
         let mut sent = 0;
-        match self.sock.send_all_from(buf, &mut sent, MsgFlags::empty()) {
+        match self.sock.send_all_from(buf, &mut sent) {
             Ok(()) => Ok(buf.len()),
             Err(_) if sent > 0 => Ok(sent),
             Err(err) => Err(err.into()),
@@ -604,7 +649,7 @@ impl Drop for SocketFile<'_> {
 impl fmt::Debug for SocketFile<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SocketFile")
-            .field("socket", &*self.sock)
+            .field("socket", self.sock.socket())
             .field("owned", &matches!(self.sock, FileSocket::Owned(_)))
             .field("buffered_read", &(self.rbuf.len() - self.rpos))
             .field("buffered_write", &self.wbuf.len())

@@ -90,6 +90,12 @@
 //! | `except OSError` from `create_server` (the address it tried in the message) | [`Error::Bind`] |
 //! | `except* OSError` from `create_connection(..., all_errors=True)` | [`Error::Connect`] (every attempt) |
 //! | `except OSError as e: e.errno` | [`Error::errno`] |
+#![cfg_attr(
+    feature = "ssl",
+    doc = "| `ssl.create_default_context()`, `ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)` | [`ssl::create_default_context`], [`ssl::SslContext::new`]`(`[`ssl::PROTOCOL_TLS_SERVER`]`)` (the [`ssl`] module has the whole table) |",
+    doc = "| `tls = ctx.wrap_socket(sock, server_hostname='example.com')` | `let tls = ctx.`[`wrap_socket`](ssl::SslContext::wrap_socket)`(sock, false, Some(\"example.com\"))?;` (an [`ssl::SslSocket`], used as a [`Socket`]) |",
+    doc = "| `except ssl.SSLError` | [`Error::Ssl`] ([`ssl::SslError`]) |"
+)]
 //!
 //! # The TCP lifecycle, call by call
 //!
@@ -119,6 +125,18 @@
 //!   process.
 //! - **Not inherited**: every socket, accepted ones included, is close-on-exec.
 //!
+#![cfg_attr(
+    feature = "ssl",
+    doc = "# TLS
+
+The [`ssl`] module, behind the cargo feature `ssl` (on by default), is
+Python's `ssl` module on rustls: [`ssl::SslContext`] and
+[`ssl::SslSocket`], with the socket's timeout modes, one thread reading
+while another writes, and Python's `SSLError` family as [`Error::Ssl`].
+Without the feature the crate builds with no TLS and no rustls.
+"
+)]
+//!
 //! # Platform support
 //!
 //! Unix only (Linux is tested; the BSDs and macOS are meant to build). Linux's
@@ -145,6 +163,9 @@ mod select;
 mod sendfile;
 pub mod server;
 mod socket;
+#[cfg(feature = "ssl")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ssl")))]
+pub mod ssl;
 #[cfg_attr(unix, path = "sys/unix/mod.rs")]
 mod sys;
 mod timeout;

@@ -427,6 +427,25 @@ impl Timeouts {
         }
     }
 
+    /// The plan of a call whose every attempt must be non-blocking, and that
+    /// waits in `poll` only: TLS, which makes its system calls with
+    /// `MSG_DONTWAIT` so that no lock it holds is ever held across a sleep
+    /// in the kernel. Blocking mode waits in `poll` with no limit (as a
+    /// blocking `connect` whose outcome is pending does), non-blocking mode
+    /// answers `WouldBlock`, timeout mode waits against its clock; never
+    /// under a backstop.
+    #[cfg(feature = "ssl")]
+    #[inline]
+    pub(crate) fn polled(&self) -> Plan {
+        match self.get() {
+            None => Plan {
+                mode: Mode::Timed,
+                clock: Clock::Unbounded,
+            },
+            Some(timeout) => Plan::timed(timeout),
+        }
+    }
+
     /// The plan of a send that starts now with the `MSG_*` `flags`: never
     /// under a backstop (see the module docs).
     #[inline]
@@ -576,6 +595,14 @@ impl Plan {
             mode,
             clock: Clock::Unbounded,
         }
+    }
+
+    /// A call that makes one attempt and never waits, whatever the socket's
+    /// mode: for what is sent only if the socket takes it at once (TLS's
+    /// `close_notify` on close).
+    #[cfg(feature = "ssl")]
+    pub(crate) fn non_blocking() -> Plan {
+        Plan::untimed(Mode::NonBlocking)
     }
 
     /// A call in timeout mode with `timeout` and no backstop; in
@@ -1001,6 +1028,25 @@ mod tests {
         assert!(!forever.has_passed());
 
         assert!(Clock::At(now).has_passed());
+    }
+
+    /// Polled plans never let an attempt sleep in the kernel: blocking mode
+    /// waits in `poll` with no limit, whatever backstop the socket carries.
+    #[cfg(feature = "ssl")]
+    #[test]
+    fn polled_plans_never_sleep_in_the_kernel() {
+        let unbounded = Plan {
+            mode: Mode::Timed,
+            clock: Clock::Unbounded,
+        };
+        for kernel in [0, CRATE_BACKSTOP, USER_TIMEOUTS] {
+            assert_eq!(timeouts(None, kernel).polled(), unbounded);
+            assert_eq!(
+                timeouts(Some(Duration::ZERO), kernel).polled(),
+                Plan::untimed(Mode::NonBlocking)
+            );
+            assert_eq!(timeouts(Some(SECOND), kernel).polled(), timed(SECOND));
+        }
     }
 
     #[test]

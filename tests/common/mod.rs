@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests: loopback pairs, temp dirs, child
 //! processes, signal storms, the timeout modes, and (in [`chaos`] and
-//! [`data`]) a fault-injecting proxy and self-checking test data. Every helper
-//! is bounded in time.
+//! [`data`]) a fault-injecting proxy and self-checking test data, and (in
+//! [`pki`]) certificates made at test time for TLS. Every helper is bounded
+//! in time.
 //!
 //! Every test binary compiles all of it and uses a part, hence the
 //! `allow(dead_code)`.
@@ -9,6 +10,7 @@
 
 pub mod chaos;
 pub mod data;
+pub mod pki;
 
 use std::os::fd::AsRawFd;
 use std::process::{Child, Command, Output};
