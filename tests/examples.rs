@@ -1785,7 +1785,7 @@ mod tls_echo {
     #[test]
     fn server_survives_a_client_that_does_not_speak_tls() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut server, port, ca) = generated_server(dir.path());
+        let (server, port, ca) = generated_server(dir.path());
         let mut plain = connect(port);
         plain.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
         let mut answer = Vec::new();
