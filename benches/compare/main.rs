@@ -27,6 +27,7 @@ mod makefile;
 mod pingpong;
 mod sendfile;
 mod sendmsg;
+mod tls;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -428,6 +429,7 @@ fn run_all(suite: &mut Suite) {
         plan.idle_rounds,
         started.elapsed().as_secs_f64()
     );
+    tls::run(suite);
 }
 
 /// What a row measures.
