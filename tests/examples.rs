@@ -2,7 +2,8 @@
 //! loopback, every client against a server written here with `std::net`,
 //! every server against a `std::net` client, the multiplexing and server
 //! examples (`select_chat_server`, `socketserver_echo`), bad flags, the tour,
-//! and, where `python3` is installed, the seed documents' own programs
+//! the TLS echo pair (with certificates made at test time; with the `ssl`
+//! feature), and, where `python3` is installed, the seed documents' own programs
 //! (ported to Python 3, in `tests/python/`) against the examples in both
 //! directions.
 //!
