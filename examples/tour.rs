@@ -45,6 +45,8 @@ fn main() -> Result<(), Failure> {
     document_001_udp()?;
     document_002()?;
     document_002_socketserver()?;
+    #[cfg(feature = "ssl")]
+    document_002_tls()?;
     document_003_chat()?;
     document_003_select_chat()?;
     document_004()?;
@@ -150,6 +152,33 @@ fn document_002_socketserver() -> Result<(), Failure> {
         echo_client::run(HOST, port, message, client.clone())?;
     }
     stop.shutdown();
+    join(serving)
+}
+
+/// Document 002's pair over TLS: the server makes a CA and its certificate,
+/// writes the CA to a temporary file, and the client trusts that file.
+#[cfg(feature = "ssl")]
+fn document_002_tls() -> Result<(), Failure> {
+    use programs::{tls_echo_client, tls_echo_server};
+    let (listener, port) = tcp_listener()?;
+    heading("002, over TLS", "tls_echo_server ⇄ tls_echo_client", port);
+    let server = Side::new("server");
+    let client = Side::new("client");
+    let dir = tempfile::tempdir()?;
+    let ca = dir.path().join("ca.pem");
+    let context = tls_echo_server::generated_context(&ca, server.clone())?;
+    let messages = ["Hello", "Hello over TLS, in recv(10) steps"];
+    let serving = thread::spawn(move || -> pysocket::Result<()> {
+        for _ in messages {
+            let (conn, _addr) = listener.accept()?;
+            tls_echo_server::serve(&context, conn, server.clone())?;
+        }
+        Ok(())
+    });
+    let client_context = tls_echo_client::client_context(&ca.to_string_lossy())?;
+    for message in messages {
+        tls_echo_client::run(&client_context, "localhost", port, message, client.clone())?;
+    }
     join(serving)
 }
 

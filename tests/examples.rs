@@ -2,7 +2,8 @@
 //! loopback, every client against a server written here with `std::net`,
 //! every server against a `std::net` client, the multiplexing and server
 //! examples (`select_chat_server`, `socketserver_echo`), bad flags, the tour,
-//! and, where `python3` is installed, the seed documents' own programs
+//! the TLS echo pair (with certificates made at test time; with the `ssl`
+//! feature), and, where `python3` is installed, the seed documents' own programs
 //! (ported to Python 3, in `tests/python/`) against the examples in both
 //! directions.
 //!
@@ -1454,8 +1455,22 @@ fn tour_runs_every_pair_and_exits_zero() {
     ] {
         assert!(out.contains(line), "no {line:?} in\n{out}");
     }
+    // The TLS pair, where the crate has TLS: two clients more of the echo server.
+    let tls = cfg!(feature = "ssl");
+    if tls {
+        let heading = "== document 002, over TLS: tls_echo_server ⇄ tls_echo_client";
+        assert!(out.contains(heading), "no {heading:?} in\n{out}");
+        assert!(
+            out.contains("client   │ Client Received:  TLS, in r"),
+            "{out}"
+        );
+    }
     assert_eq!(out.matches("---closed").count(), 3, "{out}");
-    assert_eq!(out.matches("Server Recv Over").count(), 4, "{out}");
+    assert_eq!(
+        out.matches("Server Recv Over").count(),
+        if tls { 6 } else { 4 },
+        "{out}"
+    );
     assert_eq!(out.matches(") left the chat").count(), 2, "{out}");
     assert!(
         out.ends_with("Every pair talked: the tour is over.\n"),
@@ -1601,4 +1616,350 @@ fn sendfile_server_takes_the_usual_flags() {
         &["--port", "0", "--file", "/no/such/file"],
     );
     assert_eq!(ended.status.code(), Some(1), "{}", ended.stderr);
+}
+
+// ---------------------------------------------------------------------------
+// tls_echo_server and tls_echo_client: document 002's pair over TLS
+
+#[cfg(feature = "ssl")]
+#[path = "common/pki.rs"]
+mod pki;
+
+#[cfg(feature = "ssl")]
+mod tls_echo {
+    use super::*;
+    use crate::pki::Pki;
+
+    const READY: &str = "Server start, listening";
+
+    /// What `tls_echo_client` prints when its message comes back whole.
+    fn echoed(message: &str) -> String {
+        let mut out = String::new();
+        for piece in message.as_bytes().chunks(10) {
+            out += &format!("Client Received: {}\n", String::from_utf8_lossy(piece));
+        }
+        out + "Closing connection to the server\n"
+    }
+
+    /// `program` serving on a fresh port with `extra` flags, once it listens;
+    /// started again on another port if that one was taken meanwhile.
+    fn start_tls_server(program: Program, extra: &[&str]) -> (Running, u16) {
+        for _ in 0..3 {
+            let port = fresh_port(false);
+            let mut server = Running::start(
+                format!("{program:?} {extra:?}"),
+                program.command(port, extra),
+                None,
+            );
+            if server.wait_until(|out| out.contains(READY)) {
+                return (server, port);
+            }
+            if !server.stderr().contains("in use") {
+                panic!("{} never listened\n{}", server.what, server.report());
+            }
+        }
+        panic!("{program:?} could not bind a free port three times");
+    }
+
+    /// `tls_echo_server` with the certificate it makes, its CA written in
+    /// `dir`: (the server, its port, the CA's path).
+    fn generated_server(dir: &Path) -> (Running, u16, String) {
+        let ca = dir.join("ca.pem").to_str().expect("UTF-8 path").to_string();
+        let (server, port) =
+            start_tls_server(Program::Rust("tls_echo_server"), &["--ca-out", ca.as_str()]);
+        (server, port, ca)
+    }
+
+    fn path(p: &Path) -> &str {
+        p.to_str().expect("a UTF-8 temp path")
+    }
+
+    /// A client that ends with status `code`: its (stdout, stderr).
+    fn client_ending(port: u16, extra: &[&str], code: i32) -> (String, String) {
+        let command = Program::Rust("tls_echo_client").command(port, extra);
+        let mut client = Running::start("tls_echo_client", command, Some(""));
+        let status = client.finish();
+        assert_eq!(status.code(), Some(code), "{}", client.report());
+        (client.stdout(), client.stderr())
+    }
+
+    #[test]
+    fn pair_talks_over_tls_with_the_certificate_the_server_makes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut server, port, ca) = generated_server(dir.path());
+        assert!(
+            server.stdout().starts_with(&format!(
+                "Certificate for localhost, 127.0.0.1 and ::1 made; its CA is in {ca}\n\
+                 Server start, listening {port}\n"
+            )),
+            "{}",
+            server.report()
+        );
+        let pem = std::fs::read_to_string(&ca).unwrap();
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\n"), "{pem}");
+        assert!(
+            !pem.contains("PRIVATE KEY"),
+            "only the CA's certificate is written"
+        );
+
+        // By address (127.0.0.1), by name (localhost), and a long message.
+        let long = "Hello over TLS: 34 bytes, 10 a go";
+        let runs: [(&[&str], &str); 3] = [
+            (&[], "Hello"),
+            (&["--host", "localhost"], "Hello"),
+            (&["--message", long], long),
+        ];
+        for (i, (extra, message)) in runs.into_iter().enumerate() {
+            let args = [&["--cafile", ca.as_str()], extra].concat();
+            assert_eq!(
+                client_output("tls_echo_client", port, &args, ""),
+                echoed(message)
+            );
+            assert!(
+                server.wait_until(|out| out.matches("Server Recv Over\n").count() == i + 1),
+                "{}",
+                server.report()
+            );
+        }
+        assert!(server.stdout().ends_with(&format!(
+            "Server Recv Data: {long}\nServer Send Data: {long}\nServer Recv Over\n"
+        )));
+        assert_eq!(server.stderr(), "", "no connection failed");
+    }
+
+    #[test]
+    fn server_serves_the_pem_files_it_is_given() {
+        let pki = Pki::new();
+        let apart = [
+            "--cert",
+            path(&pki.server_cert),
+            "--key",
+            path(&pki.server_key),
+        ];
+        let combined = ["--cert", path(&pki.server_combined)];
+        for flags in [&apart[..], &combined[..]] {
+            let (mut server, port) = start_tls_server(Program::Rust("tls_echo_server"), flags);
+            assert_eq!(
+                server.stdout(),
+                format!("{READY} {port}\n"),
+                "makes nothing"
+            );
+            let out = client_output("tls_echo_client", port, &["--cafile", path(&pki.ca)], "");
+            assert_eq!(out, echoed("Hello"));
+            server.expect("Server Recv Over\n");
+        }
+    }
+
+    /// A client whose CA did not sign the server's certificate stops at the
+    /// handshake, as Python's does (`Socket error: [SSL:
+    /// CERTIFICATE_VERIFY_FAILED] ...`); the server reports the client's alert
+    /// and serves the next one.
+    #[test]
+    fn client_refuses_a_certificate_its_ca_did_not_sign() {
+        let pki = Pki::new();
+        let dir = tempfile::tempdir().unwrap();
+        let (mut server, port, ca) = generated_server(dir.path());
+        let (out, err) = client_ending(port, &["--cafile", path(&pki.rogue_ca)], 0);
+        assert_eq!(
+            out,
+            "Socket error: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: \
+             unable to get local issuer certificate\nClosing connection to the server\n"
+        );
+        assert_eq!(err, "");
+        let deadline = Instant::now() + PATIENCE;
+        while !server.stderr().contains('\n') && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(
+            server.stderr(),
+            "Connection error: [SSL: TLSV1_ALERT_UNKNOWN_CA] tlsv1 alert unknown ca\n"
+        );
+        let out = client_output("tls_echo_client", port, &["--cafile", &ca], "");
+        assert_eq!(out, echoed("Hello"));
+        server.expect("Server Recv Over\n");
+        assert_eq!(
+            server.stdout().matches("Server Recv Data: Hello\n").count(),
+            1,
+            "only the second client got through\n{}",
+            server.report()
+        );
+    }
+
+    /// A plain-TCP client that sends HTTP gets an alert and a closed
+    /// connection; the server goes on.
+    #[test]
+    fn server_survives_a_client_that_does_not_speak_tls() {
+        let dir = tempfile::tempdir().unwrap();
+        let (server, port, ca) = generated_server(dir.path());
+        let mut plain = connect(port);
+        plain.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+        let mut answer = Vec::new();
+        let _ = plain.read_to_end(&mut answer); // an alert, then the end (or a reset)
+        assert!(
+            answer.is_empty() || answer[0] == 21,
+            "a TLS alert record, or nothing: {answer:?}"
+        );
+        let deadline = Instant::now() + PATIENCE;
+        while !server.stderr().contains('\n') && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(5));
+        }
+        assert!(
+            server.stderr().starts_with("Connection error: "),
+            "{}",
+            server.report()
+        );
+        let out = client_output("tls_echo_client", port, &["--cafile", &ca], "");
+        assert_eq!(out, echoed("Hello"));
+    }
+
+    #[test]
+    fn python_ssl_client_talks_to_tls_echo_server() {
+        if !python_available() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let (mut server, port, ca) = generated_server(dir.path());
+        // The script takes HOST PORT CAFILE: by address, then by name.
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/tls_echo_client.py");
+        for host in [HOST, "localhost"] {
+            let mut command = Command::new("python3");
+            command
+                .arg("-u")
+                .arg(&script)
+                .args([host, &port.to_string(), &ca])
+                .env("PYTHONIOENCODING", "utf-8");
+            let what = format!("python3 tls_echo_client.py {host}");
+            let mut client = Running::start(what, command, Some(""));
+            client.finish_ok();
+            assert_eq!(client.stdout(), echoed("Hello"), "{}", client.report());
+        }
+        assert!(
+            server.wait_until(|out| out.matches("Server Recv Over\n").count() == 2),
+            "{}",
+            server.report()
+        );
+        assert_eq!(
+            server.stderr(),
+            "",
+            "Python's close without close_notify is a clean end"
+        );
+    }
+
+    #[test]
+    fn tls_echo_client_talks_to_a_python_ssl_server() {
+        if !python_available() {
+            return;
+        }
+        let pki = Pki::new();
+        let flags = [path(&pki.server_cert), path(&pki.server_key)];
+        let (mut server, port) = start_tls_server(Program::Python("tls_echo_server"), &flags);
+        let message = "Hello, Python's ssl";
+        let out = client_output(
+            "tls_echo_client",
+            port,
+            &["--cafile", path(&pki.ca), "--message", message],
+            "",
+        );
+        assert_eq!(out, echoed(message));
+        server.expect("Server Recv Over\n");
+        assert_eq!(
+            server.stdout(),
+            format!(
+                "{READY} {port}\nServer Recv Data: {message}\nServer Send Data: {message}\n\
+                 Server Recv Over\n"
+            )
+        );
+        assert_eq!(server.stderr(), "", "close_notify, then the TCP close");
+    }
+
+    #[test]
+    fn flags_help_and_bad_input() {
+        for (name, words) in [
+            (
+                "tls_echo_server",
+                &["002", "--port", "5443", "--cert", "--key", "--ca-out"][..],
+            ),
+            (
+                "tls_echo_client",
+                &["002", "--port", "5443", "--cafile", "--message"][..],
+            ),
+        ] {
+            let ended = run(name, &["--help"]);
+            assert!(ended.status.success(), "{name} --help");
+            for word in words {
+                assert!(
+                    ended.stdout.contains(word),
+                    "{name}: no {word} in\n{}",
+                    ended.stdout
+                );
+            }
+        }
+        // Usage errors: one line, status 2, nothing done.
+        let usage: [(&str, &[&str]); 6] = [
+            ("tls_echo_server", &["--port", "x"]),
+            ("tls_echo_server", &["--key", "/some/key.pem"]),
+            ("tls_echo_server", &["--cert", "a.pem", "--ca-out", "b.pem"]),
+            ("tls_echo_server", &["stray"]),
+            ("tls_echo_client", &["--port", "70000"]),
+            ("tls_echo_client", &["--no-such-flag", "1"]),
+        ];
+        for (name, args) in usage {
+            let ended = run(name, args);
+            assert_eq!(
+                ended.status.code(),
+                Some(2),
+                "{name} {args:?}: {}",
+                ended.stderr
+            );
+            assert!(
+                ended.stderr.starts_with("error: ") && ended.stderr.lines().count() == 1,
+                "{name} {args:?}: {:?}",
+                ended.stderr
+            );
+            assert!(ended.stdout.is_empty(), "{name} {args:?}");
+        }
+        // Files that cannot be used: status 1, one line naming the file.
+        let pki = Pki::new();
+        let not_pem = pki.file("notes.txt", b"no certificate here\n");
+        let port = fresh_port(false).to_string();
+        let failing: [(&str, &[&str], &str); 4] = [
+            ("tls_echo_server", &["--port", &port, "--cert", "/no/such/cert.pem"],
+             "Error: cannot load --cert /no/such/cert.pem: [Errno 2] No such file or directory\n"),
+            ("tls_echo_server", &["--port", &port, "--cert", path(&pki.server_cert), "--key", path(&pki.client_key)],
+             "Error: cannot load --cert "),
+            ("tls_echo_client", &["--port", &port, "--cafile", "/no/such/ca.pem"],
+             "Error: cannot load --cafile /no/such/ca.pem: [Errno 2] No such file or directory\n"),
+            ("tls_echo_client", &["--port", &port, "--cafile", path(&not_pem)],
+             "Error: cannot load --cafile "),
+        ];
+        for (name, args, expected) in failing {
+            let ended = run(name, args);
+            assert_eq!(
+                ended.status.code(),
+                Some(1),
+                "{name} {args:?}: {}",
+                ended.stderr
+            );
+            assert!(
+                ended.stderr.starts_with(expected),
+                "{name} {args:?}: {:?}",
+                ended.stderr
+            );
+            assert_eq!(ended.stderr.lines().count(), 1, "{:?}", ended.stderr);
+            assert!(ended.stdout.is_empty(), "{name} {args:?}: {}", ended.stdout);
+        }
+    }
+
+    #[test]
+    fn client_reports_a_refused_connection_in_one_line() {
+        let holder = pysocket::Socket::new(pysocket::AF_INET, pysocket::SOCK_STREAM).unwrap();
+        holder.bind((HOST, 0)).unwrap();
+        let port = holder.getsockname().unwrap().port().unwrap();
+        let pki = Pki::new();
+        let (out, err) = client_ending(port, &["--cafile", path(&pki.ca)], 1);
+        assert_eq!(
+            (out.as_str(), err.as_str()),
+            ("", "Error: [Errno 111] Connection refused\n")
+        );
+    }
 }

@@ -28,6 +28,7 @@ mod pingpong;
 mod sendfile;
 mod sendmsg;
 mod servers;
+mod tls;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -430,6 +431,7 @@ fn run_all(suite: &mut Suite) {
         plan.idle_rounds,
         started.elapsed().as_secs_f64()
     );
+    tls::run(suite);
 }
 
 /// What a row measures.

@@ -16,5 +16,9 @@ pub mod tcp_client;
 pub mod tcp_server;
 pub mod threaded_client;
 pub mod threaded_server;
+#[cfg(feature = "ssl")]
+pub mod tls_echo_client;
+#[cfg(feature = "ssl")]
+pub mod tls_echo_server;
 pub mod udp_client;
 pub mod udp_server;
