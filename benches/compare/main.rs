@@ -27,6 +27,7 @@ mod makefile;
 mod pingpong;
 mod sendfile;
 mod sendmsg;
+mod udpserver;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -420,6 +421,7 @@ fn run_all(suite: &mut Suite) {
             Some(&mut || lifecycle::options_std(plan.option_calls)),
         ],
     );
+    udpserver::run(suite);
     idle::run(suite);
     suite.table.print();
     println!(
