@@ -207,6 +207,8 @@ impl<H: DatagramRequestHandler> UdpServer<H> {
         let datagrams = Datagrams {
             server: self,
             packet: Vec::new(),
+            wfile: Vec::new(),
+            drain: true,
         };
         self.base.serve(poll_interval, datagrams)
     }
@@ -236,25 +238,31 @@ impl<H: DatagramRequestHandler> UdpServer<H> {
         self.base.handle_one(Datagrams {
             server: self,
             packet: Vec::new(),
+            wfile: Vec::new(),
+            drain: false,
         })
     }
 
     /// Receives one datagram, if one is there, and runs its handler.
-    fn handle_datagram(&self, packet: &mut Vec<u8>) {
-        let Some((len, client_address)) = self.receive(packet) else {
-            return;
+    /// Returns whether the socket may have more to give.
+    fn handle_datagram(&self, packet: &mut Vec<u8>, wfile: &mut Vec<u8>) -> bool {
+        let (len, client_address) = match self.receive(packet) {
+            Received::Datagram(len, client_address) => (len, client_address),
+            Received::Nothing => return true,
+            Received::Drained => return false,
         };
         let report = |err: RequestError| self.base.options.report(&err, Some(&client_address));
         let Ok(mut handler) = make(&self.factory).map_err(&report) else {
-            return;
+            return true;
         };
         let data = &packet[..len];
+        wfile.clear();
         let mut request = DatagramRequest {
             packet: data,
             socket: &self.base.socket,
             client_address: client_address.clone(),
             rfile: Cursor::new(data),
-            wfile: Vec::new(),
+            wfile: std::mem::take(wfile),
             server: &self.base.handle,
         };
         let phases = [H::setup, H::handle, H::finish];
@@ -263,12 +271,14 @@ impl<H: DatagramRequestHandler> UdpServer<H> {
                 report(RequestError::Server(err));
             }
         }
+        *wfile = request.wfile;
+        true
     }
 
     /// Receives a datagram into `packet` if one is there, without waiting:
     /// its length and sender. Failures that leave nothing to serve are
     /// reported or passed over.
-    fn receive(&self, packet: &mut Vec<u8>) -> Option<(usize, Address)> {
+    fn receive(&self, packet: &mut Vec<u8>) -> Received {
         let options = &self.base.options;
         if packet.len() != options.max_packet_size {
             packet.resize(options.max_packet_size, 0);
@@ -280,13 +290,15 @@ impl<H: DatagramRequestHandler> UdpServer<H> {
             .socket
             .recvfrom_into_with_flags(packet, MsgFlags::DONTWAIT);
         match received {
-            Ok(received) => Some(received),
-            Err(err) if err.is_would_block() => None,
+            Ok((len, client_address)) => Received::Datagram(len, client_address),
+            Err(err) if err.is_would_block() => Received::Drained,
             // An ICMP error for an earlier answer, or a signal: nothing to serve.
-            Err(err) if matches!(err.errno(), Some(libc::ECONNREFUSED | libc::EINTR)) => None,
+            Err(err) if matches!(err.errno(), Some(libc::ECONNREFUSED | libc::EINTR)) => {
+                Received::Nothing
+            }
             Err(err) => {
                 options.report(&RequestError::Server(err), None);
-                None
+                Received::Drained
             }
         }
     }
@@ -308,16 +320,43 @@ impl<H: DatagramRequestHandler> UdpServer<H> {
     pub fn server_close(self) {}
 }
 
+/// The most datagrams [`UdpServer::serve_forever`] handles after one wait,
+/// before it looks at the hooks again.
+const PER_WAKE: usize = 256;
+
+/// What one receive gave.
+enum Received {
+    /// A datagram of this length, from this sender.
+    Datagram(usize, Address),
+    /// Nothing to serve, but more may be there (an error that a receive
+    /// reports in place of a datagram).
+    Nothing,
+    /// Nothing more for now.
+    Drained,
+}
+
 /// [`UdpServer::serve_forever`]'s loop, with the buffer every datagram is
-/// received into.
+/// received into and the one every answer is written into.
 struct Datagrams<'s, H> {
     server: &'s UdpServer<H>,
     packet: Vec<u8>,
+    wfile: Vec<u8>,
+    /// Whether to go on receiving until the socket has nothing more
+    /// (`serve_forever`), or to handle one datagram (`handle_request`).
+    drain: bool,
 }
 
 impl<H: DatagramRequestHandler> ServeLoop for Datagrams<'_, H> {
     fn handle_ready(&mut self, _: &mut Selector<()>, _: &[(SelectorKey<()>, EventMask)]) {
-        self.server.handle_datagram(&mut self.packet);
+        let server = self.server;
+        let rounds = if self.drain { PER_WAKE } else { 1 };
+        for _ in 0..rounds {
+            if !server.handle_datagram(&mut self.packet, &mut self.wfile)
+                || server.base.control().shutdown_requested()
+            {
+                return;
+            }
+        }
     }
 }
 
