@@ -7,6 +7,7 @@
 //! | `TCPServer(addr, Handler)` | [`TcpServer::new`]`(addr, \|\| Handler)` |
 //! | `ThreadingTCPServer(addr, Handler)` | [`ThreadingTcpServer::new`] (with a bound on live threads) |
 //! | `UDPServer(addr, Handler)` | [`UdpServer::new`] |
+//! | `ThreadingUDPServer(addr, Handler)` | [`ThreadingUdpServer::new`] (with a bound on live threads) |
 //! | no equivalent (asyncio's `Protocol`) | [`SelectorTcpServer::new`] with a [`ConnectionHandler`] |
 //! | `class Handler(StreamRequestHandler)`: `handle()` with `self.rfile`, `self.wfile` | `impl`[` RequestHandler`]: `handle(&mut self, request)` with `request.rfile`, `request.wfile` |
 //! | `self.request`, `self.connection`, `self.client_address`, `self.server` | [`StreamRequest::connection`], [`StreamRequest::client_address`], [`StreamRequest::server`] |
@@ -119,7 +120,7 @@ pub use selector::{Connection, ConnectionHandler, SelectorTcpServer};
 pub use stream::{RequestHandler, StreamRequest};
 pub use tcp::TcpServer;
 pub use threading::ThreadingTcpServer;
-pub use udp::{DatagramRequest, DatagramRequestHandler, UdpServer};
+pub use udp::{DatagramRequest, DatagramRequestHandler, ThreadingUdpServer, UdpServer};
 
 /// Python's default `poll_interval` for `serve_forever`: half a second. A
 /// shutdown wakes the loop at once; this only bounds each wait.
