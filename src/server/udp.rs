@@ -541,7 +541,9 @@ impl Answers {
         while next < self.queued.len() {
             let rest = &self.queued[next..];
             let sent = socket.call(Interest::Write, socket.send_plan(), |dontwait| {
-                let messages = rest.iter().map(|answer| (answer.data.as_slice(), &answer.to));
+                let messages = rest
+                    .iter()
+                    .map(|answer| (answer.data.as_slice(), &answer.to));
                 mmsg::send_batch(socket.as_fd(), messages, sys::SEND_FLAGS | dontwait)
             });
             match sent {

@@ -86,7 +86,9 @@ impl RecvBatch {
         // SAFETY: `sockaddr_storage` is one of the platform's `sockaddr_*`
         // types, which `view_as` asks for.
         unsafe { *storage.view_as::<libc::sockaddr_storage>() = name.storage };
-        let len = name.len.min(mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t);
+        let len = name
+            .len
+            .min(mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t);
         // SAFETY: `storage` holds what the kernel wrote as the sender's
         // address (zeroes past it), and `len` is the length it reported,
         // capped at the storage's size.
