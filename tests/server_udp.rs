@@ -955,3 +955,25 @@ fn udp_server_stops_promptly_under_a_flood() {
         serving.join().unwrap().expect("serve_forever");
     });
 }
+
+#[test]
+fn a_max_packet_size_that_cannot_be_allocated_is_an_error() {
+    let options = ServerOptions::new()
+        .max_packet_size(usize::MAX)
+        .server_timeout(Some(Duration::from_millis(10)));
+    let batched = UdpServer::with_options(("127.0.0.1", 0), || Echo, options.clone()).unwrap();
+    let threading = ThreadingUdpServer::with_options(("127.0.0.1", 0), || Echo, options).unwrap();
+    let errors = [
+        batched.serve_forever(POLL).unwrap_err(),
+        batched.handle_request().unwrap_err(),
+        threading.serve_forever(POLL).unwrap_err(),
+        threading.handle_request().unwrap_err(),
+    ];
+    for err in errors {
+        assert!(
+            matches!(err, pysocket::Error::InvalidArgument(_)),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("max_packet_size"), "{err}");
+    }
+}

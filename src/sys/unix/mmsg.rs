@@ -51,7 +51,7 @@ impl RecvBatch {
         } else {
             1
         };
-        let total = count.checked_mul(size).unwrap_or(usize::MAX);
+        let total = count.saturating_mul(size);
         let mut data = Vec::new();
         data.try_reserve_exact(total)?;
         data.resize(total, 0);
