@@ -12,7 +12,7 @@
 //!
 //! The clients are the same std sockets for every variant, connected to the
 //! server. Loopback drops a datagram only when a receive buffer overflows,
-//! which 128 small datagrams do not; a client that waits 200 ms for an echo
+//! which 128 small datagrams do not; a client that waits a second for an echo
 //! all the same sends its window again, and the run says so on stderr.
 
 use std::mem::MaybeUninit;
@@ -37,7 +37,7 @@ const WINDOW: usize = 32;
 const PACKET: usize = 8192;
 
 /// How long a client waits for an echo before it takes its window as lost.
-const LOSS_WAIT: Duration = Duration::from_millis(200);
+const LOSS_WAIT: Duration = Duration::from_secs(1);
 
 /// Windows sent again after a wait for an echo ran out, over the whole run.
 static RESENT: AtomicUsize = AtomicUsize::new(0);
