@@ -455,10 +455,9 @@ impl<H: DatagramRequestHandler> ServeLoop for Datagrams<'_, H> {
             }
             self.answers.send(server);
             handled += count;
-            // A batch that was not full emptied the socket: wait for more.
-            if self.batch.capacity() > 1 && count < self.batch.capacity()
-                || server.base.control().shutdown_requested()
-            {
+            // Receive again until the socket has nothing (what arrived while
+            // the handlers ran is taken without a wait); only then wait.
+            if server.base.control().shutdown_requested() {
                 return;
             }
         }
