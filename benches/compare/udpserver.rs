@@ -10,6 +10,10 @@
 //!   `max_packet_size`);
 //! - std: the same loop on `std::net::UdpSocket`.
 //!
+//! A second row sets `UdpServer` against the floor batching can reach: a
+//! blocking `recvmmsg`/`sendmmsg` echo loop on libc, with no handler and no
+//! way to stop but an empty datagram.
+//!
 //! The clients are the same std sockets for every variant, connected to the
 //! server. Loopback drops a datagram only when a receive buffer overflows,
 //! which 128 small datagrams do not; a client that waits a second for an echo
@@ -17,6 +21,7 @@
 
 use std::mem::MaybeUninit;
 use std::net::{SocketAddr, UdpSocket};
+use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Barrier;
 use std::thread;
@@ -43,20 +48,26 @@ const LOSS_WAIT: Duration = Duration::from_secs(1);
 static RESENT: AtomicUsize = AtomicUsize::new(0);
 
 pub fn run(suite: &mut Suite) {
-    let name = "UdpServer echo, 4 clients x 32 in flight (datagram)";
-    if !suite.wants(name) {
-        return;
-    }
     // 12,000 datagrams a round in the full run.
     let per_client = suite.plan.pingpongs;
     suite.compare(
-        name,
+        "UdpServer echo, 4 clients x 32 in flight (datagram)",
         Some("4 client threads, each keeping 32 datagrams of 64 B in flight to the server; pysocket: UdpServer with an echo handler (request.wfile); socket2 and std: a blocking recv_from/send_to loop with an 8192-byte buffer; the time per datagram answered (1 / datagrams per second)"),
         CLIENTS * per_client,
         [
             Some(&mut || pysocket(per_client)),
             Some(&mut || socket2(per_client)),
             Some(&mut || std(per_client)),
+        ],
+    );
+    suite.compare(
+        "UdpServer echo against a raw recvmmsg/sendmmsg loop (datagram)",
+        Some("as the row above; socket2 column: the floor batching can reach, a blocking loop of recvmmsg (MSG_WAITFORONE, 32 at a time) and sendmmsg with libc, no handler, no wait for shutdown"),
+        CLIENTS * per_client,
+        [
+            Some(&mut || pysocket(per_client)),
+            Some(&mut || raw_mmsg(per_client)),
+            None,
         ],
     );
     let resent = RESENT.swap(0, Ordering::Relaxed);
@@ -124,6 +135,75 @@ fn std(per_client: usize) -> Duration {
                         let _ = server.send_to(&buf[..n], from);
                     }
                     Err(err) => assert_eq!(err.raw_os_error(), Some(libc::ECONNREFUSED)),
+                }
+            }
+        });
+        let elapsed = clients(addr, per_client);
+        stop(addr);
+        elapsed
+    })
+}
+
+/// The most datagrams the raw loop takes or sends a call.
+const BATCH: usize = 32;
+
+/// A blocking `recvmmsg`/`sendmmsg` echo loop on libc: what batching alone
+/// gives, with nothing of a server around it.
+fn raw_mmsg(per_client: usize) -> Duration {
+    let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = server.local_addr().unwrap();
+    thread::scope(|scope| {
+        scope.spawn(|| {
+            let fd = server.as_raw_fd();
+            let mut data = vec![0u8; BATCH * PACKET];
+            // SAFETY: plain old data; all-zero bytes are valid values.
+            let mut names: [libc::sockaddr_storage; BATCH] = unsafe { std::mem::zeroed() };
+            // SAFETY: as above.
+            let mut iovecs: [libc::iovec; BATCH] = unsafe { std::mem::zeroed() };
+            // SAFETY: as above.
+            let mut headers: [libc::mmsghdr; BATCH] = unsafe { std::mem::zeroed() };
+            loop {
+                for (iovec, slot) in iovecs.iter_mut().zip(data.chunks_exact_mut(PACKET)) {
+                    iovec.iov_base = slot.as_mut_ptr().cast();
+                    iovec.iov_len = PACKET;
+                }
+                let iov = iovecs.as_mut_ptr();
+                for (i, (header, name)) in headers.iter_mut().zip(&mut names).enumerate() {
+                    header.msg_hdr.msg_name = (name as *mut libc::sockaddr_storage).cast();
+                    header.msg_hdr.msg_namelen = std::mem::size_of_val(name) as libc::socklen_t;
+                    header.msg_hdr.msg_iov = iov.wrapping_add(i);
+                    header.msg_hdr.msg_iovlen = 1;
+                }
+                // SAFETY: each header points at its own iovec (a slot of
+                // `data`) and address storage, all live and unborrowed
+                // until the call returns.
+                let got = unsafe {
+                    libc::recvmmsg(
+                        fd,
+                        headers.as_mut_ptr(),
+                        BATCH as _,
+                        libc::MSG_WAITFORONE,
+                        std::ptr::null_mut(),
+                    )
+                };
+                if got <= 0 {
+                    continue;
+                }
+                let got = got as usize;
+                if headers[..got].iter().any(|header| header.msg_len == 0) {
+                    return;
+                }
+                for (iovec, header) in iovecs.iter_mut().zip(&headers).take(got) {
+                    iovec.iov_len = header.msg_len as usize;
+                }
+                let mut next = 0;
+                while next < got {
+                    // SAFETY: the headers from `next` on describe the
+                    // datagrams just received, their lengths and senders.
+                    let sent = unsafe {
+                        libc::sendmmsg(fd, headers.as_mut_ptr().add(next), (got - next) as _, 0)
+                    };
+                    next += if sent > 0 { sent as usize } else { 1 };
                 }
             }
         });
