@@ -61,7 +61,7 @@ pub fn run(suite: &mut Suite) {
         ],
     );
     suite.compare(
-        "UdpServer echo against a raw recvmmsg/sendmmsg loop (datagram)",
+        "UdpServer echo vs raw recvmmsg/sendmmsg (datagram)",
         Some("as the row above; socket2 column: the floor batching can reach, a blocking loop of recvmmsg (MSG_WAITFORONE, 32 at a time) and sendmmsg with libc, no handler, no wait for shutdown"),
         CLIENTS * per_client,
         [
