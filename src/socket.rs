@@ -1413,7 +1413,7 @@ impl Socket {
     /// the peer, or unnamed for `AF_UNIX`. Never an error: the data is already
     /// taken, so a peer that is gone by now (`ENOTCONN`) is an
     /// [`Address::Other`] without bytes, Python's `None`.
-    fn peer_address(&self, from: &SockAddr) -> Address {
+    pub(crate) fn peer_address(&self, from: &SockAddr) -> Address {
         if from.len() == 0 || from.family() == libc::AF_UNSPEC as libc::sa_family_t {
             return self.no_sender();
         }

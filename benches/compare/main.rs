@@ -29,6 +29,7 @@ mod sendfile;
 mod sendmsg;
 mod servers;
 mod tls;
+mod udpserver;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -423,6 +424,7 @@ fn run_all(suite: &mut Suite) {
         ],
     );
     servers::run(suite);
+    udpserver::run(suite);
     idle::run(suite);
     suite.table.print();
     println!(

@@ -8,6 +8,7 @@
 //! | `TCPServer(addr, Handler)` | [`TcpServer::new`]`(addr, \|\| Handler)` |
 //! | `ThreadingTCPServer(addr, Handler)` | [`ThreadingTcpServer::new`] (with a bound on live threads) |
 //! | `UDPServer(addr, Handler)` | [`UdpServer::new`] |
+//! | `ThreadingUDPServer(addr, Handler)` | [`ThreadingUdpServer::new`] (with a bound on live threads) |
 //! | `UnixStreamServer(path, Handler)` | [`UnixStreamServer::new`]`(path, \|\| Handler)` (removes its socket file on close) |
 //! | `ThreadingUnixStreamServer(path, Handler)` | [`ThreadingUnixStreamServer::new`] |
 //! | `UnixDatagramServer(path, Handler)` | [`UnixDatagramServer::new`] |
@@ -167,7 +168,7 @@ pub use selector::{Connection, ConnectionHandler, SelectorTcpServer};
 pub use stream::{RequestHandler, StreamRequest};
 pub use tcp::TcpServer;
 pub use threading::ThreadingTcpServer;
-pub use udp::{DatagramRequest, DatagramRequestHandler, UdpServer};
+pub use udp::{DatagramRequest, DatagramRequestHandler, ThreadingUdpServer, UdpServer};
 pub use unix::{ThreadingUnixStreamServer, UnixDatagramServer, UnixStreamServer};
 
 /// Python's default `poll_interval` for `serve_forever`: half a second. A

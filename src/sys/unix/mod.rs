@@ -5,6 +5,8 @@
 //!   `SIGPIPE`, the split of a socket type's flags, non-blocking and
 //!   close-on-exec flags, readiness waits (`poll`), kernel timeouts, options
 //!   by level and name, and `close` with its error reported;
+//! - [`mmsg`]: many datagrams a call (`recvmmsg`, `sendmmsg`) for the UDP
+//!   server, and one a call where the system has no such calls;
 //! - [`msg`]: `sendmsg` and `recvmsg` with control messages, and their
 //!   layout;
 //! - [`netdb`]: the name lookups (`getaddrinfo`, `getnameinfo`,
@@ -80,6 +82,7 @@ macro_rules! platform {
     };
 }
 
+pub(crate) mod mmsg;
 pub(crate) mod msg;
 pub(crate) mod netdb;
 mod poller;
