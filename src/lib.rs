@@ -82,7 +82,8 @@
 //! | `socket.AF_NETLINK`, `socket.SO_MARK`, ... (every integer constant) | the same name and value at the crate root: `AF_*` [`Family`], `SOCK_*` [`SockType`] ([`SOCK_STREAM`]` | `[`SOCK_NONBLOCK`]), `MSG_*` [`MsgFlags`], `AI_*` [`AddrInfoFlags`], `NI_*` flags [`NameInfoFlags`], the others `i32` (`u32` where the value does not fit) |
 //! | `select.select(r, w, x, timeout)` | [`select`]`(&r, &w, &x, timeout)` (poll(2): no `FD_SETSIZE` limit) |
 //! | `selectors.DefaultSelector()` | [`Selector::new`] (epoll / kqueue), [`EventMask`] |
-//! | `socketserver.TCPServer`, `ThreadingTCPServer`, `UDPServer` | [`server::TcpServer`], [`server::ThreadingTcpServer`], [`server::UdpServer`] (and [`server::SelectorTcpServer`]) |
+//! | `socketserver.TCPServer`, `ThreadingTCPServer`, `UDPServer`, `ThreadingUDPServer` | [`server::TcpServer`], [`server::ThreadingTcpServer`], [`server::UdpServer`], [`server::ThreadingUdpServer`] (and [`server::SelectorTcpServer`]) |
+//! | `socketserver.UnixStreamServer`, `ThreadingUnixStreamServer`, `UnixDatagramServer`, `ThreadingUnixDatagramServer` | [`server::UnixStreamServer`], [`server::ThreadingUnixStreamServer`], [`server::UnixDatagramServer`], [`server::ThreadingUnixDatagramServer`] |
 //! | `socket.getdefaulttimeout()`, `socket.setdefaulttimeout(t)` | [`getdefaulttimeout`], [`setdefaulttimeout`] |
 //! | `except socket.timeout` | [`Error::Timeout`] ([`Error::is_timeout`]) |
 //! | `except BlockingIOError` | [`Error::Io`] of kind `WouldBlock` |

@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use common::{Serve, PROMPT};
 use pysocket::server::{
-    DatagramRequest, DatagramRequestHandler, HandlerResult, RequestError, ServerHandle,
-    ServerOptions, ThreadingUdpServer, UdpServer,
+    DatagramRequest, DatagramRequestHandler, HandlerResult, RequestError, ServerOptions,
+    ThreadingUdpServer, UdpServer,
 };
 use pysocket::{Address, MsgFlags, Socket, AF_INET, AF_UNIX, SOCK_DGRAM, SOL_SOCKET, SO_RCVBUF};
 
@@ -28,21 +28,6 @@ const POLL: Duration = Duration::from_millis(200);
 
 /// How long to wait for a datagram that must not come.
 const QUIET: Duration = Duration::from_millis(300);
-
-impl<H: DatagramRequestHandler + 'static> Serve for ThreadingUdpServer<H> {
-    fn serve(&self, poll_interval: Duration) -> pysocket::Result<()> {
-        self.serve_forever(poll_interval)
-    }
-    fn stop(&self) {
-        self.shutdown()
-    }
-    fn address(&self) -> Address {
-        self.server_address().clone()
-    }
-    fn handle(&self) -> ServerHandle {
-        pysocket::server::BaseServer::handle(self)
-    }
-}
 
 // ---------------------------------------------------------------------------
 // Handlers

@@ -1,5 +1,6 @@
 //! The `AF_UNIX` servers (Python's `UnixStreamServer`,
-//! `ThreadingUnixStreamServer`, `UnixDatagramServer`) in a temp dir: a
+//! `ThreadingUnixStreamServer`, `UnixDatagramServer`,
+//! `ThreadingUnixDatagramServer`) in a temp dir: a
 //! request and its answer through each, shutdown from another thread,
 //! `handle_request`, the clients' addresses, the socket file after close,
 //! paths that exist already or are too long, abstract names.
@@ -12,14 +13,15 @@ use std::io::{BufRead, Write};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{Serve, PROMPT};
 use pysocket::server::{
     DatagramRequest, DatagramRequestHandler, HandlerResult, RequestHandler, ServerOptions,
-    StreamRequest, ThreadingUnixStreamServer, UnixDatagramServer, UnixStreamServer,
+    StreamRequest, ThreadingUnixDatagramServer, ThreadingUnixStreamServer, UnixDatagramServer,
+    UnixStreamServer,
 };
 use pysocket::{Address, Error, Socket, UnixAddress, AF_UNIX, SHUT_WR, SOCK_DGRAM, SOCK_STREAM};
 use server_support::{read_to_end, recording, reported, serving};
@@ -176,6 +178,52 @@ fn unix_datagram_server_answers_a_named_client_and_reports_an_unnamed_one() {
         assert_eq!(named.recvfrom(64).unwrap().0, b"again");
     });
     server.server_close();
+    assert!(!path.exists());
+}
+
+/// Answers "met" once another datagram's handler is running at the same
+/// time, "alone" if none comes within the bound.
+struct Meet(Arc<(Mutex<usize>, Condvar)>);
+
+impl DatagramRequestHandler for Meet {
+    fn handle(&mut self, request: &mut DatagramRequest<'_>) -> HandlerResult {
+        let (count, arrived) = &*self.0;
+        let mut count = count.lock().unwrap();
+        *count += 1;
+        arrived.notify_all();
+        let (count, _) = arrived
+            .wait_timeout_while(count, PROMPT, |count| *count < 2)
+            .unwrap();
+        let answer: &[u8] = if *count >= 2 { b"met" } else { b"alone" };
+        request.wfile.write_all(answer)?;
+        Ok(())
+    }
+}
+
+#[test]
+fn threading_unix_datagram_server_handles_datagrams_at_once() {
+    let dir = common::temp_dir();
+    let path = in_dir(&dir, "server.sock");
+    let meeting = Arc::new((Mutex::new(0), Condvar::new()));
+    let shared = Arc::clone(&meeting);
+    let server =
+        ThreadingUnixDatagramServer::new(&path, move || Meet(Arc::clone(&shared))).unwrap();
+    assert_eq!(server.socket().family(), AF_UNIX);
+    assert_eq!(server.socket().kind(), SOCK_DGRAM);
+    serving(&server, |addr| {
+        let first = datagram_client(&in_dir(&dir, "first.sock"));
+        let second = datagram_client(&in_dir(&dir, "second.sock"));
+        first.settimeout(Some(PROMPT * 3)).unwrap();
+        second.settimeout(Some(PROMPT * 3)).unwrap();
+        first.sendto(b"1", addr).unwrap();
+        second.sendto(b"2", addr).unwrap();
+        // Each handler waits for the other: only a server that runs them at
+        // once answers both with "met".
+        let (one, from) = first.recvfrom(16).unwrap();
+        assert_eq!((one.as_slice(), &from), (&b"met"[..], addr));
+        assert_eq!(second.recvfrom(16).unwrap().0, b"met");
+    });
+    server.server_close(); // joins the handler threads, removes the file
     assert!(!path.exists());
 }
 

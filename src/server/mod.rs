@@ -12,6 +12,7 @@
 //! | `UnixStreamServer(path, Handler)` | [`UnixStreamServer::new`]`(path, \|\| Handler)` (removes its socket file on close) |
 //! | `ThreadingUnixStreamServer(path, Handler)` | [`ThreadingUnixStreamServer::new`] |
 //! | `UnixDatagramServer(path, Handler)` | [`UnixDatagramServer::new`] |
+//! | `ThreadingUnixDatagramServer(path, Handler)` | [`ThreadingUnixDatagramServer::new`] |
 //! | no equivalent (asyncio's `Protocol`) | [`SelectorTcpServer::new`] with a [`ConnectionHandler`] |
 //! | `class Handler(StreamRequestHandler)`: `handle()` with `self.rfile`, `self.wfile` | `impl`[` RequestHandler`]: `handle(&mut self, request)` with `request.rfile`, `request.wfile` |
 //! | `self.request`, `self.connection`, `self.client_address`, `self.server` | [`StreamRequest::connection`], [`StreamRequest::client_address`], [`StreamRequest::server`] |
@@ -169,7 +170,9 @@ pub use stream::{RequestHandler, StreamRequest};
 pub use tcp::TcpServer;
 pub use threading::ThreadingTcpServer;
 pub use udp::{DatagramRequest, DatagramRequestHandler, ThreadingUdpServer, UdpServer};
-pub use unix::{ThreadingUnixStreamServer, UnixDatagramServer, UnixStreamServer};
+pub use unix::{
+    ThreadingUnixDatagramServer, ThreadingUnixStreamServer, UnixDatagramServer, UnixStreamServer,
+};
 
 /// Python's default `poll_interval` for `serve_forever`: half a second. A
 /// shutdown wakes the loop at once; this only bounds each wait.

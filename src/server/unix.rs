@@ -1,5 +1,6 @@
 //! The `AF_UNIX` servers under Python's names: [`UnixStreamServer`],
-//! [`ThreadingUnixStreamServer`] and [`UnixDatagramServer`], each the
+//! [`ThreadingUnixStreamServer`], [`UnixDatagramServer`] and
+//! [`ThreadingUnixDatagramServer`], each the
 //! matching TCP or UDP server bound to a path or an abstract name. Each
 //! derefs to the server it wraps, so every method of that server (and of
 //! [`BaseServer`](super::BaseServer)) is called on it directly. See the
@@ -11,7 +12,7 @@ use std::ops::Deref;
 
 use super::{
     BaseServer, DatagramRequestHandler, RequestHandler, ServerOptions, TcpServer,
-    ThreadingTcpServer, UdpServer,
+    ThreadingTcpServer, ThreadingUdpServer, UdpServer,
 };
 use crate::address::ToAddress;
 use crate::constants::Family;
@@ -452,5 +453,143 @@ impl<H> fmt::Debug for UnixDatagramServer<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let base: &BaseServer = &self.server;
         f.debug_tuple("UnixDatagramServer").field(base).finish()
+    }
+}
+
+/// A datagram server on an `AF_UNIX` socket that handles each datagram in a
+/// thread of its own: Python's `socketserver.ThreadingUnixDatagramServer`.
+/// It is a [`ThreadingUdpServer`] bound to a path (or, on Linux, an
+/// abstract name given as `"\0name"`), and derefs to it; clients get
+/// answers only if bound to a name, as for [`UnixDatagramServer`]. Closing
+/// the server joins its handler threads and removes the socket file it
+/// made (Python leaves it; see [`ServerOptions::unlink_on_close`]).
+///
+/// ```
+/// use std::io::Write;
+/// use std::time::Duration;
+/// use pysocket::server::{
+///     DatagramRequest, DatagramRequestHandler, HandlerResult, ThreadingUnixDatagramServer,
+/// };
+/// use pysocket::{Socket, AF_UNIX, SOCK_DGRAM};
+///
+/// struct Echo;
+/// impl DatagramRequestHandler for Echo {
+///     fn handle(&mut self, request: &mut DatagramRequest<'_>) -> HandlerResult {
+///         request.wfile.write_all(request.packet)?;
+///         Ok(())
+///     }
+/// }
+///
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("echo.sock");
+/// let server = ThreadingUnixDatagramServer::new(&path, || Echo)?;
+/// std::thread::scope(|scope| {
+///     scope.spawn(|| server.serve_forever(Duration::from_millis(500)));
+///     let client = Socket::new(AF_UNIX, SOCK_DGRAM)?;
+///     client.bind(dir.path().join("client.sock"))?; // a name to answer to
+///     client.settimeout(Some(Duration::from_secs(10)))?;
+///     client.sendto(b"ping", &path)?;
+///     assert_eq!(client.recvfrom(64)?.0, b"ping");
+///     server.shutdown();
+///     Ok::<(), pysocket::Error>(())
+/// })?;
+/// server.server_close();
+/// assert!(!path.exists());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct ThreadingUnixDatagramServer<H> {
+    server: ThreadingUdpServer<H>,
+}
+
+impl<H: DatagramRequestHandler + 'static> ThreadingUnixDatagramServer<H> {
+    /// Binds to the path `server_address` with [`ServerOptions::new`]'s
+    /// defaults; `handler` makes the handler of each datagram, in that
+    /// datagram's thread: Python's
+    /// `ThreadingUnixDatagramServer(path, RequestHandlerClass)`. Errors as
+    /// for [`UnixStreamServer::new`].
+    ///
+    /// ```
+    /// # use pysocket::server::{DatagramRequest, DatagramRequestHandler, HandlerResult};
+    /// # struct Echo;
+    /// # impl DatagramRequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut DatagramRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::ThreadingUnixDatagramServer;
+    /// use pysocket::SOCK_DGRAM;
+    /// let dir = tempfile::tempdir()?;
+    /// let server = ThreadingUnixDatagramServer::new(dir.path().join("app.sock"), || Echo)?;
+    /// assert_eq!(server.socket().kind(), SOCK_DGRAM);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(
+        server_address: impl ToAddress,
+        handler: impl Fn() -> H + Send + Sync + 'static,
+    ) -> Result<ThreadingUnixDatagramServer<H>> {
+        ThreadingUnixDatagramServer::with_options(server_address, handler, ServerOptions::new())
+    }
+
+    /// Binds to the path `server_address` with `options` (Python's class
+    /// attributes; the family is always `AF_UNIX`); `handler` makes the
+    /// handler of each datagram, in that datagram's thread.
+    ///
+    /// ```
+    /// # use pysocket::server::{DatagramRequest, DatagramRequestHandler, HandlerResult};
+    /// # struct Echo;
+    /// # impl DatagramRequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut DatagramRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::{ServerOptions, ThreadingUnixDatagramServer};
+    /// let dir = tempfile::tempdir()?;
+    /// let options = ServerOptions::new().max_threads(4);
+    /// let path = dir.path().join("app.sock");
+    /// let server = ThreadingUnixDatagramServer::with_options(&path, || Echo, options)?;
+    /// assert_eq!(server.active_threads(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_options(
+        server_address: impl ToAddress,
+        handler: impl Fn() -> H + Send + Sync + 'static,
+        options: ServerOptions,
+    ) -> Result<ThreadingUnixDatagramServer<H>> {
+        let server = ThreadingUdpServer::with_options(server_address, handler, unix(options))?;
+        Ok(ThreadingUnixDatagramServer { server })
+    }
+
+    /// Closes the server's socket, joins its handler threads (unless
+    /// [`ServerOptions::block_on_close`] is off) and removes its socket
+    /// file: Python's `server_close()`, which leaves the file. Dropping the
+    /// server does the same.
+    ///
+    /// ```
+    /// # use pysocket::server::{DatagramRequest, DatagramRequestHandler, HandlerResult};
+    /// # struct Echo;
+    /// # impl DatagramRequestHandler for Echo {
+    /// #     fn handle(&mut self, _: &mut DatagramRequest<'_>) -> HandlerResult { Ok(()) }
+    /// # }
+    /// use pysocket::server::ThreadingUnixDatagramServer;
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("app.sock");
+    /// let server = ThreadingUnixDatagramServer::new(&path, || Echo)?;
+    /// server.server_close();
+    /// assert!(!path.exists());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn server_close(self) {}
+}
+
+impl<H> Deref for ThreadingUnixDatagramServer<H> {
+    type Target = ThreadingUdpServer<H>;
+
+    fn deref(&self) -> &ThreadingUdpServer<H> {
+        &self.server
+    }
+}
+
+impl<H> fmt::Debug for ThreadingUnixDatagramServer<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let base: &BaseServer = &self.server;
+        f.debug_tuple("ThreadingUnixDatagramServer")
+            .field(base)
+            .finish()
     }
 }

@@ -21,7 +21,8 @@ use std::time::{Duration, Instant};
 
 use pysocket::server::{
     ConnectionHandler, DatagramRequestHandler, RequestHandler, SelectorTcpServer, ServerHandle,
-    TcpServer, ThreadingTcpServer, UdpServer,
+    TcpServer, ThreadingTcpServer, ThreadingUdpServer, ThreadingUnixDatagramServer,
+    ThreadingUnixStreamServer, UdpServer, UnixDatagramServer, UnixStreamServer,
 };
 use pysocket::{
     setdefaulttimeout, Address, Family, Shutdown, SockType, Socket, AF_INET, AF_INET6, SOCK_STREAM,
@@ -65,6 +66,11 @@ impl_serve!(TcpServer, RequestHandler);
 impl_serve!(ThreadingTcpServer, RequestHandler);
 impl_serve!(SelectorTcpServer, ConnectionHandler);
 impl_serve!(UdpServer, DatagramRequestHandler);
+impl_serve!(ThreadingUdpServer, DatagramRequestHandler);
+impl_serve!(UnixStreamServer, RequestHandler);
+impl_serve!(ThreadingUnixStreamServer, RequestHandler);
+impl_serve!(UnixDatagramServer, DatagramRequestHandler);
+impl_serve!(ThreadingUnixDatagramServer, DatagramRequestHandler);
 
 /// The three timeout modes, as `settimeout` takes them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

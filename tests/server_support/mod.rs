@@ -1,6 +1,5 @@
 //! Helpers for the server tests beyond `tests/server.rs`: running a server
-//! for the length of a test, recording what `handle_error` reports, and the
-//! `AF_UNIX` servers as `common::Serve`. Each test binary uses a part.
+//! for the length of a test, recording what `handle_error` reports. Each test binary uses a part.
 #![allow(dead_code)]
 
 use std::sync::{Arc, Mutex};
@@ -8,10 +7,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::common::{self, Serve, PROMPT};
-use pysocket::server::{
-    BaseServer, DatagramRequestHandler, RequestError, RequestHandler, ServerHandle, ServerOptions,
-    ThreadingUnixStreamServer, UnixDatagramServer, UnixStreamServer,
-};
+use pysocket::server::{RequestError, ServerOptions};
 use pysocket::{Address, Socket};
 
 /// What `serve_forever` is given: short, so a lost wake-up would show as a
@@ -147,26 +143,3 @@ pub fn fd_count_settles_at(want: usize) -> usize {
         thread::sleep(Duration::from_millis(5));
     }
 }
-
-macro_rules! impl_serve {
-    ($server:ident, $bound:path) => {
-        impl<H: $bound + 'static> Serve for $server<H> {
-            fn serve(&self, poll_interval: Duration) -> pysocket::Result<()> {
-                self.serve_forever(poll_interval)
-            }
-            fn stop(&self) {
-                self.shutdown()
-            }
-            fn address(&self) -> Address {
-                self.server_address().clone()
-            }
-            fn handle(&self) -> ServerHandle {
-                BaseServer::handle(self)
-            }
-        }
-    };
-}
-
-impl_serve!(UnixStreamServer, RequestHandler);
-impl_serve!(ThreadingUnixStreamServer, RequestHandler);
-impl_serve!(UnixDatagramServer, DatagramRequestHandler);
