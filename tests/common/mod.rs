@@ -14,7 +14,7 @@ pub mod pki;
 
 use std::os::fd::AsRawFd;
 use std::process::{Child, Command, Output};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -250,17 +250,37 @@ pub fn spawn_child(test: &str) -> Child {
         .expect("spawn child")
 }
 
-extern "C" fn do_nothing(_: libc::c_int) {}
+/// How many storms may run at once (in one test binary).
+const STORM_SLOTS: usize = 64;
 
-/// Installs a handler for `SIGUSR1` that does nothing, without `SA_RESTART`,
-/// so blocking calls in a thread that receives it fail with `EINTR`.
+/// The thread each running storm targets (0: a free slot), by slot.
+static STORM_TARGETS: [AtomicUsize; STORM_SLOTS] = [const { AtomicUsize::new(0) }; STORM_SLOTS];
+
+/// The signals each slot's target has handled since its storm started.
+static STORM_DELIVERED: [AtomicUsize; STORM_SLOTS] = [const { AtomicUsize::new(0) }; STORM_SLOTS];
+
+/// The handler: counts the signal for every storm that targets this thread.
+/// Only atomics and `pthread_self`, so it is safe in a signal handler.
+extern "C" fn count_delivery(_: libc::c_int) {
+    // SAFETY: pthread_self has no preconditions.
+    let me = unsafe { libc::pthread_self() } as usize;
+    for (target, delivered) in STORM_TARGETS.iter().zip(&STORM_DELIVERED) {
+        if target.load(Ordering::Acquire) == me {
+            delivered.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Installs a handler for `SIGUSR1` that only counts deliveries to the
+/// threads of running [`SignalStorm`]s, without `SA_RESTART`, so blocking
+/// calls in a thread that receives it fail with `EINTR`.
 pub fn install_eintr_handler() -> libc::c_int {
     let sig = libc::SIGUSR1;
     // SAFETY: a zeroed sigaction is valid; the handler is an `extern "C"` fn
-    // that touches nothing; sa_flags has no SA_RESTART on purpose.
+    // that touches only atomics; sa_flags has no SA_RESTART on purpose.
     unsafe {
         let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = do_nothing as extern "C" fn(libc::c_int) as usize;
+        action.sa_sigaction = count_delivery as extern "C" fn(libc::c_int) as usize;
         action.sa_flags = 0;
         libc::sigemptyset(&mut action.sa_mask);
         assert_eq!(libc::sigaction(sig, &action, std::ptr::null_mut()), 0);
@@ -269,16 +289,57 @@ pub fn install_eintr_handler() -> libc::c_int {
 }
 
 /// Sends `SIGUSR1` to one thread every `every` until dropped (at most for
-/// [`PROMPT`] times three). Counts the signals it sent.
+/// [`PROMPT`] times three). Counts the signals it sent, and the signals its
+/// thread handled ([`delivered`](SignalStorm::delivered)): fewer, as a
+/// pending signal is not queued twice, and on a loaded machine the storm's
+/// own thread may wake rarely, so a case asserts on deliveries, which it
+/// waits for ([`Deliveries::wait_for`]) or gathers over attempts
+/// ([`repeat_until_delivered`]), never on a rate.
 pub struct SignalStorm {
     stop: Arc<AtomicBool>,
     sender: Option<JoinHandle<usize>>,
+    slot: usize,
+    deliveries: Deliveries,
+}
+
+/// The signals a [`SignalStorm`]'s thread has handled so far, readable from
+/// any thread (updated by the storm after every signal it sends, and when it
+/// stops).
+#[derive(Clone, Debug, Default)]
+pub struct Deliveries(Arc<AtomicUsize>);
+
+impl Deliveries {
+    /// The signals handled so far.
+    pub fn get(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Waits until at least `count` signals were handled, or `limit` has
+    /// passed; returns the signals handled.
+    pub fn wait_for(&self, count: usize, limit: Duration) -> usize {
+        let deadline = Instant::now() + limit;
+        while self.get() < count && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(1));
+        }
+        self.get()
+    }
 }
 
 impl SignalStorm {
     /// Starts the storm against `target` (from `libc::pthread_self()` in that thread).
     pub fn start(target: libc::pthread_t, every: Duration) -> SignalStorm {
         let sig = install_eintr_handler();
+        let slot = (0..STORM_SLOTS)
+            .find(|&slot| {
+                STORM_TARGETS[slot]
+                    .compare_exchange(0, target as usize, Ordering::AcqRel, Ordering::Relaxed)
+                    .is_ok()
+            })
+            .expect("more than 64 signal storms at once");
+        // Claimed, and no signal of this storm sent yet.
+        STORM_DELIVERED[slot].store(0, Ordering::Relaxed);
+        let deliveries = Deliveries::default();
+        let published = deliveries.clone();
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let sender = thread::spawn(move || {
@@ -292,13 +353,29 @@ impl SignalStorm {
                 }
                 sent += 1;
                 thread::sleep(every);
+                published.0.store(
+                    STORM_DELIVERED[slot].load(Ordering::Relaxed),
+                    Ordering::Relaxed,
+                );
             }
             sent
         });
         SignalStorm {
             stop,
             sender: Some(sender),
+            slot,
+            deliveries,
         }
+    }
+
+    /// The signals the target thread has handled since the storm started.
+    pub fn delivered(&self) -> usize {
+        STORM_DELIVERED[self.slot].load(Ordering::Relaxed)
+    }
+
+    /// A handle on [`delivered`](SignalStorm::delivered) for other threads.
+    pub fn deliveries(&self) -> Deliveries {
+        self.deliveries.clone()
     }
 
     /// Stops the storm and returns how many signals it sent.
@@ -306,11 +383,23 @@ impl SignalStorm {
         self.halt()
     }
 
+    /// Stops the storm and returns how many signals its thread handled.
+    pub fn stop_delivered(mut self) -> usize {
+        self.halt();
+        self.deliveries.get()
+    }
+
     fn halt(&mut self) -> usize {
         self.stop.store(true, Ordering::Relaxed);
-        self.sender
+        let sent = self
+            .sender
             .take()
-            .map_or(0, |h| h.join().expect("storm thread"))
+            .map_or(0, |h| h.join().expect("storm thread"));
+        if STORM_TARGETS[self.slot].load(Ordering::Relaxed) != 0 {
+            self.deliveries.0.store(self.delivered(), Ordering::Relaxed);
+            STORM_TARGETS[self.slot].store(0, Ordering::Release);
+        }
+        sent
     }
 }
 
@@ -318,6 +407,32 @@ impl Drop for SignalStorm {
     fn drop(&mut self) {
         self.halt();
     }
+}
+
+/// Runs `attempt` (one run of a case under storms, which checks all it
+/// should and returns the signals each storm's thread handled) until every
+/// storm's deliveries add up to `enough`, at most `attempts` times: a case
+/// whose calls are too short on a loaded machine to catch `enough` signals
+/// at once catches them over several runs, each of which must pass.
+pub fn repeat_until_delivered<const N: usize>(
+    what: &str,
+    enough: usize,
+    attempts: usize,
+    mut attempt: impl FnMut() -> [usize; N],
+) {
+    let mut total = [0; N];
+    for run in 1..=attempts {
+        for (sum, delivered) in total.iter_mut().zip(attempt()) {
+            *sum += delivered;
+        }
+        if total.iter().all(|&sum| sum >= enough) {
+            if run > 1 {
+                eprintln!("{what}: {total:?} signals handled over {run} runs");
+            }
+            return;
+        }
+    }
+    panic!("{what}: only {total:?} signals handled in {attempts} attempts");
 }
 
 /// Runs `call` (a call on `sock`) under a [`SignalStorm`] against this
