@@ -1206,7 +1206,12 @@ fn records_read_ahead_show_in_pending_and_none_is_lost() -> TestResult {
     let mut got = Vec::new();
     let give_up = Instant::now() + PROMPT;
     while got.len() < sent.len() {
-        assert!(Instant::now() < give_up, "read {} of {}", got.len(), sent.len());
+        assert!(
+            Instant::now() < give_up,
+            "read {} of {}",
+            got.len(),
+            sent.len()
+        );
         if client.pending() == 0 {
             let (ready, _, _) = pysocket::select(&[&client], &[], &[], Some(PROMPT))?;
             assert!(
