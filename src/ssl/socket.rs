@@ -220,6 +220,10 @@ impl Inbox {
                 _ => HEADER.saturating_sub(held).max(1),
             }
         };
+        // A whole record held is given to rustls before any receive, which
+        // is made only when rustls takes nothing more: never with no room,
+        // which would read as the end of the stream.
+        let wanted = if wanted == 0 { free } else { wanted };
         self.end..self.end + wanted.min(free)
     }
 }
