@@ -446,6 +446,26 @@ impl Timeouts {
         }
     }
 
+    /// The plan of a receive that TLS makes within a call that `polled`
+    /// planned (`call`). A TLS reader waits holding only its own turn (no
+    /// lock a writer needs), so it may sleep in the kernel as a plain
+    /// receive does ([`receive`](Timeouts::receive)): one blocking `recv` in
+    /// blocking mode, rather than a `recv` that fails, a `poll` and the
+    /// `recv` again; in timeout mode, while the call's clock has not
+    /// started, a first attempt under the backstop. Otherwise `call`.
+    /// [`Plan::received`] takes back what the receive made of its clock.
+    #[cfg(feature = "ssl")]
+    #[inline]
+    pub(crate) fn polled_receive(&self, call: Plan) -> Plan {
+        match (call.mode, call.clock, self.get()) {
+            (Mode::Timed, Clock::Unbounded, None) => self.blocking(0),
+            (Mode::Timed, Clock::Unstarted(left), Some(timeout)) if left == timeout => {
+                self.receive(0)
+            }
+            _ => call,
+        }
+    }
+
     /// The plan of a send that starts now with the `MSG_*` `flags`: never
     /// under a backstop (see the module docs).
     #[inline]
@@ -616,6 +636,18 @@ impl Plan {
                 mode: Mode::Timed,
                 clock: Clock::Unstarted(timeout),
             }
+        }
+    }
+
+    /// Takes back into a TLS call's plan (from `polled`) what its receive,
+    /// planned by [`Timeouts::polled_receive`], made of the clock: a timed
+    /// call's deadline, started under the backstop. A blocking receive has
+    /// none, and leaves the call's plan as it was.
+    #[cfg(feature = "ssl")]
+    #[inline]
+    pub(crate) fn received(&mut self, receive: Plan) {
+        if self.mode.is_timed() && receive.mode.is_timed() {
+            *self = receive;
         }
     }
 
@@ -1046,6 +1078,29 @@ mod tests {
                 Plan::untimed(Mode::NonBlocking)
             );
             assert_eq!(timeouts(Some(SECOND), kernel).polled(), timed(SECOND));
+        }
+    }
+
+    #[cfg(feature = "ssl")]
+    #[test]
+    fn tls_receives_sleep_in_the_kernel_as_plain_ones_do() {
+        for kernel in [0, CRATE_BACKSTOP, USER_TIMEOUTS] {
+            for timeout in [None, Some(Duration::ZERO), Some(SECOND)] {
+                let t = timeouts(timeout, kernel);
+                // A call whose clock has not started receives as a plain
+                // receive does, and takes back the clock the receive started.
+                let call = t.polled();
+                let receive = t.polled_receive(call);
+                assert_eq!(receive, t.receive(0), "{timeout:?} {kernel}");
+                let mut back = call;
+                back.received(receive);
+                let expected = if timeout.is_none() { call } else { receive };
+                assert_eq!(back, expected);
+            }
+            // Once the clock has started, the call's own plan.
+            let mut call = timeouts(Some(SECOND), kernel).polled();
+            call.start_clock();
+            assert_eq!(timeouts(Some(SECOND), kernel).polled_receive(call), call);
         }
     }
 

@@ -1188,6 +1188,52 @@ fn two_readers_take_turns_and_lose_nothing() -> TestResult {
     Ok(())
 }
 
+/// Many small records in the kernel at once are read ahead in one receive;
+/// those rustls has no room for yet wait in the socket's inbox, where a
+/// `select` cannot see them: `pending` must, until all are read.
+#[test]
+fn records_read_ahead_show_in_pending_and_none_is_lost() -> TestResult {
+    let pki = Pki::new();
+    let (client, server) = pki.tls_pair();
+    let records = 48;
+    let sent = data::payload(records * 1000, 7);
+    // One record per sendall, all in the client's kernel buffer before it
+    // reads.
+    for record in sent.chunks(1000) {
+        server.sendall(record)?;
+    }
+    client.setblocking(false)?;
+    let mut got = Vec::new();
+    let give_up = Instant::now() + PROMPT;
+    while got.len() < sent.len() {
+        assert!(
+            Instant::now() < give_up,
+            "read {} of {}",
+            got.len(),
+            sent.len()
+        );
+        if client.pending() == 0 {
+            let (ready, _, _) = pysocket::select(&[&client], &[], &[], Some(PROMPT))?;
+            assert!(
+                !ready.is_empty(),
+                "{} bytes of {} neither pending nor readable",
+                got.len(),
+                sent.len()
+            );
+        }
+        match client.recv(700) {
+            Ok(data) => {
+                assert!(!data.is_empty(), "an early end");
+                got.extend(data);
+            }
+            Err(err) if err.is_would_block() => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    assert_eq!(got, sent);
+    Ok(())
+}
+
 #[test]
 fn bad_pem_files_are_clear_errors() -> TestResult {
     let pki = Pki::new();

@@ -23,15 +23,32 @@
 //! block in `recv` while another sends, as Python's full-duplex programs do.
 //! Locks are taken in the order inbox, outbox, connection.
 //!
-//! Every system call is made with `MSG_DONTWAIT` and every wait is a `poll`
-//! of the timeout engine (`Timeouts::polled`), with one
-//! deadline for the whole call: the socket's three timeout modes, as on
-//! [`Socket`].
+//! Sends are made with `MSG_DONTWAIT` and wait in a `poll` of the timeout
+//! engine (`Timeouts::polled`), with one deadline for the whole call: the
+//! socket's three timeout modes, as on [`Socket`]. A receive, made holding
+//! only the reader's turn, sleeps in the kernel as a plain socket's does
+//! (`Timeouts::polled_receive`): in blocking mode one blocking `recv`.
 //!
-//! Records are received one at a time and exactly (the five-byte header,
-//! then the rest), as OpenSSL does: nothing past the peer's `close_notify`
-//! is taken from the kernel, so the socket [`unwrap`](SslSocket::unwrap)
-//! hands back holds whatever the peer sent after it.
+//! # Reading ahead, and `unwrap`
+//!
+//! A receive takes as much as the inbox has room for (about 72 KiB), many
+//! records in one system call, as rustls's own streams do. The inbox then
+//! gives rustls one whole record at a time (its header says how long it
+//! is), and stops at the peer's `close_notify`, and while 16 KiB of
+//! plaintext wait unread (rustls takes no more then; `pending` shows them).
+//!
+//! Once this side has sent its own `close_notify` ([`unwrap`](SslSocket::unwrap)),
+//! records are received exactly (the five-byte header, then the rest), as
+//! OpenSSL does: nothing past the peer's `close_notify` is taken from the
+//! kernel, so the socket `unwrap` hands back holds whatever the peer sent
+//! after it. Reading ahead before that is safe with a peer that unwraps as
+//! Python (and this type) does: it sends plain bytes only once it has our
+//! `close_notify`. A peer that sends them right behind its own
+//! `close_notify`, unasked, may have them read ahead with it; they cannot be
+//! put back in the kernel, so `unwrap` then fails and says so rather than
+//! losing them silently. (TLS 1.3 encrypts alerts: a `close_notify` cannot
+//! be told from data before it is decrypted, so reading ahead cannot stop
+//! at it.)
 
 use std::fmt;
 use std::io::{self, BufRead, Read, Write};
@@ -56,9 +73,17 @@ use crate::timeout::{sock_call_in, Attempt, Plan};
 /// A TLS record's header: content type, version, length.
 const HEADER: usize = 5;
 
-/// The most a read takes from the wire at once: the largest record TLS 1.2
-/// allows (TLS 1.3's are smaller).
+/// The largest record TLS 1.2 allows (TLS 1.3's are smaller), header
+/// included.
 const MAX_RECORD: usize = HEADER + 16384 + 2048;
+
+/// The inbox's size: the most one receive takes from the wire, four of the
+/// largest records.
+const INBOX_SIZE: usize = 4 * MAX_RECORD;
+
+/// The plaintext rustls holds at most before it refuses more records
+/// (`read_tls` fails once more than this waits unread).
+const PLAINTEXT_LIMIT: usize = 16384;
 
 /// The most [`SslSocket::close`] reads and drops before closing.
 const DISCARD_LIMIT: usize = 1 << 20;
@@ -123,15 +148,17 @@ pub struct SslSocket {
     server_hostname: Option<String>,
 }
 
-/// The reader's state: where the wire is in the current record.
+/// The reader's state: TLS bytes received and not yet given to rustls (see
+/// the module docs, "Reading ahead").
 struct Inbox {
-    /// The current record's header, as far as received.
-    header: [u8; HEADER],
-    header_len: usize,
-    /// What is left of the current record's body on the wire.
-    body_left: usize,
-    /// Where a receive lands before it goes to rustls.
+    /// Where receives land; `buf[start..end]` is held for rustls. Empty
+    /// until the first receive.
     buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    /// Receive exactly up to the end of the current record: set once this
+    /// side has sent `close_notify`.
+    exact: bool,
     /// The TCP stream has ended (and rustls was told).
     eof: bool,
 }
@@ -139,38 +166,87 @@ struct Inbox {
 impl Inbox {
     fn new() -> Inbox {
         Inbox {
-            header: [0; HEADER],
-            header_len: 0,
-            body_left: 0,
             buf: Vec::new(),
+            start: 0,
+            end: 0,
+            exact: false,
             eof: false,
         }
     }
 
-    /// How many bytes the next receive may take without reading past the
-    /// current record: the rest of its header, else the rest of its body.
-    fn wanted(&self) -> usize {
-        if self.header_len < HEADER {
-            HEADER - self.header_len
-        } else {
-            self.body_left
+    /// The bytes held for rustls.
+    fn held(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    /// How many held bytes go to rustls next: the first record if it is all
+    /// in; everything held if it does not start like a TLS record (rustls
+    /// refuses it at once, without waiting for more); else 0.
+    fn next_record(&self) -> usize {
+        let held = self.held();
+        match record_len(held) {
+            None => 0,
+            Some(None) => held.len(),
+            Some(Some(len)) if len <= held.len() => len,
+            Some(Some(_)) => 0,
         }
     }
 
-    /// Accounts for the `n` bytes just received into `buf`.
-    fn received(&mut self, n: usize) {
-        if self.header_len < HEADER {
-            self.header[self.header_len..self.header_len + n].copy_from_slice(&self.buf[..n]);
-            self.header_len += n;
-            if self.header_len == HEADER {
-                self.body_left = usize::from(u16::from_be_bytes([self.header[3], self.header[4]]));
-            }
+    /// Where the next receive lands: all the room left, or in exact mode
+    /// up to the end of the current record (its header first). Moves what
+    /// is held to the front first, when that leaves more room than the
+    /// largest record.
+    fn room(&mut self) -> std::ops::Range<usize> {
+        if self.buf.is_empty() {
+            self.buf = vec![0; INBOX_SIZE];
+        }
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        } else if self.buf.len() - self.end < MAX_RECORD {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        let free = self.buf.len() - self.end;
+        let held = self.end - self.start;
+        let wanted = if !self.exact {
+            free
         } else {
-            self.body_left -= n;
+            match record_len(self.held()) {
+                Some(Some(len)) => len.saturating_sub(held),
+                // A header not all in yet, or one that is not TLS (rustls
+                // has refused it already): the header's bytes only.
+                _ => HEADER.saturating_sub(held).max(1),
+            }
+        };
+        // A whole record held is given to rustls before any receive, which
+        // is made only when rustls takes nothing more: never with no room,
+        // which would read as the end of the stream.
+        let wanted = if wanted == 0 { free } else { wanted };
+        self.end..self.end + wanted.min(free)
+    }
+}
+
+/// The length, header included, of the TLS record `held` starts with:
+/// `None` until its header is all in (or earlier, `Some(None)`, if what is
+/// in cannot start a TLS record: a content type or version TLS does not
+/// have, a length above the largest record).
+fn record_len(held: &[u8]) -> Option<Option<usize>> {
+    let plausible = match *held {
+        [] => return None,
+        [kind, ..] if !(20..=24).contains(&kind) => false,
+        [_, major, ..] if major != 3 => false,
+        [_, _, _, high, low, ..] => {
+            let len = HEADER + usize::from(u16::from_be_bytes([high, low]));
+            return Some((len <= MAX_RECORD).then_some(len));
         }
-        if self.header_len == HEADER && self.body_left == 0 {
-            self.header_len = 0;
-        }
+        _ => true,
+    };
+    if plausible {
+        None
+    } else {
+        Some(None)
     }
 }
 
@@ -314,36 +390,51 @@ impl SslSocket {
         }
     }
 
-    /// Receives from the wire, up to the end of the current record at most,
-    /// and gives it to rustls. At the end of the stream rustls is told so
-    /// and `inbox.eof` is set.
+    /// Gives rustls the records the inbox holds, receiving from the wire
+    /// first if that gives it nothing: as much as the inbox has room for,
+    /// or in exact mode up to the end of the current record. At the end of
+    /// the stream rustls is told so and `inbox.eof` is set.
     fn receive(&self, inbox: &mut Inbox, plan: &mut Plan) -> Result<()> {
-        if inbox.buf.is_empty() {
-            inbox.buf = vec![0; MAX_RECORD];
+        if inbox.next_record() > 0 {
+            let before = inbox.start;
+            let fed = self.feed_held(inbox);
+            if fed.is_err() || inbox.start != before {
+                return fed;
+            }
         }
-        let room = inbox.wanted().min(inbox.buf.len());
+        let room = inbox.room();
         let sock = self.sock();
-        let dst = &mut inbox.buf[..room];
+        let dst = &mut inbox.buf[room.clone()];
+        let mut receive = sock.timeouts.polled_receive(*plan);
         let n = sock_call_in(
             sock.as_fd(),
             Interest::Read,
-            plan,
+            &mut receive,
             Attempt::TryFirst,
-            |_| {
+            |dontwait| {
                 sock.as_socket2()
-                    .recv_with_flags(sys::as_uninit_mut(dst), libc::MSG_DONTWAIT)
+                    .recv_with_flags(sys::as_uninit_mut(dst), dontwait)
             },
-        )?;
+        );
+        plan.received(receive);
+        let n = n?;
         plan.start_clock();
-        let mut conn = self.conn();
         if n == 0 {
             inbox.eof = true;
             // A reader at its end: rustls notes the end of the stream.
-            conn.read_tls(&mut io::empty())?;
+            self.conn().read_tls(&mut io::empty())?;
             return Ok(());
         }
-        inbox.received(n);
-        let fed = feed(&mut conn, &inbox.buf[..n]);
+        // Without MSG_TRUNC the kernel never reports more than it wrote.
+        inbox.end += n.min(room.len());
+        self.feed_held(inbox)
+    }
+
+    /// Gives rustls the whole records the inbox holds (see [`feed`]), then
+    /// sends what that made the connection want to send.
+    fn feed_held(&self, inbox: &mut Inbox) -> Result<()> {
+        let mut conn = self.conn();
+        let fed = feed(&mut conn, inbox);
         let wants_write = conn.wants_write();
         drop(conn);
         if wants_write {
@@ -421,6 +512,13 @@ impl SslSocket {
         let mut inbox = lock(&self.inbox);
         loop {
             if let Some(n) = self.take_plaintext(&mut take)? {
+                if inbox.next_record() > 0 {
+                    // Records read ahead go to rustls as soon as it has
+                    // room, so that they show in `pending` (a `select` on
+                    // the socket cannot see them). A failure stays in the
+                    // connection for the next call: this one has its data.
+                    let _ = self.feed_held(&mut inbox);
+                }
                 return Ok(n);
             }
             self.receive(&mut inbox, &mut plan)?;
@@ -879,6 +977,9 @@ impl SslSocket {
         self.handshake(&mut plan)?;
         {
             let mut inbox = lock(&self.inbox);
+            // From now on nothing past the peer's close_notify is taken from
+            // the kernel.
+            inbox.exact = true;
             {
                 let mut out = lock(&self.outbox);
                 self.conn().send_close_notify();
@@ -889,6 +990,14 @@ impl SslSocket {
                     return Err(SslError::Eof.into());
                 }
                 self.receive(&mut inbox, &mut plan)?;
+            }
+            let ahead = inbox.end - inbox.start;
+            if ahead > 0 {
+                return Err(SslError::Protocol(format!(
+                    "the peer sent {ahead} bytes right behind its close_notify, before it had \
+                     ours; they were read ahead with it and cannot be handed back in the socket"
+                ))
+                .into());
             }
         }
         Ok(self.sock.take().expect("unwrap has the socket"))
@@ -1051,22 +1160,39 @@ impl SslSocket {
     }
 }
 
-/// Gives `data` to rustls and processes it. A TLS failure is an
-/// [`Error::Ssl`]; rustls has then queued the alert that tells the peer.
-fn feed(conn: &mut Connection, mut data: &[u8]) -> Result<()> {
-    while !data.is_empty() {
-        let n = conn.read_tls(&mut data).map_err(|err| {
-            Error::Ssl(SslError::Protocol(format!(
-                "cannot take the peer's TLS data: {err}"
-            )))
-        })?;
-        conn.process_new_packets().map_err(SslError::from)?;
-        // Nothing is taken after the peer's close_notify.
-        if n == 0 {
-            break;
+/// Gives rustls the whole records `inbox` holds, one at a time, each
+/// processed before the next: up to the peer's `close_notify` (what follows
+/// stays in the inbox) and while rustls has room for their plaintext. A TLS
+/// failure is an [`Error::Ssl`]; rustls has then queued the alert that
+/// tells the peer.
+fn feed(conn: &mut Connection, inbox: &mut Inbox) -> Result<()> {
+    let mut state = conn.process_new_packets().map_err(SslError::from)?;
+    loop {
+        if state.peer_has_closed() || state.plaintext_bytes_to_read() >= PLAINTEXT_LIMIT {
+            return Ok(());
+        }
+        let len = inbox.next_record();
+        if len == 0 {
+            return Ok(());
+        }
+        // rustls takes a record a few KiB at a time.
+        let mut record = &inbox.buf[inbox.start..inbox.start + len];
+        while !record.is_empty() {
+            let n = conn.read_tls(&mut record).map_err(|err| {
+                Error::Ssl(SslError::Protocol(format!(
+                    "cannot take the peer's TLS data: {err}"
+                )))
+            })?;
+            if n == 0 {
+                break;
+            }
+        }
+        inbox.start += len - record.len();
+        state = conn.process_new_packets().map_err(SslError::from)?;
+        if !record.is_empty() {
+            return Ok(());
         }
     }
-    Ok(())
 }
 
 /// Moves every TLS byte the connection has made into `buf`.
