@@ -16,8 +16,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{
-    assert_child_passes, assert_timed_out, fd_count, is_child, raw, tcp_pair, temp_dir, udp_socket,
-    under_storm, with_watchdog, CHILD_ENV, CHILD_PASSED, PROMPT,
+    assert_child_passes, assert_timed_out, fd_count, is_child, raw, repeat_until_delivered,
+    tcp_pair, temp_dir, this_thread, udp_socket, with_watchdog, SignalStorm, CHILD_ENV,
+    CHILD_PASSED, PROMPT,
 };
 use pysocket::{
     if_nametoindex, recv_fds, send_fds, socketpair, socketpair_with, Cmsg, Credentials, Error,
@@ -28,6 +29,18 @@ use pysocket::{
 
 /// How late a timed-out call may return on a loaded two-core machine.
 const SLACK: Duration = Duration::from_millis(1500);
+
+/// How often a storm signals the thread in a call.
+const EVERY: Duration = Duration::from_millis(1);
+
+/// The fewest signals a stormed call must have handled for a case to mean
+/// anything. Counted, never inferred from the storm's rate: on a loaded
+/// machine the storm's thread wakes rarely.
+const ENOUGH_SIGNALS: usize = 20;
+
+/// The most runs of a call with a fixed deadline it may take to gather
+/// [`ENOUGH_SIGNALS`].
+const ATTEMPTS: usize = 10;
 
 fn none() -> MsgFlags {
     MsgFlags::empty()
@@ -700,33 +713,45 @@ fn a_timed_recvmsg_keeps_its_deadline_under_signals() {
     let (_a, b) = socketpair().unwrap();
     let timeout = Duration::from_millis(300);
     b.settimeout(Some(timeout)).unwrap();
-    let (result, elapsed, signals) = under_storm(&b, Duration::from_millis(1), PROMPT, || {
-        b.recvmsg(16, 64, none())
+    // Each run is checked in full; runs repeat until their signals add up.
+    repeat_until_delivered("timed recvmsg", ENOUGH_SIGNALS, ATTEMPTS, || {
+        let storm = SignalStorm::start(this_thread(), EVERY);
+        let started = Instant::now();
+        let result = with_watchdog(&b, PROMPT, || b.recvmsg(16, 64, none()));
+        let elapsed = started.elapsed();
+        let handled = storm.stop_delivered();
+        assert_timed_out("recvmsg under signals", &result, timeout, elapsed, SLACK);
+        [handled]
     });
-    assert_timed_out("recvmsg under signals", &result, timeout, elapsed, SLACK);
-    assert!(signals > 10, "only {signals} signals");
 }
 
 #[test]
 fn a_blocking_recvmsg_rides_out_signals() {
     let (a, b) = socketpair().unwrap();
     let file = dev_null();
-    let (result, _, signals) = thread::scope(|scope| {
+    let storm = SignalStorm::start(this_thread(), EVERY);
+    let deliveries = storm.deliveries();
+    let (result, handled) = thread::scope(|scope| {
         scope.spawn(|| {
+            // Sends once the receiver has handled enough signals (or the
+            // wait has run out: the count below then fails), however slowly
+            // the storm runs.
             thread::sleep(Duration::from_millis(300));
+            deliveries.wait_for(ENOUGH_SIGNALS, PROMPT);
             a.send_fds(&[IoSlice::new(b"after the storm")], &[file.as_fd()], none())
                 .unwrap();
         });
-        under_storm(&b, Duration::from_millis(1), PROMPT, || {
+        let result = with_watchdog(&b, PROMPT * 2, || {
             b.recvmsg(64, CMSG_SPACE(4).unwrap(), none())
-        })
+        });
+        (result, storm.stop_delivered())
     });
     let msg = result.unwrap();
     assert_eq!(
         (msg.data.as_slice(), msg.fds.len()),
         (&b"after the storm"[..], 1)
     );
-    assert!(signals > 10, "only {signals} signals");
+    assert!(handled >= ENOUGH_SIGNALS, "only {handled} signals handled");
 }
 
 #[test]
