@@ -10,7 +10,7 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{Serve, PROMPT};
+use common::{serving, Serve, POLL, PROMPT};
 use pysocket::server::{
     Connection, ConnectionHandler, DatagramRequest, DatagramRequestHandler, HandlerResult,
     RequestError, RequestHandler, SelectorTcpServer, ServerOptions, StreamRequest, TcpServer,
@@ -21,9 +21,6 @@ use pysocket::{
     SO_REUSEADDR,
 };
 
-/// What `serve_forever` is given: short, so a lost wake-up would show as a
-/// delay rather than a hang.
-const POLL: Duration = Duration::from_millis(200);
 const CLIENTS: usize = 100;
 
 // ---------------------------------------------------------------------------
@@ -86,34 +83,6 @@ impl DatagramRequestHandler for DatagramEcho {
 
 // ---------------------------------------------------------------------------
 // Running a server for the length of a test
-
-/// Runs `server` in a thread while `body` runs, then shuts it down and
-/// checks that the shutdown returned promptly and `serve_forever` returned `Ok`.
-fn serving<S: Serve, T>(server: &S, body: impl FnOnce(&Address) -> T) -> T {
-    thread::scope(|scope| {
-        let serving = scope.spawn(|| server.serve(POLL));
-        let stopper = StopOnDrop(server);
-        let result = body(&server.address());
-        let started = Instant::now();
-        drop(stopper);
-        let took = started.elapsed();
-        assert!(took < PROMPT, "shutdown took {took:?}");
-        serving
-            .join()
-            .expect("serve_forever panicked")
-            .expect("serve_forever failed");
-        result
-    })
-}
-
-/// Shuts the server down even when the test body panics, so the scope ends.
-struct StopOnDrop<'a, S: Serve>(&'a S);
-
-impl<S: Serve> Drop for StopOnDrop<'_, S> {
-    fn drop(&mut self) {
-        self.0.stop();
-    }
-}
 
 fn client(addr: &Address) -> Socket {
     let sock = create_connection(addr, Some(PROMPT)).expect("connect");

@@ -15,16 +15,12 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{Serve, PROMPT};
+use common::{serving, Serve, POLL, PROMPT};
 use pysocket::server::{
     DatagramRequest, DatagramRequestHandler, HandlerResult, RequestError, ServerOptions,
     ThreadingUdpServer, UdpServer,
 };
 use pysocket::{Address, MsgFlags, Socket, AF_INET, AF_UNIX, SOCK_DGRAM, SOL_SOCKET, SO_RCVBUF};
-
-/// What `serve_forever` is given: short, so a lost wake-up would show as a
-/// delay rather than a hang.
-const POLL: Duration = Duration::from_millis(200);
 
 /// How long to wait for a datagram that must not come.
 const QUIET: Duration = Duration::from_millis(300);
@@ -192,35 +188,6 @@ fn gated() -> (
 
 // ---------------------------------------------------------------------------
 // Running servers and clients
-
-/// Runs `server` in a thread while `body` runs, then shuts it down from this
-/// thread and checks that the shutdown was prompt and `serve_forever`
-/// returned `Ok`.
-fn serving<S: Serve, T>(server: &S, body: impl FnOnce(&Address) -> T) -> T {
-    thread::scope(|scope| {
-        let serving = scope.spawn(|| server.serve(POLL));
-        let stopper = StopOnDrop(server);
-        let result = body(&server.address());
-        let started = Instant::now();
-        drop(stopper);
-        let took = started.elapsed();
-        assert!(took < PROMPT, "shutdown took {took:?}");
-        serving
-            .join()
-            .expect("serve_forever panicked")
-            .expect("serve_forever failed");
-        result
-    })
-}
-
-/// Shuts the server down even when the test body panics, so the scope ends.
-struct StopOnDrop<'a, S: Serve>(&'a S);
-
-impl<S: Serve> Drop for StopOnDrop<'_, S> {
-    fn drop(&mut self) {
-        self.0.stop();
-    }
-}
 
 /// A UDP socket on 127.0.0.1 that waits at most `PROMPT`.
 fn udp_client() -> Socket {

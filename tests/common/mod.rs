@@ -72,6 +72,39 @@ impl_serve!(ThreadingUnixStreamServer, RequestHandler);
 impl_serve!(UnixDatagramServer, DatagramRequestHandler);
 impl_serve!(ThreadingUnixDatagramServer, DatagramRequestHandler);
 
+/// What the server tests give `serve_forever`: short, so a lost wake-up
+/// would show as a delay rather than a hang.
+pub const POLL: Duration = Duration::from_millis(200);
+
+/// Runs `server` in a thread while `body` runs, then shuts it down from this
+/// thread and checks that the shutdown returned within `PROMPT` and
+/// `serve_forever` returned `Ok`.
+pub fn serving<S: Serve, T>(server: &S, body: impl FnOnce(&Address) -> T) -> T {
+    thread::scope(|scope| {
+        let serving = scope.spawn(|| server.serve(POLL));
+        let stopper = StopOnDrop(server);
+        let result = body(&server.address());
+        let started = Instant::now();
+        drop(stopper);
+        let took = started.elapsed();
+        assert!(took < PROMPT, "shutdown took {took:?}");
+        serving
+            .join()
+            .expect("serve_forever panicked")
+            .expect("serve_forever failed");
+        result
+    })
+}
+
+/// Shuts the server down even when the test body panics, so the scope ends.
+struct StopOnDrop<'a, S: Serve>(&'a S);
+
+impl<S: Serve> Drop for StopOnDrop<'_, S> {
+    fn drop(&mut self) {
+        self.0.stop();
+    }
+}
+
 /// The three timeout modes, as `settimeout` takes them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {

@@ -1,47 +1,16 @@
 //! Helpers for the server tests beyond `tests/server.rs`: running a server
-//! for the length of a test, recording what `handle_error` reports. Each test binary uses a part.
+//! for the length of a test (`serving`, from `common`), recording what
+//! `handle_error` reports. Each test binary uses a part.
 #![allow(dead_code)]
 
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::common::{self, Serve, PROMPT};
+pub use crate::common::serving;
+use crate::common::{self, PROMPT};
 use pysocket::server::{RequestError, ServerOptions};
-use pysocket::{Address, Socket};
-
-/// What `serve_forever` is given: short, so a lost wake-up would show as a
-/// delay rather than a hang.
-pub const POLL: Duration = Duration::from_millis(200);
-
-/// Runs `server` in a thread while `body` runs, then shuts it down and
-/// checks that the shutdown returned promptly and `serve_forever` returned
-/// `Ok`.
-pub fn serving<S: Serve, T>(server: &S, body: impl FnOnce(&Address) -> T) -> T {
-    thread::scope(|scope| {
-        let serving = scope.spawn(|| server.serve(POLL));
-        let stopper = StopOnDrop(server);
-        let result = body(&server.address());
-        let started = Instant::now();
-        drop(stopper);
-        let took = started.elapsed();
-        assert!(took < PROMPT, "shutdown took {took:?}");
-        serving
-            .join()
-            .expect("serve_forever panicked")
-            .expect("serve_forever failed");
-        result
-    })
-}
-
-/// Shuts the server down even when the test body panics, so the scope ends.
-struct StopOnDrop<'a, S: Serve>(&'a S);
-
-impl<S: Serve> Drop for StopOnDrop<'_, S> {
-    fn drop(&mut self) {
-        self.0.stop();
-    }
-}
+use pysocket::Socket;
 
 /// One failure `handle_error` reported.
 #[derive(Clone, Debug)]
