@@ -90,14 +90,17 @@ pub const DEFAULT_BUFFER_SIZE: usize = 64 * 1024;
 #[doc(alias = "SocketIO")]
 pub struct SocketFile<'a> {
     sock: FileSocket<'a>,
+    rpos: usize,
+    /// Reads of at least this many bytes with nothing buffered go straight
+    /// to the socket: the read buffer's size, or its capacity once grown.
+    direct_read: usize,
     /// The bytes received, those from `rpos` on not yet read. Allocated on
     /// first use (so no size given can abort the process), then grown by
     /// doubling when a line does not fit.
     rbuf: ReadBuf,
-    rcap: usize,
-    rpos: usize,
-    wbuf: Vec<u8>,
     wcap: usize,
+    wbuf: Vec<u8>,
+    rcap: usize,
 }
 
 /// The socket a [`SocketFile`] works on: borrowed from [`Socket::makefile`],
@@ -183,13 +186,6 @@ impl ReadBuf {
     #[inline]
     fn len(&self) -> usize {
         self.as_bytes().len()
-    }
-
-    fn capacity(&self) -> usize {
-        match self {
-            ReadBuf::Text(text) => text.capacity(),
-            ReadBuf::Unchecked(bytes) | ReadBuf::Bytes(bytes) => bytes.capacity(),
-        }
     }
 
     /// Takes the buffer out as bytes, leaving an empty, unallocated one.
@@ -292,13 +288,15 @@ impl<'a> SocketFile<'a> {
     }
 
     fn over(sock: FileSocket<'a>, read_capacity: usize, write_capacity: usize) -> SocketFile<'a> {
+        let rcap = read_capacity.max(1);
         SocketFile {
             sock,
-            rbuf: ReadBuf::Unchecked(Vec::new()),
-            rcap: read_capacity.max(1),
             rpos: 0,
-            wbuf: Vec::new(),
+            direct_read: rcap,
             wcap: write_capacity.max(1),
+            wbuf: Vec::new(),
+            rbuf: ReadBuf::Unchecked(Vec::new()),
+            rcap,
         }
     }
 
@@ -426,6 +424,7 @@ impl<'a> SocketFile<'a> {
         }
         self.rpos = 0;
         let result = self.receive_into(&mut buf);
+        self.direct_read = self.rcap.max(buf.capacity());
         self.rbuf = ReadBuf::Unchecked(buf);
         result
     }
@@ -545,14 +544,25 @@ fn line_as_str(line: &[u8]) -> io::Result<&str> {
 }
 
 impl Read for SocketFile<'_> {
+    /// Large reads with nothing buffered go straight to the socket (inlined,
+    /// so that a handler's read touches no more than it must); the rest
+    /// through the buffer.
+    #[inline]
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // `direct_read` is at least 1: an empty read takes the other path.
+        if buf.len() >= self.direct_read && self.rpos == self.rbuf.len() {
+            return Ok(self.sock.recv_into(buf)?);
+        }
+        self.read_buffered(buf)
+    }
+}
+
+impl SocketFile<'_> {
+    #[inline(never)]
+    fn read_buffered(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         // Python's read(0): nothing asked, nothing waited for.
         if buf.is_empty() {
             return Ok(0);
-        }
-        // Large reads with nothing buffered go straight to the socket.
-        if self.rpos == self.rbuf.len() && buf.len() >= self.rcap.max(self.rbuf.capacity()) {
-            return Ok(self.sock.recv_into(buf)?);
         }
         let available = self.fill_buf()?;
         let n = available.len().min(buf.len());
@@ -611,7 +621,36 @@ impl BufRead for SocketFile<'_> {
 }
 
 impl Write for SocketFile<'_> {
+    /// Writes at least the buffer's size with nothing buffered go straight
+    /// to the socket (inlined); the rest through the buffer.
+    #[inline]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if buf.len() >= self.wcap && self.wbuf.is_empty() {
+            return self.write_direct(buf);
+        }
+        self.write_buffered(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.flush_buffer()
+    }
+}
+
+impl SocketFile<'_> {
+    /// Sends `buf` at once, with one deadline. A failure after some bytes
+    /// went out is a short write, so a retry sends only the rest.
+    #[inline]
+    fn write_direct(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut sent = 0;
+        match self.sock.send_all_from(buf, &mut sent) {
+            Ok(()) => Ok(buf.len()),
+            Err(_) if sent > 0 => Ok(sent),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    #[inline(never)]
+    fn write_buffered(&mut self, buf: &[u8]) -> io::Result<usize> {
         if self.wbuf.len() + buf.len() > self.wcap {
             self.flush_buffer()?;
         }
@@ -625,18 +664,8 @@ impl Write for SocketFile<'_> {
             self.wbuf.extend_from_slice(buf);
             return Ok(buf.len());
         }
-        // Too big to be worth copying: sent at once, with one deadline. A failure
-        // after some bytes went out is a short write, so a retry sends only the rest.
-        let mut sent = 0;
-        match self.sock.send_all_from(buf, &mut sent) {
-            Ok(()) => Ok(buf.len()),
-            Err(_) if sent > 0 => Ok(sent),
-            Err(err) => Err(err.into()),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.flush_buffer()
+        // Too big to be worth copying.
+        self.write_direct(buf)
     }
 }
 

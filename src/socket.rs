@@ -660,9 +660,15 @@ impl Socket {
         }
         let buf = sys::as_uninit_mut(buf);
         let plan = self.timeouts.receive(flags.bits());
-        self.call(Interest::Read, plan, |dontwait| {
+        let n = self.call(Interest::Read, plan, |dontwait| {
             self.inner.recv_with_flags(buf, flags.bits() | dontwait)
-        })
+        });
+        // A receive that slept finds this socket's state gone from the
+        // cache, and the caller's next call needs it: loaded now, its miss
+        // overlaps the caller's own (BENCHMARKS.md, "What a round trip
+        // costs").
+        self.timeouts.touch();
+        n
     }
 
     /// Receives into the spare capacity of `buf` and extends its length by the

@@ -374,6 +374,13 @@ impl Timeouts {
         self.timeout.get()
     }
 
+    /// Loads the timeout's cache line, and so the socket's, for a call to
+    /// come, without waiting for it.
+    #[inline(always)]
+    pub(crate) fn touch(&self) {
+        std::hint::black_box(self.timeout.0.load(Ordering::Relaxed));
+    }
+
     /// `settimeout`: puts the descriptor in the mode `timeout` asks for, then
     /// makes it the mode of the calls that start from now on.
     pub(crate) fn set(&self, fd: BorrowedFd<'_>, timeout: Option<Duration>) -> io::Result<()> {

@@ -82,9 +82,12 @@ enum Server {
     TokioCurrent,
     TokioMulti,
     StdThreads,
+    /// A second std server, the same as the first: the control, whose
+    /// ratio to it shows how far two equal servers' figures fall apart.
+    StdControl,
 }
 
-const SERVERS: [(Server, &str, &str); 6] = [
+const SERVERS: [(Server, &str, &str); 7] = [
     (Server::Selector, "selector", "pysocket SelectorTcpServer"),
     (
         Server::Threading,
@@ -107,6 +110,11 @@ const SERVERS: [(Server, &str, &str); 6] = [
         "tokio, multi-thread runtime",
     ),
     (Server::StdThreads, "std", "std, a thread per connection"),
+    (
+        Server::StdControl,
+        "std-control",
+        "std, a thread per connection [c]",
+    ),
 ];
 
 /// The environment variable that picks some servers by their short names,
@@ -115,7 +123,7 @@ const ONLY_ENV: &str = "PYSOCKET_BENCH_SERVERS";
 
 /// The ratios the table gives: (pysocket's server, its peer), indices into
 /// [`SERVERS`].
-const PAIRS: [(usize, usize); 5] = [(0, 3), (0, 4), (1, 5), (2, 5), (1, 4)];
+const PAIRS: [(usize, usize); 6] = [(0, 3), (0, 4), (1, 5), (2, 5), (1, 4), (6, 5)];
 
 /// The sizes of one run of this table: full for `cargo bench`, tiny for
 /// `cargo test --benches`.
@@ -247,6 +255,7 @@ fn print(results: &[(usize, Vec<Vec<Sample>>)], sizes: Sizes, elapsed: Duration)
         println!();
     }
     println!("[s] the echo on request.connection.recv_into and sendall, not rfile and wfile");
+    println!("[c] the control: a second std server, the same as the first; its ratio to it is how far equal servers fall apart");
     println!("ratios, pysocket / peer: median of the per-cycle ratios ± half their interquartile range (trips/s: above 1 is faster; CPU/trip: below 1 is cheaper)");
     for (ours, theirs) in PAIRS {
         if results
@@ -329,7 +338,7 @@ fn with_servers<R>(
                 .unwrap(),
             inner,
         ),
-        Server::StdThreads => serve_std(inner),
+        Server::StdThreads | Server::StdControl => serve_std(inner),
     }
 }
 

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::net::Shutdown;
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::{self, ThreadId};
@@ -69,7 +70,9 @@ pub(super) struct Control {
 #[derive(Default)]
 struct Connections {
     next_id: u64,
-    live: HashMap<u64, Arc<Socket>>,
+    /// The descriptors of the connections being served, each open until
+    /// its [`Tracked`] is dropped.
+    live: HashMap<u64, RawFd>,
 }
 
 impl ServerHandle {
@@ -215,12 +218,13 @@ impl Control {
     }
 
     /// Registers a connection whose handler runs now; it is forgotten when
-    /// the returned guard drops.
-    pub(super) fn track(self: &Arc<Control>, conn: &Arc<Socket>) -> Tracked {
+    /// the returned guard drops, which must happen before `conn` closes
+    /// ([`TrackedSocket`] keeps that order).
+    pub(super) fn track(self: &Arc<Control>, conn: &Socket) -> Tracked {
         let mut connections = lock(&self.connections);
         let id = connections.next_id;
         connections.next_id += 1;
-        connections.live.insert(id, Arc::clone(conn));
+        connections.live.insert(id, conn.as_raw_fd());
         Tracked {
             control: Arc::clone(self),
             id,
@@ -235,9 +239,14 @@ impl Control {
     /// Shuts every tracked connection down on the side given, so that
     /// handlers blocked on them return.
     fn cut_connections(&self, how: Shutdown) {
-        let sockets: Vec<Arc<Socket>> = lock(&self.connections).live.values().cloned().collect();
-        for socket in sockets {
-            let _ = socket.shutdown(how);
+        // Under the lock, so that no descriptor closes (and is reused)
+        // between its lookup and its shutdown; shutdown(2) never blocks.
+        let connections = lock(&self.connections);
+        for &fd in connections.live.values() {
+            // SAFETY: a tracked descriptor is open: its owner drops the
+            // `Tracked` guard, which takes this lock, before closing it.
+            let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+            let _ = socket2::SockRef::from(&fd).shutdown(how);
         }
     }
 
@@ -285,6 +294,27 @@ impl Control {
         drop(guard);
         self.cut_connections(Shutdown::Both);
         lock(mutex)
+    }
+}
+
+/// A connection and its registration, dropped in that order: untracked
+/// first, then closed. A handler thread owns it, so the socket lives on
+/// the thread's own stack, beside the state its handler touches on every
+/// request (a heap-allocated socket costs a cache and TLB miss a request
+/// among many threads: BENCHMARKS.md, "What a round trip costs").
+pub(super) struct TrackedSocket {
+    /// Held for its `Drop`, which runs before the socket's (field order).
+    _tracked: Tracked,
+    pub(super) socket: Socket,
+}
+
+impl TrackedSocket {
+    /// Tracks `socket` with `control`.
+    pub(super) fn new(control: &Arc<Control>, socket: Socket) -> TrackedSocket {
+        TrackedSocket {
+            _tracked: control.track(&socket),
+            socket,
+        }
     }
 }
 

@@ -2,10 +2,10 @@
 
 use std::fmt;
 use std::ops::Deref;
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::base::{BaseServer, ServeLoop};
+use super::control::TrackedSocket;
 use super::stream::StreamService;
 use super::{RequestHandler, ServerOptions};
 use crate::address::ToAddress;
@@ -179,9 +179,8 @@ impl<H: RequestHandler> TcpServer<H> {
 impl<H: RequestHandler> ServeLoop for &TcpServer<H> {
     fn handle_ready(&mut self, _: &mut Selector<()>, _: &[(SelectorKey<()>, EventMask)]) {
         if let Some((conn, client_address)) = self.base.accept() {
-            let conn = Arc::new(conn);
-            let _tracked = self.base.control().track(&conn);
-            self.service.process(&conn, client_address);
+            let conn = TrackedSocket::new(self.base.control(), conn);
+            self.service.process(&conn.socket, client_address);
         }
     }
 }

@@ -8,7 +8,7 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use super::base::{BaseServer, ServeLoop};
-use super::control::lock;
+use super::control::{lock, TrackedSocket};
 use super::stream::StreamService;
 use super::{RequestError, RequestHandler, ServerOptions, DEFAULT_POLL_INTERVAL};
 use crate::address::{Address, ToAddress};
@@ -194,18 +194,16 @@ impl<H: RequestHandler + 'static> ThreadingTcpServer<H> {
 
     /// Python's `ThreadingMixIn.process_request`: a thread for the connection.
     fn process_request(&self, conn: Socket, client_address: Address) {
-        let conn = Arc::new(conn);
-        let tracked = self.base.control().track(&conn);
+        let conn = TrackedSocket::new(self.base.control(), conn);
         let service = Arc::clone(&self.service);
         let address = client_address.clone();
         let spawned = thread::Builder::new()
             .name("pysocket-server-handler".into())
             .spawn(move || {
-                service.process(&conn, client_address);
-                // Untrack only once the connection is closed and the thread
-                // is about to end, so the thread bound counts live threads.
+                service.process(&conn.socket, client_address);
+                // Untrack and close only as the thread is about to end, so
+                // the thread bound counts live threads.
                 drop(conn);
-                drop(tracked);
             });
         match spawned {
             Ok(thread) => lock(&self.threads).push(thread),

@@ -790,9 +790,10 @@ impl<H: DatagramRequestHandler + 'static> ThreadingUdpServer<H> {
             .spawn(move || {
                 service.process(&packet, &client_address);
                 // Untrack only once the thread is about to end, so the thread
-                // bound counts live threads.
-                drop(service);
+                // bound counts live threads; before the service (and maybe
+                // the socket it tracks) is dropped.
                 drop(tracked);
+                drop(service);
             });
         match spawned {
             Ok(thread) => lock(&self.threads).push(thread),
