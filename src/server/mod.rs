@@ -152,6 +152,7 @@ mod selector;
 mod stream;
 mod tcp;
 mod threading;
+mod threads;
 mod udp;
 mod unix;
 

@@ -3,13 +3,13 @@
 
 use std::fmt;
 use std::ops::Deref;
-use std::sync::{Arc, Mutex};
-use std::thread::{self, JoinHandle};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::base::{BaseServer, ServeLoop};
-use super::control::{lock, TrackedSocket};
+use super::control::TrackedSocket;
 use super::stream::StreamService;
+use super::threads::HandlerThreads;
 use super::{RequestError, RequestHandler, ServerOptions, DEFAULT_POLL_INTERVAL};
 use crate::address::{Address, ToAddress};
 use crate::error::{Error, Result};
@@ -65,7 +65,7 @@ use crate::socket::Socket;
 pub struct ThreadingTcpServer<H> {
     base: BaseServer,
     service: Arc<StreamService<H>>,
-    threads: Mutex<Vec<JoinHandle<()>>>,
+    threads: HandlerThreads,
 }
 
 impl<H: RequestHandler + 'static> ThreadingTcpServer<H> {
@@ -117,7 +117,7 @@ impl<H: RequestHandler + 'static> ThreadingTcpServer<H> {
         Ok(ThreadingTcpServer {
             base,
             service: Arc::new(service),
-            threads: Mutex::new(Vec::new()),
+            threads: HandlerThreads::default(),
         })
     }
 
@@ -197,33 +197,16 @@ impl<H: RequestHandler + 'static> ThreadingTcpServer<H> {
         let conn = TrackedSocket::new(self.base.control(), conn);
         let service = Arc::clone(&self.service);
         let address = client_address.clone();
-        let spawned = thread::Builder::new()
-            .name("pysocket-server-handler".into())
-            .spawn(move || {
-                service.process(&conn.socket, client_address);
-                // Untrack and close only as the thread is about to end, so
-                // the thread bound counts live threads.
-                drop(conn);
-            });
-        match spawned {
-            Ok(thread) => lock(&self.threads).push(thread),
-            Err(err) => self
-                .service
+        let spawned = self.threads.spawn(move || {
+            service.process(&conn.socket, client_address);
+            // Untrack and close only as the thread is about to end, so the
+            // thread bound counts live threads.
+            drop(conn);
+        });
+        if let Err(err) = spawned {
+            self.service
                 .options
-                .report(&RequestError::Server(Error::Io(err)), Some(&address)),
-        }
-    }
-
-    /// Joins the threads that have finished (Python reaps them in
-    /// `process_request`).
-    fn reap(&self) {
-        let mut threads = lock(&self.threads);
-        let (done, running): (Vec<_>, Vec<_>) =
-            threads.drain(..).partition(|thread| thread.is_finished());
-        *threads = running;
-        drop(threads);
-        for thread in done {
-            let _ = thread.join();
+                .report(&RequestError::Server(Error::Io(err)), Some(&address));
         }
     }
 
@@ -266,14 +249,12 @@ impl<H: RequestHandler + 'static> ThreadingTcpServer<H> {
 
 impl<H> Drop for ThreadingTcpServer<H> {
     fn drop(&mut self) {
-        let threads = std::mem::take(&mut *lock(&self.threads));
+        let threads = self.threads.take();
         if !self.service.options.block_on_close {
             return;
         }
         self.base.control().cut_all_gracefully();
-        for thread in threads {
-            let _ = thread.join();
-        }
+        HandlerThreads::join(threads);
     }
 }
 
@@ -294,7 +275,7 @@ impl<H: RequestHandler + 'static> ServeLoop for Threading<'_, H> {
     }
 
     fn service_actions(&mut self) {
-        self.server.reap();
+        self.server.threads.reap();
     }
 }
 

@@ -8,14 +8,13 @@ use std::io::Cursor;
 use std::mem;
 use std::ops::Deref;
 use std::os::fd::AsFd;
-use std::sync::{Arc, Mutex};
-use std::thread::{self, JoinHandle};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use socket2::SockAddr;
 
 use super::base::{BaseServer, ServeLoop};
-use super::control::lock;
+use super::threads::HandlerThreads;
 use super::{
     make, run_handler, Factory, HandlerResult, RequestError, ServerHandle, ServerOptions,
     DEFAULT_POLL_INTERVAL,
@@ -623,7 +622,7 @@ impl Answers {
 pub struct ThreadingUdpServer<H> {
     base: BaseServer,
     service: Arc<ThreadService<H>>,
-    threads: Mutex<Vec<JoinHandle<()>>>,
+    threads: HandlerThreads,
 }
 
 /// What a handler thread of a [`ThreadingUdpServer`] needs.
@@ -711,7 +710,7 @@ impl<H: DatagramRequestHandler + 'static> ThreadingUdpServer<H> {
         Ok(ThreadingUdpServer {
             base,
             service: Arc::new(service),
-            threads: Mutex::new(Vec::new()),
+            threads: HandlerThreads::default(),
         })
     }
 
@@ -785,35 +784,18 @@ impl<H: DatagramRequestHandler + 'static> ThreadingUdpServer<H> {
         let tracked = self.base.control().track(&self.service.socket);
         let service = Arc::clone(&self.service);
         let address = client_address.clone();
-        let spawned = thread::Builder::new()
-            .name("pysocket-server-handler".into())
-            .spawn(move || {
-                service.process(&packet, &client_address);
-                // Untrack only once the thread is about to end, so the thread
-                // bound counts live threads; before the service (and maybe
-                // the socket it tracks) is dropped.
-                drop(tracked);
-                drop(service);
-            });
-        match spawned {
-            Ok(thread) => lock(&self.threads).push(thread),
-            Err(err) => self
-                .service
+        let spawned = self.threads.spawn(move || {
+            service.process(&packet, &client_address);
+            // Untrack only once the thread is about to end, so the thread
+            // bound counts live threads; before the service (and maybe the
+            // socket it tracks) is dropped.
+            drop(tracked);
+            drop(service);
+        });
+        if let Err(err) = spawned {
+            self.service
                 .options
-                .report(&RequestError::Server(Error::Io(err)), Some(&address)),
-        }
-    }
-
-    /// Joins the threads that have finished (Python reaps them in
-    /// `process_request`).
-    fn reap(&self) {
-        let mut threads = lock(&self.threads);
-        let (done, running): (Vec<_>, Vec<_>) =
-            threads.drain(..).partition(|thread| thread.is_finished());
-        *threads = running;
-        drop(threads);
-        for thread in done {
-            let _ = thread.join();
+                .report(&RequestError::Server(Error::Io(err)), Some(&address));
         }
     }
 
@@ -855,13 +837,11 @@ impl<H: DatagramRequestHandler + 'static> ThreadingUdpServer<H> {
 
 impl<H> Drop for ThreadingUdpServer<H> {
     fn drop(&mut self) {
-        let threads = mem::take(&mut *lock(&self.threads));
+        let threads = self.threads.take();
         if !self.service.options.block_on_close {
             return;
         }
-        for thread in threads {
-            let _ = thread.join();
-        }
+        HandlerThreads::join(threads);
     }
 }
 
@@ -899,7 +879,7 @@ impl<H: DatagramRequestHandler + 'static> ServeLoop for Threads<'_, H> {
     }
 
     fn service_actions(&mut self) {
-        self.server.reap();
+        self.server.threads.reap();
     }
 }
 
