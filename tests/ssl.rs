@@ -674,38 +674,61 @@ fn sendall_has_one_deadline_and_send_retries_do_not_repeat() -> TestResult {
 #[test]
 fn a_sendall_waits_for_a_late_reader_and_what_a_timeout_left_goes_first() -> TestResult {
     let pki = Pki::new();
-    let (client, server) = pki.tls_pair();
-    // Nobody reads: the sendall times out with records made and not all
-    // sent, the last perhaps in part.
-    client.settimeout(Some(SHORT))?;
-    let big = data::payload(32 << 20, 3);
-    let err = client.sendall(&big).unwrap_err();
-    assert!(err.is_timeout(), "{err:?}");
+    // A writer alone, and one whose socket has a reader in a call (records
+    // then leave rustls before they are sent).
+    for reading in [false, true] {
+        let (client, server) = pki.tls_pair();
+        let client = Arc::new(client);
+        let own_reader = reading.then(|| {
+            let client = Arc::clone(&client);
+            thread::spawn(move || -> pysocket::Result<Vec<u8>> {
+                let give_up = Instant::now() + PROMPT * 2;
+                loop {
+                    match client.recv(16) {
+                        Err(err) if err.is_timeout() && Instant::now() < give_up => {}
+                        other => return other,
+                    }
+                }
+            })
+        });
+        thread::sleep(Duration::from_millis(50));
 
-    // A reader that starts late: the next sendall finds the socket full,
-    // waits for it within its timeout, and sends what the first left
-    // before its own data.
-    let tail = data::payload(4 << 20, 4);
-    let reader = thread::spawn(move || -> pysocket::Result<Vec<u8>> {
-        server.settimeout(Some(PROMPT))?;
-        thread::sleep(Duration::from_millis(200));
-        let mut got = Vec::new();
-        loop {
-            let data = server.recv(65536)?;
-            if data.is_empty() {
-                return Ok(got);
+        // Nobody reads: the sendall times out with records made and not
+        // all sent, the last perhaps in part.
+        client.settimeout(Some(SHORT))?;
+        let big = data::payload(32 << 20, 3);
+        let err = client.sendall(&big).unwrap_err();
+        assert!(err.is_timeout(), "{err:?}");
+
+        // A reader that starts late: the next sendall finds the socket
+        // full, waits for it within its timeout, and sends what the first
+        // left before its own data.
+        let tail = data::payload(4 << 20, 4);
+        let reader = thread::spawn(move || -> pysocket::Result<Vec<u8>> {
+            server.settimeout(Some(PROMPT))?;
+            thread::sleep(Duration::from_millis(200));
+            let mut got = Vec::new();
+            loop {
+                let data = server.recv(65536)?;
+                if data.is_empty() {
+                    server.sendall(b"bye")?;
+                    return Ok(got);
+                }
+                got.extend(data);
             }
-            got.extend(data);
+        });
+        client.settimeout(Some(PROMPT))?;
+        client.sendall(&tail)?;
+        client.shutdown(Shutdown::Write)?;
+        let got = reader.join().unwrap()?;
+        assert!(got.len() > tail.len(), "got {} bytes", got.len());
+        let (head, end) = got.split_at(got.len() - tail.len());
+        assert!(end == tail, "the second sendall's data, whole and last");
+        assert!(big.starts_with(head), "the first's, in order and once");
+        if let Some(own_reader) = own_reader {
+            assert_eq!(own_reader.join().unwrap()?, b"bye");
         }
-    });
-    client.settimeout(Some(PROMPT))?;
-    client.sendall(&tail)?;
-    client.close()?;
-    let got = reader.join().unwrap()?;
-    assert!(got.len() > tail.len(), "got {} bytes", got.len());
-    let (head, end) = got.split_at(got.len() - tail.len());
-    assert!(end == tail, "the second sendall's data, whole and last");
-    assert!(big.starts_with(head), "the first's, in order and once");
+    }
     Ok(())
 }
 

@@ -28,13 +28,17 @@
 //! rustls keeps the records it makes until they are written, and a send
 //! writes them from there, as rustls's own streams do: under the writer's
 //! turn and the connection's lock, `write_tls` with `MSG_DONTWAIT` (one
-//! `sendmsg` for several records). When the socket is full, the lock is let
-//! go and the call waits in a `poll` of the timeout engine
-//! (`Timeouts::polled`) with one deadline for the whole call (the socket's
-//! three timeout modes, as on [`Socket`]), then writes again. Bytes a failed
-//! send could not write stay in rustls, ahead of anything made later, and go
-//! first next time. `sendall` encrypts 64 KiB (four records) at a time, and
-//! writes them before it encrypts more.
+//! `sendmsg` for several records), no copy. While a reader is in a call
+//! (holds its turn), the writer takes the records out of rustls instead and
+//! sends them without the connection's lock, so that the reader, which
+//! needs that lock to decrypt, never waits for a send (in full duplex on
+//! loopback that wait cost more than the copy). When the socket is full, the
+//! call waits, without the connection's lock, in a `poll` of the timeout
+//! engine (`Timeouts::polled`) with one deadline for the whole call (the
+//! socket's three timeout modes, as on [`Socket`]), then writes again.
+//! Bytes a failed send could not write (taken out, or still in rustls) go
+//! first next time, ahead of anything made later. `sendall` encrypts 64 KiB
+//! (four records) at a time, and writes them before it encrypts more.
 //!
 //! A receive, made holding only the reader's turn, sleeps in the kernel as a
 //! plain socket's does (`Timeouts::polled_receive`): in blocking mode one
@@ -288,10 +292,14 @@ fn record_len(held: &[u8]) -> Option<Option<usize>> {
     }
 }
 
-/// The writer's state, held with its turn (see the module docs). The TLS
-/// bytes made but not yet on the wire stay in rustls, in order.
+/// The writer's state, held with its turn (see the module docs, "Sending").
 #[derive(Default)]
 struct Outbox {
+    /// TLS bytes taken out of rustls to be sent without its lock (while a
+    /// reader is in a call), those from `pos` on not yet sent: they go
+    /// before anything rustls still holds.
+    buf: Vec<u8>,
+    pos: usize,
     /// The plaintext of a [`SslSocket::send`] that failed after its record
     /// was made: it leaves with the next write, and a retry of the same data
     /// (what Python asks after `SSLWantWriteError`) reports it sent rather
@@ -509,13 +517,32 @@ impl SslSocket {
         fed
     }
 
-    /// Sends the TLS bytes the connection has made, until none is left. Each
-    /// attempt is a non-blocking send straight from rustls's records, made
-    /// holding the connection's lock; a wait for the socket (the call's
-    /// plan) is made without it. `_turn` is the writer's turn, held.
-    fn flush_out(&self, _turn: &mut Outbox, plan: &mut Plan) -> Result<()> {
+    /// Sends the TLS bytes the connection has made, until none is left:
+    /// those taken out earlier first, then rustls's own, written straight
+    /// from its records with the connection's lock held across each
+    /// non-blocking send, or, while a reader is in a call, taken out and
+    /// sent without the lock. A wait for the socket (the call's plan) is
+    /// made without the connection's lock.
+    fn flush_out(&self, out: &mut Outbox, plan: &mut Plan) -> Result<()> {
         let sock = self.sock();
         loop {
+            while out.pos < out.buf.len() {
+                let rest = &out.buf[out.pos..];
+                let n = sock_call_in(
+                    sock.as_fd(),
+                    Interest::Write,
+                    plan,
+                    Attempt::TryFirst,
+                    |_| Wire(sock).write(rest),
+                )?;
+                if n == 0 {
+                    return Err(Error::Io(io::ErrorKind::WriteZero.into()));
+                }
+                out.pos += n;
+                plan.start_clock();
+            }
+            out.buf.clear();
+            out.pos = 0;
             let sent = sock_call_in(
                 sock.as_fd(),
                 Interest::Write,
@@ -526,15 +553,29 @@ impl SslSocket {
                     if !conn.wants_write() {
                         return Ok(None);
                     }
+                    if self.reading() {
+                        take_out(&mut conn, &mut out.buf);
+                        return Ok(Some(out.buf.len()));
+                    }
                     conn.write_tls(&mut Wire(sock)).map(Some)
                 },
             )?;
             match sent {
                 None => return Ok(()),
                 Some(0) => return Err(Error::Io(io::ErrorKind::WriteZero.into())),
-                Some(_) => plan.start_clock(),
+                Some(_) if out.buf.is_empty() => plan.start_clock(),
+                Some(_) => {}
             }
         }
+    }
+
+    /// Whether a call holds the reader's turn: a reader that could want the
+    /// connection's lock (to decrypt) while a writer's send holds it.
+    fn reading(&self) -> bool {
+        matches!(
+            self.inbox.try_lock(),
+            Err(std::sync::TryLockError::WouldBlock)
+        )
     }
 
     /// Sends what is waiting to be sent if no writer holds the outbox and the
@@ -1270,6 +1311,16 @@ fn feed(conn: &mut Connection, inbox: &mut Inbox) -> Result<()> {
         state = conn.process_new_packets().map_err(SslError::from)?;
         if !whole {
             return Ok(());
+        }
+    }
+}
+
+/// Moves every TLS byte the connection has made into `buf`.
+fn take_out(conn: &mut Connection, buf: &mut Vec<u8>) {
+    while conn.wants_write() {
+        // Writing to a Vec cannot fail.
+        if conn.write_tls(buf).is_err() {
+            break;
         }
     }
 }
