@@ -672,6 +672,67 @@ fn sendall_has_one_deadline_and_send_retries_do_not_repeat() -> TestResult {
 }
 
 #[test]
+fn a_sendall_waits_for_a_late_reader_and_what_a_timeout_left_goes_first() -> TestResult {
+    let pki = Pki::new();
+    // A writer alone, and one whose socket has a reader in a call (records
+    // then leave rustls before they are sent).
+    for reading in [false, true] {
+        let (client, server) = pki.tls_pair();
+        let client = Arc::new(client);
+        let own_reader = reading.then(|| {
+            let client = Arc::clone(&client);
+            thread::spawn(move || -> pysocket::Result<Vec<u8>> {
+                let give_up = Instant::now() + PROMPT * 2;
+                loop {
+                    match client.recv(16) {
+                        Err(err) if err.is_timeout() && Instant::now() < give_up => {}
+                        other => return other,
+                    }
+                }
+            })
+        });
+        thread::sleep(Duration::from_millis(50));
+
+        // Nobody reads: the sendall times out with records made and not
+        // all sent, the last perhaps in part.
+        client.settimeout(Some(SHORT))?;
+        let big = data::payload(32 << 20, 3);
+        let err = client.sendall(&big).unwrap_err();
+        assert!(err.is_timeout(), "{err:?}");
+
+        // A reader that starts late: the next sendall finds the socket
+        // full, waits for it within its timeout, and sends what the first
+        // left before its own data.
+        let tail = data::payload(4 << 20, 4);
+        let reader = thread::spawn(move || -> pysocket::Result<Vec<u8>> {
+            server.settimeout(Some(PROMPT))?;
+            thread::sleep(Duration::from_millis(200));
+            let mut got = Vec::new();
+            loop {
+                let data = server.recv(65536)?;
+                if data.is_empty() {
+                    server.sendall(b"bye")?;
+                    return Ok(got);
+                }
+                got.extend(data);
+            }
+        });
+        client.settimeout(Some(PROMPT))?;
+        client.sendall(&tail)?;
+        client.shutdown(Shutdown::Write)?;
+        let got = reader.join().unwrap()?;
+        assert!(got.len() > tail.len(), "got {} bytes", got.len());
+        let (head, end) = got.split_at(got.len() - tail.len());
+        assert!(end == tail, "the second sendall's data, whole and last");
+        assert!(big.starts_with(head), "the first's, in order and once");
+        if let Some(own_reader) = own_reader {
+            assert_eq!(own_reader.join().unwrap()?, b"bye");
+        }
+    }
+    Ok(())
+}
+
+#[test]
 fn one_thread_reads_while_another_writes() -> TestResult {
     let pki = Pki::new();
     let (client, server) = pki.tls_pair();
@@ -946,6 +1007,40 @@ fn unwrap_fails_on_a_peer_that_closes_without_close_notify() -> TestResult {
     let started = Instant::now();
     let result = client.unwrap();
     assert_timed_out("unwrap", &result, SHORT, started.elapsed(), PROMPT / 2);
+    Ok(())
+}
+
+#[test]
+fn unwrap_fails_on_a_record_read_ahead_past_the_peers_close_notify() -> TestResult {
+    let pki = Pki::new();
+    // What looks like a TLS record (a new handshake, say): whole, and its
+    // header's first bytes only.
+    let whole = [22u8, 3, 1, 0, 10, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    for record in [&whole[..], &whole[..3]] {
+        let (client, server) = pki.tls_pair();
+        client.settimeout(Some(PROMPT))?;
+        server.settimeout(Some(PROMPT))?;
+        // The server's session tickets are read (with this), so that what
+        // comes next on the socket is its close_notify.
+        server.sendall(b"x")?;
+        assert_eq!(client.recv(1024)?, b"x");
+        let raw = server.get_ref().dup()?;
+        // The server ends TLS and, before it has the client's close_notify,
+        // sends the record in plain.
+        let unwrapping = thread::spawn(move || server.unwrap().map(drop));
+        let (ready, _, _) = pysocket::select(&[&client], &[], &[], Some(PROMPT))?;
+        assert!(!ready.is_empty(), "no close_notify came");
+        raw.sendall(record)?;
+        // A read takes both (a socketpair has them queued already): the end.
+        assert_eq!(client.recv(1024)?, b"");
+        let err = client.unwrap().unwrap_err();
+        let expected = format!(
+            "the peer sent {} bytes right behind its close_notify",
+            record.len()
+        );
+        assert!(err.to_string().contains(&expected), "{err}");
+        unwrapping.join().unwrap()?;
+    }
     Ok(())
 }
 

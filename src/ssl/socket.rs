@@ -3,19 +3,19 @@
 //!
 //! # Two threads on one connection
 //!
-//! rustls's connection is a state machine without I/O of its own: bytes from
-//! the wire go in, plaintext and bytes for the wire come out. It sits in a
-//! mutex held only for that work, never across a wait on the socket
-//! (rustls's `read_tls`/`write_tls` on a blocking socket would hold it while
-//! the kernel sleeps, and a reader would stall every writer). Around it:
+//! rustls's connection is a state machine: bytes from the wire go in,
+//! plaintext and bytes for the wire come out. It sits in a mutex held for
+//! that work and across non-blocking system calls only, never across a wait
+//! on the socket (rustls's `read_tls`/`write_tls` on a blocking socket would
+//! hold it while the kernel sleeps, and a reader would stall every writer).
+//! Around it:
 //!
 //! - the **inbox** lock is the reader's turn: whoever receives from the
 //!   wire (a read, a handshake, `unwrap`) holds it, and waits on the socket
 //!   with it, for its own deadline;
 //! - the **outbox** lock is the writer's turn (the send lock): whoever
 //!   encrypts and sends holds it, taken before the connection's lock, so
-//!   that records reach the wire in the order they were made; bytes a
-//!   failed send could not write stay in the outbox and go first next time.
+//!   that records reach the wire whole and in the order they were made.
 //!
 //! A reader whose records make the connection want to write (a TLS 1.3 key
 //! update, an alert) sends that without waiting, if no writer holds the
@@ -23,19 +23,42 @@
 //! block in `recv` while another sends, as Python's full-duplex programs do.
 //! Locks are taken in the order inbox, outbox, connection.
 //!
-//! Sends are made with `MSG_DONTWAIT` and wait in a `poll` of the timeout
-//! engine (`Timeouts::polled`), with one deadline for the whole call: the
-//! socket's three timeout modes, as on [`Socket`]. A receive, made holding
-//! only the reader's turn, sleeps in the kernel as a plain socket's does
-//! (`Timeouts::polled_receive`): in blocking mode one blocking `recv`.
+//! # Sending
+//!
+//! rustls keeps the records it makes until they are written, and a send
+//! writes them from there, as rustls's own streams do: under the writer's
+//! turn and the connection's lock, `write_tls` with `MSG_DONTWAIT` (one
+//! `sendmsg` for several records), no copy. While a reader is in a call
+//! (holds its turn), the writer takes the records out of rustls instead and
+//! sends them without the connection's lock, so that the reader, which
+//! needs that lock to decrypt, never waits for a send (in full duplex on
+//! loopback that wait cost more than the copy). When the socket is full, the
+//! call waits, without the connection's lock, in a `poll` of the timeout
+//! engine (`Timeouts::polled`) with one deadline for the whole call (the
+//! socket's three timeout modes, as on [`Socket`]), then writes again.
+//! Bytes a failed send could not write (taken out, or still in rustls) go
+//! first next time, ahead of anything made later. `sendall` encrypts 64 KiB
+//! (four records) at a time, and writes them before it encrypts more.
+//!
+//! A receive, made holding only the reader's turn, sleeps in the kernel as a
+//! plain socket's does (`Timeouts::polled_receive`): in blocking mode one
+//! blocking `recv`.
 //!
 //! # Reading ahead, and `unwrap`
 //!
 //! A receive takes as much as the inbox has room for (about 72 KiB), many
-//! records in one system call, as rustls's own streams do. The inbox then
-//! gives rustls one whole record at a time (its header says how long it
-//! is), and stops at the peer's `close_notify`, and while 16 KiB of
-//! plaintext wait unread (rustls takes no more then; `pending` shows them).
+//! records in one system call, where rustls's own streams take at most the
+//! room left in rustls's buffer (a record or less). The inbox then gives
+//! rustls one whole record at a time (its header says how long it is), and
+//! stops at the peer's `close_notify`, and while 16 KiB of plaintext wait
+//! unread (rustls takes no more then; `pending` shows them). After the
+//! handshake each record goes with the next one's header (what of it is in),
+//! so that rustls's buffer does not empty between records (rustls shrinks an
+//! empty buffer, and would grow it again, zeroed, for each record); after a
+//! `close_notify` rustls ignores those five bytes or fewer, and the inbox
+//! still counts them as its own. Each byte is copied once more
+//! than in rustls's own streams (from the inbox into rustls), for a quarter
+//! of the system calls or fewer.
 //!
 //! Once this side has sent its own `close_notify` ([`unwrap`](SslSocket::unwrap)),
 //! records are received exactly (the five-byte header, then the rest), as
@@ -151,11 +174,13 @@ pub struct SslSocket {
 /// The reader's state: TLS bytes received and not yet given to rustls (see
 /// the module docs, "Reading ahead").
 struct Inbox {
-    /// Where receives land; `buf[start..end]` is held for rustls. Empty
-    /// until the first receive.
+    /// Where receives land; `buf[start..end]` is held for rustls, which has
+    /// been given its first `lent` bytes already (the header of the record
+    /// there, see [`feed`]). Empty until the first receive.
     buf: Vec<u8>,
     start: usize,
     end: usize,
+    lent: usize,
     /// Receive exactly up to the end of the current record: set once this
     /// side has sent `close_notify`.
     exact: bool,
@@ -169,6 +194,7 @@ impl Inbox {
             buf: Vec::new(),
             start: 0,
             end: 0,
+            lent: 0,
             exact: false,
             eof: false,
         }
@@ -189,6 +215,22 @@ impl Inbox {
             Some(None) => held.len(),
             Some(Some(len)) if len <= held.len() => len,
             Some(Some(_)) => 0,
+        }
+    }
+
+    /// How many bytes of the record after the first (`first` bytes long) go
+    /// to rustls with it: as much of that record's header as is in, if it
+    /// looks like TLS so far and fits in rustls's buffer along with the
+    /// first; none in exact mode.
+    fn next_header(&self, first: usize) -> usize {
+        if self.exact || first + HEADER > MAX_RECORD {
+            return 0;
+        }
+        let after = &self.held()[first..];
+        match record_len(after) {
+            Some(Some(_)) => HEADER,
+            None => after.len(),
+            Some(None) => 0,
         }
     }
 
@@ -250,10 +292,12 @@ fn record_len(held: &[u8]) -> Option<Option<usize>> {
     }
 }
 
-/// The writer's state: TLS bytes made but not yet on the wire.
+/// The writer's state, held with its turn (see the module docs, "Sending").
 #[derive(Default)]
 struct Outbox {
-    /// The bytes, those from `pos` on not yet sent.
+    /// TLS bytes taken out of rustls to be sent without its lock (while a
+    /// reader is in a call), those from `pos` on not yet sent: they go
+    /// before anything rustls still holds.
     buf: Vec<u8>,
     pos: usize,
     /// The plaintext of a [`SslSocket::send`] that failed after its record
@@ -261,6 +305,34 @@ struct Outbox {
     /// (what Python asks after `SSLWantWriteError`) reports it sent rather
     /// than sending it twice.
     retry: Option<Vec<u8>>,
+}
+
+/// The socket as rustls's `write_tls` sees it: every send non-blocking
+/// (`MSG_DONTWAIT`), `sendmsg` for the records rustls holds, so that the
+/// connection's lock is held across no wait.
+struct Wire<'a>(&'a Socket);
+
+impl io::Write for Wire<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .as_socket2()
+            .send_with_flags(buf, libc::MSG_DONTWAIT | sys::SEND_FLAGS)
+    }
+
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        match bufs {
+            // One record (a ping-pong's): `send`, the lighter system call.
+            [one] => self.write(one),
+            _ => self
+                .0
+                .as_socket2()
+                .send_vectored_with_flags(bufs, libc::MSG_DONTWAIT | sys::SEND_FLAGS),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Locks `mutex`, whatever a thread that panicked while holding it left: the
@@ -374,7 +446,7 @@ impl SslSocket {
                 // tickets, which the client does not wait for: a client
                 // that has hung up already (or a socket that cannot take
                 // them now) is the next call's business, not a failed
-                // handshake. What was not sent stays in the outbox.
+                // handshake. What was not sent stays in rustls.
                 self.handshaken.store(true, Ordering::Release);
                 return Ok(());
             }
@@ -396,9 +468,9 @@ impl SslSocket {
     /// the stream rustls is told so and `inbox.eof` is set.
     fn receive(&self, inbox: &mut Inbox, plan: &mut Plan) -> Result<()> {
         if inbox.next_record() > 0 {
-            let before = inbox.start;
+            let before = (inbox.start, inbox.lent);
             let fed = self.feed_held(inbox);
-            if fed.is_err() || inbox.start != before {
+            if fed.is_err() || (inbox.start, inbox.lent) != before {
                 return fed;
             }
         }
@@ -445,22 +517,23 @@ impl SslSocket {
         fed
     }
 
-    /// Sends what the outbox holds, then whatever the connection has made
-    /// since, until both are empty.
+    /// Sends the TLS bytes the connection has made, until none is left:
+    /// those taken out earlier first, then rustls's own, written straight
+    /// from its records with the connection's lock held across each
+    /// non-blocking send, or, while a reader is in a call, taken out and
+    /// sent without the lock. A wait for the socket (the call's plan) is
+    /// made without the connection's lock.
     fn flush_out(&self, out: &mut Outbox, plan: &mut Plan) -> Result<()> {
+        let sock = self.sock();
         loop {
             while out.pos < out.buf.len() {
-                let sock = self.sock();
                 let rest = &out.buf[out.pos..];
                 let n = sock_call_in(
                     sock.as_fd(),
                     Interest::Write,
                     plan,
                     Attempt::TryFirst,
-                    |_| {
-                        sock.as_socket2()
-                            .send_with_flags(rest, libc::MSG_DONTWAIT | sys::SEND_FLAGS)
-                    },
+                    |_| Wire(sock).write(rest),
                 )?;
                 if n == 0 {
                     return Err(Error::Io(io::ErrorKind::WriteZero.into()));
@@ -470,12 +543,39 @@ impl SslSocket {
             }
             out.buf.clear();
             out.pos = 0;
-            let mut conn = self.conn();
-            if !conn.wants_write() {
-                return Ok(());
+            let sent = sock_call_in(
+                sock.as_fd(),
+                Interest::Write,
+                plan,
+                Attempt::TryFirst,
+                |_| {
+                    let mut conn = self.conn();
+                    if !conn.wants_write() {
+                        return Ok(None);
+                    }
+                    if self.reading() {
+                        take_out(&mut conn, &mut out.buf);
+                        return Ok(Some(out.buf.len()));
+                    }
+                    conn.write_tls(&mut Wire(sock)).map(Some)
+                },
+            )?;
+            match sent {
+                None => return Ok(()),
+                Some(0) => return Err(Error::Io(io::ErrorKind::WriteZero.into())),
+                Some(_) if out.buf.is_empty() => plan.start_clock(),
+                Some(_) => {}
             }
-            drain(&mut conn, &mut out.buf);
         }
+    }
+
+    /// Whether a call holds the reader's turn: a reader that could want the
+    /// connection's lock (to decrypt) while a writer's send holds it.
+    fn reading(&self) -> bool {
+        matches!(
+            self.inbox.try_lock(),
+            Err(std::sync::TryLockError::WouldBlock)
+        )
     }
 
     /// Sends what is waiting to be sent if no writer holds the outbox and the
@@ -489,17 +589,16 @@ impl SslSocket {
         let _ = self.flush_out(&mut out, &mut Plan::non_blocking());
     }
 
-    /// Encrypts up to [`SEND_CHUNK`] bytes of `data` into the outbox; returns
-    /// how many.
-    fn encrypt(&self, out: &mut Outbox, data: &[u8]) -> Result<usize> {
+    /// Encrypts up to [`SEND_CHUNK`] bytes of `data` into records that
+    /// rustls holds until [`flush_out`](Self::flush_out) sends them; returns
+    /// how many. `_turn` is the writer's turn, held.
+    fn encrypt(&self, _turn: &mut Outbox, data: &[u8]) -> Result<usize> {
         let chunk = &data[..data.len().min(SEND_CHUNK)];
         let mut conn = self.conn();
         // A connection that failed stays failed: its error, not a write
         // that goes nowhere.
         conn.process_new_packets().map_err(SslError::from)?;
-        let n = conn.writer().write(chunk)?;
-        drain(&mut conn, &mut out.buf);
-        Ok(n)
+        Ok(conn.writer().write(chunk)?)
     }
 
     /// Runs `take` over the plaintext received, receiving first if there is
@@ -1165,6 +1264,12 @@ impl SslSocket {
 /// stays in the inbox) and while rustls has room for their plaintext. A TLS
 /// failure is an [`Error::Ssl`]; rustls has then queued the alert that
 /// tells the peer.
+///
+/// Once the handshake is done, the next record's header goes with each
+/// record (see [`Inbox::next_header`]), so that rustls's buffer never
+/// empties between records: rustls shrinks an empty buffer, and would grow it again, zeroed,
+/// for every record. Those bytes (five at most) stay counted in the inbox
+/// until their record is given; bytes rustls has after a `close_notify` it ignores.
 fn feed(conn: &mut Connection, inbox: &mut Inbox) -> Result<()> {
     let mut state = conn.process_new_packets().map_err(SslError::from)?;
     loop {
@@ -1175,10 +1280,18 @@ fn feed(conn: &mut Connection, inbox: &mut Inbox) -> Result<()> {
         if len == 0 {
             return Ok(());
         }
-        // rustls takes a record a few KiB at a time.
-        let mut record = &inbox.buf[inbox.start..inbox.start + len];
-        while !record.is_empty() {
-            let n = conn.read_tls(&mut record).map_err(|err| {
+        // Not while handshaking, when rustls may hold a handshake message
+        // that spans records, up to the most its buffer takes.
+        let header = if conn.is_handshaking() {
+            0
+        } else {
+            inbox.next_header(len)
+        };
+        let given = &inbox.buf[inbox.start + inbox.lent..inbox.start + len + header];
+        // rustls takes what it is given a few KiB at a time.
+        let mut rest = given;
+        while !rest.is_empty() {
+            let n = conn.read_tls(&mut rest).map_err(|err| {
                 Error::Ssl(SslError::Protocol(format!(
                     "cannot take the peer's TLS data: {err}"
                 )))
@@ -1187,16 +1300,23 @@ fn feed(conn: &mut Connection, inbox: &mut Inbox) -> Result<()> {
                 break;
             }
         }
-        inbox.start += len - record.len();
+        let whole = rest.is_empty();
+        let through = inbox.lent + given.len() - rest.len();
+        if through >= len {
+            inbox.start += len;
+            inbox.lent = through - len;
+        } else {
+            inbox.lent = through;
+        }
         state = conn.process_new_packets().map_err(SslError::from)?;
-        if !record.is_empty() {
+        if !whole {
             return Ok(());
         }
     }
 }
 
 /// Moves every TLS byte the connection has made into `buf`.
-fn drain(conn: &mut Connection, buf: &mut Vec<u8>) {
+fn take_out(conn: &mut Connection, buf: &mut Vec<u8>) {
     while conn.wants_write() {
         // Writing to a Vec cannot fail.
         if conn.write_tls(buf).is_err() {
