@@ -774,6 +774,76 @@ fn the_tcp_server_drops_a_silent_client_after_the_timeout_and_serves_the_next() 
 }
 
 #[test]
+fn the_timeout_option_closes_a_silent_connection_of_the_selector_server() {
+    // The selector server's handlers never wait, so the timeout is how long
+    // a connection may go without receiving or sending: a silent client is
+    // closed after it, one that keeps talking is not.
+    struct Lost(Arc<Mutex<Vec<Option<bool>>>>);
+    impl ConnectionHandler for Lost {
+        fn data_received(&mut self, data: &[u8], conn: &mut Connection<'_>) -> HandlerResult {
+            conn.write(data);
+            Ok(())
+        }
+        fn connection_lost(&mut self, error: Option<&Error>) {
+            self.0.lock().unwrap().push(error.map(Error::is_timeout));
+        }
+    }
+    let timeout = Duration::from_secs(1);
+    let lost = Arc::new(Mutex::new(Vec::new()));
+    let (options, reports) = recording();
+    let options = options.timeout(Some(timeout));
+    let record = Arc::clone(&lost);
+    let server = SelectorTcpServer::with_options(
+        ("127.0.0.1", 0),
+        move || Lost(Arc::clone(&record)),
+        options,
+    )
+    .unwrap();
+    serving(&server, |addr| {
+        // Before the connection: its timeout cannot start any earlier.
+        let started = Instant::now();
+        let silent = client(addr);
+        let talker = client(addr);
+        silent.setblocking(false).unwrap();
+        let open = silent.recv(16);
+        assert!(
+            open.as_ref().is_err_and(Error::is_would_block),
+            "the silent connection ended before its timeout ({:?}): {open:?}",
+            started.elapsed()
+        );
+        // The talker goes on for two and a half timeouts, never silent for
+        // more than a tenth of one.
+        while started.elapsed() < timeout.mul_f64(2.5) {
+            talker.sendall(b"still here").unwrap();
+            assert_eq!(read_exact(&talker, 10), b"still here");
+            thread::sleep(timeout / 10);
+        }
+        silent.settimeout(Some(PROMPT)).unwrap();
+        assert!(
+            silent.recv(16).unwrap().is_empty(),
+            "closed after the timeout"
+        );
+        talker.sendall(b"last").unwrap();
+        assert_eq!(
+            read_exact(&talker, 4),
+            b"last",
+            "the talker is served still"
+        );
+        let seen = reported(&reports, 1);
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        assert!(seen[0].starts_with("server from 127.0.0.1"), "{seen:?}");
+        assert!(seen[0].contains("timed out"), "{seen:?}");
+        assert_eq!(
+            *lost.lock().unwrap(),
+            [Some(true)],
+            "connection_lost saw the timeout"
+        );
+    });
+    // The talker's connection closed without an error when the server stopped.
+    assert_eq!(*lost.lock().unwrap(), [Some(true), None]);
+}
+
+#[test]
 fn options_reach_the_socket() {
     let server = TcpServer::new(("127.0.0.1", 0), || Echo).unwrap();
     assert_eq!(

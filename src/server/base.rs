@@ -123,6 +123,13 @@ pub(super) trait ServeLoop {
     /// Does nothing by default.
     fn service_actions(&mut self) {}
 
+    /// Runs the loop's own timers that are due, before each wait, and
+    /// returns when the next one is: the wait ends by then. None by default.
+    fn timers(&mut self, selector: &mut Selector<()>) -> Option<Instant> {
+        let _ = selector;
+        None
+    }
+
     /// Runs once the loop has stopped, with its selector. Does nothing by
     /// default.
     fn stopped(&mut self, selector: &mut Selector<()>) {
@@ -259,7 +266,11 @@ impl BaseServer {
         // One list of ready keys for the whole loop.
         let mut ready = Vec::new();
         while !control.shutdown_requested() {
-            if let Err(err) = selector.select_into(Some(poll_interval), &mut ready) {
+            let wait = match body.timers(&mut selector) {
+                Some(next) => poll_interval.min(next.saturating_duration_since(Instant::now())),
+                None => poll_interval,
+            };
+            if let Err(err) = selector.select_into(Some(wait), &mut ready) {
                 outcome = Err(err);
                 break;
             }

@@ -107,7 +107,9 @@
 //!   the timeout of each connection's socket, so a client silent for
 //!   longer makes the handler's read fail with [`Error::Timeout`]. The
 //!   failure goes to [`handle_error`](ServerOptions::handle_error), the
-//!   connection closes, and the server serves the next one.
+//!   connection closes, and the server serves the next one. A
+//!   [`SelectorTcpServer`] closes a connection that neither receives nor
+//!   sends for that long, with the same report.
 //!
 //! # Unix sockets
 //!
@@ -231,7 +233,9 @@ pub enum RequestError {
     #[error("handler panicked: {0}")]
     Panic(String),
     /// The server could not take a request: `accept` or `recvfrom` failed,
-    /// or a handler thread could not start.
+    /// or a handler thread could not start; or a connection of a
+    /// [`SelectorTcpServer`] was silent for [`ServerOptions::timeout`]
+    /// ([`Error::Timeout`]).
     #[error("{0}")]
     Server(#[source] Error),
 }

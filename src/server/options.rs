@@ -205,8 +205,11 @@ impl ServerOptions {
     /// [`handle_error`](ServerOptions::handle_error), the connection is
     /// closed, and the server serves the next one. The limit is per call on
     /// the connection (a `recv`, a `sendall`): a client that keeps sending a
-    /// little at a time is not cut. A [`SelectorTcpServer`](super::SelectorTcpServer), whose
-    /// handlers never wait, does not use it.
+    /// little at a time is not cut. A
+    /// [`SelectorTcpServer`](super::SelectorTcpServer), whose handlers never
+    /// wait, closes a connection that has neither received nor sent for that
+    /// long, with the same report and [`Error::Timeout`](crate::Error::Timeout)
+    /// to its handler's `connection_lost`.
     ///
     /// ```
     /// use std::io::{Read, Write};

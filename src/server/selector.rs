@@ -1,11 +1,13 @@
 //! [`SelectorTcpServer`]: every connection from one thread around a
 //! [`Selector`], with a [`ConnectionHandler`] called as events arrive.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::fmt;
 use std::net::Shutdown;
 use std::ops::Deref;
 use std::os::fd::{AsRawFd, RawFd};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::base::{BaseServer, ServeLoop};
 use super::{guarded, make, Factory, HandlerResult, RequestError, ServerHandle, ServerOptions};
@@ -308,8 +310,10 @@ impl Connection<'_> {
 /// each, not a thread.
 ///
 /// Output a client does not take is queued; past 256 KiB the server stops
-/// reading from that client until it catches up. Connections close when
-/// `serve_forever` returns.
+/// reading from that client until it catches up. With
+/// [`ServerOptions::timeout`], a connection that neither receives nor sends
+/// for that long is closed (its handler's `connection_lost` gets
+/// [`Error::Timeout`]). Connections close when `serve_forever` returns.
 ///
 /// ```
 /// use std::time::Duration;
@@ -345,6 +349,11 @@ pub struct SelectorTcpServer<H> {
 
 /// A connection of a [`SelectorTcpServer`], owned by its loop.
 struct Peer<H> {
+    /// Unique among the loop's connections (a descriptor number is reused).
+    id: u64,
+    /// When the connection last received or sent, as the loop's clock read
+    /// it (with [`ServerOptions::timeout`] only).
+    active: Instant,
     socket: Socket,
     client_address: Address,
     handler: H,
@@ -439,12 +448,21 @@ impl<H: ConnectionHandler> SelectorTcpServer<H> {
             listener: self.base.socket.as_raw_fd(),
             peers: PeerTable::default(),
             buffer: Vec::new(),
+            idle: self.base.options.timeout.map(IdleLimit::new),
+            next_id: 0,
         };
         self.base.serve(poll_interval, peers)
     }
 
-    fn accept_all(&self, selector: &mut Selector<()>, peers: &mut PeerTable<H>) {
+    fn accept_all(
+        &self,
+        selector: &mut Selector<()>,
+        peers: &mut PeerTable<H>,
+        idle: &mut Option<IdleLimit>,
+        next_id: &mut u64,
+    ) {
         let options = &self.base.options;
+        let now = idle.as_mut().map_or_else(Instant::now, IdleLimit::now);
         for _ in 0..ACCEPTS_PER_ROUND {
             let Some((socket, client_address)) = self.base.accept() else {
                 return;
@@ -465,7 +483,10 @@ impl<H: ConnectionHandler> SelectorTcpServer<H> {
                     continue;
                 }
             };
+            *next_id += 1;
             let mut peer = Peer {
+                id: *next_id,
+                active: now,
                 socket,
                 client_address,
                 handler,
@@ -481,8 +502,14 @@ impl<H: ConnectionHandler> SelectorTcpServer<H> {
             };
             match fate {
                 Fate::Keep => {
-                    if let Err(peer) = peers.insert(peer) {
-                        self.close_peer(selector, peer, None);
+                    let (id, fd) = (peer.id, peer.socket.as_raw_fd());
+                    match peers.insert(peer) {
+                        Ok(()) => {
+                            if let Some(idle) = idle {
+                                idle.watch(now, id, fd);
+                            }
+                        }
+                        Err(peer) => self.close_peer(selector, peer, None),
                     }
                 }
                 Fate::Close(err) => self.close_peer(selector, peer, err),
@@ -499,10 +526,16 @@ impl<H: ConnectionHandler> SelectorTcpServer<H> {
         fd: RawFd,
         events: EventMask,
         buffer: &mut Vec<u8>,
+        idle: &mut Option<IdleLimit>,
     ) {
         let Some(peer) = peers.get_mut(fd) else {
             return;
         };
+        if let Some(idle) = idle {
+            // Readable or writable: it received, or its client took output
+            // (or it failed, and closes now).
+            peer.active = idle.now();
+        }
         let mut fate = Fate::Keep;
         if events.contains(EventMask::READ) && peer.interest.contains(EventMask::READ) {
             if buffer.is_empty() {
@@ -635,6 +668,65 @@ struct Peers<'s, H> {
     listener: RawFd,
     peers: PeerTable<H>,
     buffer: Vec<u8>,
+    /// With [`ServerOptions::timeout`]: when each connection falls silent.
+    idle: Option<IdleLimit>,
+    next_id: u64,
+}
+
+/// [`ServerOptions::timeout`] for a [`SelectorTcpServer`]: when each
+/// connection is due to be looked at. A connection's entry is not moved
+/// when it is active (that only updates its `active`); when the entry comes
+/// due, a connection active since is put back for its new deadline, so each
+/// costs at most one heap operation per `limit`.
+struct IdleLimit {
+    limit: Duration,
+    /// (deadline, connection id, descriptor), earliest first.
+    queue: BinaryHeap<Reverse<(Instant, u64, RawFd)>>,
+    /// The clock, read at most once per round of ready connections.
+    now: Option<Instant>,
+}
+
+impl IdleLimit {
+    fn new(limit: Duration) -> IdleLimit {
+        IdleLimit {
+            limit,
+            queue: BinaryHeap::new(),
+            now: None,
+        }
+    }
+
+    /// This round's time.
+    fn now(&mut self) -> Instant {
+        *self.now.get_or_insert_with(Instant::now)
+    }
+
+    /// Ends the round: the next one reads the clock again.
+    fn forget_now(&mut self) {
+        self.now = None;
+    }
+
+    /// Watches a connection active at `now`.
+    fn watch(&mut self, now: Instant, id: u64, fd: RawFd) {
+        self.watch_until(now + self.limit, id, fd);
+    }
+
+    fn watch_until(&mut self, deadline: Instant, id: u64, fd: RawFd) {
+        self.queue.push(Reverse((deadline, id, fd)));
+    }
+
+    /// The next entry due at `now`, taken out.
+    fn due(&mut self, now: Instant) -> Option<(u64, RawFd)> {
+        let Reverse((deadline, ..)) = self.queue.peek()?;
+        if *deadline > now {
+            return None;
+        }
+        self.queue.pop().map(|Reverse((_, id, fd))| (id, fd))
+    }
+
+    /// When the next entry comes due.
+    fn next(&self) -> Option<Instant> {
+        self.queue.peek().map(|Reverse((deadline, ..))| *deadline)
+    }
 }
 
 /// The connections of [`SelectorTcpServer::serve_forever`]'s loop, found by
@@ -713,6 +805,11 @@ impl<H> PeerTable<H> {
     }
 
     /// Takes every connection out.
+    fn get(&self, fd: RawFd) -> Option<&Peer<H>> {
+        let index = *self.slots.get(PeerTable::<H>::slot(fd)?)?;
+        self.peers.get(index as usize)
+    }
+
     fn drain(&mut self) -> std::vec::Drain<'_, Peer<H>> {
         self.slots.clear();
         self.peers.drain(..)
@@ -727,13 +824,49 @@ impl<H: ConnectionHandler> ServeLoop for Peers<'_, H> {
     ) {
         for (key, events) in ready {
             if key.fd == self.listener {
-                self.server.accept_all(selector, &mut self.peers);
+                self.server.accept_all(
+                    selector,
+                    &mut self.peers,
+                    &mut self.idle,
+                    &mut self.next_id,
+                );
             } else {
                 let (peers, buffer) = (&mut self.peers, &mut self.buffer);
                 self.server
-                    .service(selector, peers, key.fd, *events, buffer);
+                    .service(selector, peers, key.fd, *events, buffer, &mut self.idle);
             }
         }
+        if let Some(idle) = &mut self.idle {
+            idle.forget_now();
+        }
+    }
+
+    /// Closes the connections silent for the options' `timeout`, each
+    /// reported as [`Error::Timeout`] to `handle_error` and to its handler's
+    /// `connection_lost`, as a blocking handler's read that timed out would
+    /// be.
+    fn timers(&mut self, selector: &mut Selector<()>) -> Option<Instant> {
+        let idle = self.idle.as_mut()?;
+        let now = Instant::now();
+        while let Some((id, fd)) = idle.due(now) {
+            let Some(peer) = self.peers.get(fd).filter(|peer| peer.id == id) else {
+                continue; // closed already
+            };
+            let deadline = peer.active + idle.limit;
+            if deadline > now {
+                idle.watch_until(deadline, id, fd);
+                continue;
+            }
+            if let Some(peer) = self.peers.remove(fd) {
+                let err = RequestError::Server(Error::Timeout);
+                self.server
+                    .base
+                    .options
+                    .report(&err, Some(&peer.client_address));
+                self.server.close_peer(selector, peer, Some(Error::Timeout));
+            }
+        }
+        idle.next()
     }
 
     /// Closes every connection: they end with the loop.
