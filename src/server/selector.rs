@@ -762,6 +762,8 @@ impl<H> PeerTable<H> {
     /// Adds a connection under its socket's descriptor; gives it back if it
     /// cannot be kept (a negative descriptor, or more than `u32::MAX - 1`
     /// connections: neither happens).
+    // The connection given back is moved once, on a failure that closes it.
+    #[allow(clippy::result_large_err)]
     fn insert(&mut self, peer: Peer<H>) -> std::result::Result<(), Peer<H>> {
         let (Some(slot), Ok(index)) = (
             PeerTable::<H>::slot(peer.socket.as_raw_fd()),
