@@ -112,6 +112,9 @@ enum FileSocket<'a> {
     Owned(Socket),
     #[cfg(feature = "ssl")]
     Tls(&'a SslSocket),
+    /// Boxed: a TLS socket is large, and a file should not be.
+    #[cfg(feature = "ssl")]
+    OwnedTls(Box<SslSocket>),
 }
 
 impl FileSocket<'_> {
@@ -123,13 +126,38 @@ impl FileSocket<'_> {
             FileSocket::Owned(sock) => sock,
             #[cfg(feature = "ssl")]
             FileSocket::Tls(tls) => tls.get_ref(),
+            #[cfg(feature = "ssl")]
+            FileSocket::OwnedTls(tls) => tls.get_ref(),
+        }
+    }
+
+    /// Whether the file closes its socket when dropped.
+    fn is_owned(&self) -> bool {
+        match self {
+            FileSocket::Borrowed(_) => false,
+            FileSocket::Owned(_) => true,
+            #[cfg(feature = "ssl")]
+            FileSocket::Tls(_) => false,
+            #[cfg(feature = "ssl")]
+            FileSocket::OwnedTls(_) => true,
+        }
+    }
+
+    /// The TLS connection, for a file over one.
+    #[cfg(feature = "ssl")]
+    #[inline(always)]
+    fn tls(&self) -> Option<&SslSocket> {
+        match self {
+            FileSocket::Tls(tls) => Some(tls),
+            FileSocket::OwnedTls(tls) => Some(tls),
+            FileSocket::Borrowed(_) | FileSocket::Owned(_) => None,
         }
     }
 
     #[inline(always)]
     fn recv_append(&self, buf: &mut Vec<u8>) -> Result<usize> {
         #[cfg(feature = "ssl")]
-        if let FileSocket::Tls(tls) = self {
+        if let Some(tls) = self.tls() {
             return tls.recv_append(buf);
         }
         self.socket().recv_append(buf)
@@ -138,7 +166,7 @@ impl FileSocket<'_> {
     #[inline(always)]
     fn recv_into(&self, buf: &mut [u8]) -> Result<usize> {
         #[cfg(feature = "ssl")]
-        if let FileSocket::Tls(tls) = self {
+        if let Some(tls) = self.tls() {
             return tls.recv_into(buf);
         }
         self.socket().recv_into(buf)
@@ -149,7 +177,7 @@ impl FileSocket<'_> {
     #[inline(always)]
     fn send_all_from(&self, data: &[u8], sent: &mut usize) -> Result<()> {
         #[cfg(feature = "ssl")]
-        if let FileSocket::Tls(tls) = self {
+        if let Some(tls) = self.tls() {
             return tls.send_all_from(data, sent);
         }
         self.socket().send_all_from(data, sent, MsgFlags::empty())
@@ -227,6 +255,23 @@ impl SocketFile<'static> {
             DEFAULT_BUFFER_SIZE,
         )
     }
+
+    /// A buffered file that owns a TLS connection: the heart of the
+    /// [`SslFile`](crate::ssl::SslFile) that
+    /// [`SslSocket::into_makefile`](crate::ssl::SslSocket::into_makefile)
+    /// returns. Dropping it flushes it, then drops the connection.
+    #[cfg(feature = "ssl")]
+    pub(crate) fn owning_tls(
+        sock: SslSocket,
+        read_capacity: usize,
+        write_capacity: usize,
+    ) -> SocketFile<'static> {
+        SocketFile::over(
+            FileSocket::OwnedTls(Box::new(sock)),
+            read_capacity,
+            write_capacity,
+        )
+    }
 }
 
 impl<'a> SocketFile<'a> {
@@ -285,6 +330,13 @@ impl<'a> SocketFile<'a> {
         write_capacity: usize,
     ) -> SocketFile<'a> {
         SocketFile::over(FileSocket::Tls(sock), read_capacity, write_capacity)
+    }
+
+    /// The TLS connection of a file made by [`over_tls`](Self::over_tls)
+    /// or [`owning_tls`](Self::owning_tls).
+    #[cfg(feature = "ssl")]
+    pub(crate) fn tls(&self) -> Option<&SslSocket> {
+        self.sock.tls()
     }
 
     fn over(sock: FileSocket<'a>, read_capacity: usize, write_capacity: usize) -> SocketFile<'a> {
@@ -679,7 +731,7 @@ impl fmt::Debug for SocketFile<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SocketFile")
             .field("socket", self.sock.socket())
-            .field("owned", &matches!(self.sock, FileSocket::Owned(_)))
+            .field("owned", &self.sock.is_owned())
             .field("buffered_read", &(self.rbuf.len() - self.rpos))
             .field("buffered_write", &self.wbuf.len())
             .finish()

@@ -875,6 +875,86 @@ fn makefile_reads_lines_and_keeps_what_a_timeout_interrupted() -> TestResult {
 }
 
 #[test]
+fn into_makefile_owns_the_connection_and_moves_between_threads() -> TestResult {
+    let pki = Pki::new();
+    let (addr, server) = serve_one(pki.server_context(), echo);
+    // Python's `ctx.wrap_socket(create_connection(addr), ...).makefile()`:
+    // nothing else keeps the connection, the file does.
+    let ctx = pki.client_context();
+    let mut file = ctx
+        .wrap_socket(
+            create_connection(&addr, Some(PROMPT))?,
+            false,
+            Some("localhost"),
+        )?
+        .into_makefile();
+    assert_eq!(file.get_ref().gettimeout(), Some(PROMPT));
+    file.write_all(
+        b"first
+",
+    )?;
+    file.flush()?;
+    let mut line = String::new();
+    file.read_line(&mut line)?;
+    assert_eq!(
+        line,
+        "first
+"
+    );
+    // The file moves to another thread and goes on there.
+    let moved = thread::spawn(move || -> std::io::Result<String> {
+        file.write_all(
+            b"second
+",
+        )?;
+        file.flush()?;
+        let mut line = String::new();
+        file.read_line(&mut line)?;
+        // Left in the write buffer: dropping the file sends it, then
+        // closes the connection (close_notify).
+        file.write_all(b"unflushed")?;
+        assert_eq!(file.write_buffer(), b"unflushed");
+        Ok(line)
+    });
+    assert_eq!(
+        moved.join().unwrap()?,
+        "second
+"
+    );
+    // The echo server saw all of it, then the end of the stream.
+    assert_eq!(
+        server.join().unwrap()?,
+        "first
+second
+unflushed"
+            .len()
+    );
+    Ok(())
+}
+
+#[test]
+fn an_owning_files_reads_keep_the_sockets_timeout() -> TestResult {
+    let pki = Pki::new();
+    let (client, server) = pki.tls_pair();
+    client.settimeout(Some(SHORT))?;
+    let mut file = client.into_makefile();
+    let started = Instant::now();
+    let mut line = String::new();
+    let err = file.read_line(&mut line).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::TimedOut, "{err}");
+    assert!(started.elapsed() >= SHORT.mul_f64(0.9));
+    assert!(started.elapsed() < PROMPT, "took {:?}", started.elapsed());
+    // Nothing was lost: a line that comes later is read whole.
+    server.sendall(b"late line\n")?;
+    file.get_ref().settimeout(Some(PROMPT))?;
+    file.read_line(&mut line)?;
+    assert_eq!(line, "late line\n");
+    drop(file); // closes the connection
+    assert!(server.recv(16)?.is_empty());
+    Ok(())
+}
+
+#[test]
 fn unwrap_hands_back_the_plain_socket_after_close_notify_both_ways() -> TestResult {
     let pki = Pki::new();
     let (client, server) = pki.tls_pair();

@@ -7,8 +7,9 @@ use std::io::{self, BufRead, Read, Write};
 use super::SslSocket;
 use crate::file::{SocketFile, DEFAULT_BUFFER_SIZE};
 
-/// A buffered file over a TLS connection, from [`SslSocket::makefile`]: what
-/// Python's `makefile("rwb")` returns on an `SSLSocket`.
+/// A buffered file over a TLS connection, from [`SslSocket::makefile`] (or,
+/// owning the connection, [`SslSocket::into_makefile`]): what Python's
+/// `makefile("rwb")` returns on an `SSLSocket`.
 ///
 /// It is a [`SocketFile`] whose reads and writes go through TLS, and keeps
 /// its every promise: reads ([`Read`], [`BufRead`]) fill a buffer one
@@ -42,8 +43,20 @@ use crate::file::{SocketFile, DEFAULT_BUFFER_SIZE};
 /// ```
 #[doc(alias = "SocketIO")]
 pub struct SslFile<'a> {
-    tls: &'a SslSocket,
+    /// Over a borrowed TLS connection, or one it owns
+    /// ([`SslSocket::into_makefile`]).
     file: SocketFile<'a>,
+}
+
+impl SslFile<'static> {
+    /// A buffered file that owns `sock`, with buffers of
+    /// [`DEFAULT_BUFFER_SIZE`] bytes: what [`SslSocket::into_makefile`]
+    /// returns.
+    pub(crate) fn owning(sock: SslSocket) -> SslFile<'static> {
+        SslFile {
+            file: SocketFile::owning_tls(sock, DEFAULT_BUFFER_SIZE, DEFAULT_BUFFER_SIZE),
+        }
+    }
 }
 
 impl<'a> SslFile<'a> {
@@ -93,7 +106,6 @@ impl<'a> SslFile<'a> {
         write_capacity: usize,
     ) -> SslFile<'a> {
         SslFile {
-            tls: sock,
             file: SocketFile::over_tls(sock, read_capacity, write_capacity),
         }
     }
@@ -108,7 +120,9 @@ impl<'a> SslFile<'a> {
     /// assert_eq!(file.get_ref().fileno(), client.fileno());
     /// ```
     pub fn get_ref(&self) -> &SslSocket {
-        self.tls
+        self.file
+            .tls()
+            .expect("an SslFile is over a TLS connection")
     }
 
     /// The data received but not yet read.
@@ -227,7 +241,7 @@ impl Write for SslFile<'_> {
 impl fmt::Debug for SslFile<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SslFile")
-            .field("socket", self.tls)
+            .field("socket", self.get_ref())
             .field("buffered_read", &self.buffer().len())
             .field("buffered_write", &self.write_buffer().len())
             .finish()

@@ -811,7 +811,9 @@ impl SslSocket {
 
     /// A buffered file over the connection: Python's `sslsock.makefile('rwb')`.
     /// It reads ([`Read`], [`BufRead`]) and writes ([`Write`]) as a
-    /// [`SocketFile`](crate::SocketFile) does on a plain socket. See [`SslFile`].
+    /// [`SocketFile`](crate::SocketFile) does on a plain socket. See
+    /// [`SslFile`]; [`into_makefile`](SslSocket::into_makefile) gives one
+    /// that owns the connection.
     ///
     /// ```
     /// # mod pki { include!("../../tests/common/pki.rs"); } use pki::Pki;
@@ -830,6 +832,41 @@ impl SslSocket {
     /// ```
     pub fn makefile(&self) -> SslFile<'_> {
         SslFile::new(self)
+    }
+
+    /// A buffered file that owns the connection: what
+    /// [`makefile`](SslSocket::makefile) gives, for a connection nothing
+    /// else keeps (`ctx.wrap_socket(create_connection(..)?, ..)?.into_makefile()`),
+    /// or to move to another thread. Dropping the file flushes it, then
+    /// closes the connection as dropping the `SslSocket` does
+    /// (`close_notify` if the socket takes it at once). The TLS twin of
+    /// [`Socket::into_makefile`].
+    ///
+    /// ```
+    /// # mod pki { include!("../../tests/common/pki.rs"); } use pki::Pki;
+    /// use std::io::{BufRead, Write};
+    ///
+    /// let pki = Pki::new();
+    /// let (client, server) = pki.tls_pair();
+    /// // The file owns its connection, so it can move to another thread.
+    /// let echo = std::thread::spawn(move || -> std::io::Result<()> {
+    ///     let mut file = server.into_makefile();
+    ///     let mut line = String::new();
+    ///     file.read_line(&mut line)?;
+    ///     file.write_all(line.to_uppercase().as_bytes())
+    ///     // dropped: flushed, then the connection closes
+    /// });
+    /// let mut file = client.into_makefile();
+    /// writeln!(file, "hello")?;
+    /// file.flush()?;
+    /// let mut reply = String::new();
+    /// file.read_line(&mut reply)?;
+    /// assert_eq!(reply, "HELLO\n");
+    /// echo.join().unwrap()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn into_makefile(self) -> SslFile<'static> {
+        SslFile::owning(self)
     }
 
     /// Sets the timeout: Python's `sslsock.settimeout(t)`, the socket's
