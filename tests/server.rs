@@ -712,6 +712,18 @@ fn stream_requests_give_buffered_lines_and_the_client_address() {
     });
 }
 
+/// Checks that the server has not closed `silent` yet (its timeout runs
+/// from `started`), and leaves it non-blocking.
+fn assert_still_open(silent: &Socket, started: Instant) {
+    silent.setblocking(false).unwrap();
+    let open = silent.recv(16);
+    assert!(
+        open.as_ref().is_err_and(Error::is_would_block),
+        "the silent connection ended before its timeout ({:?}): {open:?}",
+        started.elapsed()
+    );
+}
+
 #[test]
 fn the_timeout_option_ends_a_silent_connection() {
     // Python's StreamRequestHandler.timeout: the silent client is dropped
@@ -728,13 +740,7 @@ fn the_timeout_option_ends_a_silent_connection() {
         talker.sendall(b"meanwhile").unwrap();
         assert_eq!(read_exact(&talker, 9), b"meanwhile");
         drop(talker);
-        silent.setblocking(false).unwrap();
-        let open = silent.recv(16);
-        assert!(
-            open.as_ref().is_err_and(Error::is_would_block),
-            "the silent connection ended before its timeout ({:?}): {open:?}",
-            started.elapsed()
-        );
+        assert_still_open(&silent, started);
         silent.settimeout(Some(PROMPT)).unwrap();
         assert!(
             silent.recv(16).unwrap().is_empty(),
@@ -804,13 +810,7 @@ fn the_timeout_option_closes_a_silent_connection_of_the_selector_server() {
         let started = Instant::now();
         let silent = client(addr);
         let talker = client(addr);
-        silent.setblocking(false).unwrap();
-        let open = silent.recv(16);
-        assert!(
-            open.as_ref().is_err_and(Error::is_would_block),
-            "the silent connection ended before its timeout ({:?}): {open:?}",
-            started.elapsed()
-        );
+        assert_still_open(&silent, started);
         // The talker goes on for two and a half timeouts, never silent for
         // more than a tenth of one.
         while started.elapsed() < timeout.mul_f64(2.5) {
