@@ -129,7 +129,8 @@ const PAIRS: [(usize, usize); 6] = [(0, 3), (0, 4), (1, 5), (2, 5), (1, 4), (6, 
 /// `cargo test --benches`.
 #[derive(Clone, Copy)]
 struct Sizes {
-    /// Rounds per connection count, each with every server started anew.
+    /// Rounds per connection count, each with every server started anew
+    /// (a full run makes at least one per server, see `run`).
     rounds: usize,
     /// Measured turns of each server per round, after one warm-up turn.
     cycles: usize,
@@ -171,6 +172,14 @@ pub fn run(suite: &mut Suite) {
     }
     let sizes = if is_smoke(suite.plan) { SMOKE } else { FULL };
     let chosen = chosen();
+    // Each round starts the servers in another order (the first started
+    // accepts its connections and makes its threads first): over a full run
+    // every server starts once in every place.
+    let rounds = if is_smoke(suite.plan) {
+        sizes.rounds
+    } else {
+        sizes.rounds.max(chosen.len())
+    };
     raise_fd_limit();
     // Both ends of every connection of every server are in this process.
     let most = fd_limit().saturating_sub(SPARE_FDS) as usize / (2 * chosen.len());
@@ -185,19 +194,22 @@ pub fn run(suite: &mut Suite) {
             );
         }
         let mut samples = vec![Vec::new(); SERVERS.len()];
-        for _ in 0..sizes.rounds {
+        for round in 0..rounds {
             watchdog::arm("servers: TCP echo", ROUND_LIMIT);
-            let servers: Vec<Server> = chosen.iter().map(|&i| SERVERS[i].0).collect();
+            let mut order = chosen.clone();
+            let shift = round % order.len();
+            order.rotate_left(shift);
+            let servers: Vec<Server> = order.iter().map(|&i| SERVERS[i].0).collect();
             let round = with_servers(&servers, connections, &mut Vec::new(), &mut |addrs| {
                 take_turns(addrs, connections, sizes)
             });
-            for (&i, turns) in chosen.iter().zip(round) {
+            for (&i, turns) in order.iter().zip(round) {
                 samples[i].extend(turns);
             }
         }
         results.push((connections, samples));
     }
-    print(&results, sizes, started.elapsed());
+    print(&results, rounds, sizes, started.elapsed());
 }
 
 fn is_smoke(plan: Plan) -> bool {
@@ -223,7 +235,7 @@ fn chosen() -> Vec<usize> {
         .collect()
 }
 
-fn print(results: &[(usize, Vec<Vec<Sample>>)], sizes: Sizes, elapsed: Duration) {
+fn print(results: &[(usize, Vec<Vec<Sample>>)], rounds: usize, sizes: Sizes, elapsed: Duration) {
     println!(
         "TCP echo servers, 64 B requests, one in flight per connection, {CLIENT_THREADS} client threads: median [min..max]"
     );
@@ -287,7 +299,7 @@ fn print(results: &[(usize, Vec<Vec<Sample>>)], sizes: Sizes, elapsed: Duration)
     }
     println!(
         "{} rounds per connection count, each of {} cycles of turns after a warm-up turn; a turn counts {} ms after {} ms; total {:.0} s",
-        sizes.rounds,
+        rounds,
         sizes.cycles,
         sizes.slice.as_millis(),
         sizes.ramp.as_millis(),
