@@ -665,8 +665,7 @@ impl Socket {
         });
         // A receive that slept finds this socket's state gone from the
         // cache, and the caller's next call needs it: loaded now, its miss
-        // overlaps the caller's own (BENCHMARKS.md, "What a round trip
-        // costs").
+        // overlaps the caller's own (BENCHMARKS.md, "Servers").
         self.timeouts.touch();
         n
     }

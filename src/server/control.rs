@@ -301,7 +301,7 @@ impl Control {
 /// first, then closed. A handler thread owns it, so the socket lives on
 /// the thread's own stack, beside the state its handler touches on every
 /// request (a heap-allocated socket costs a cache and TLB miss a request
-/// among many threads: BENCHMARKS.md, "What a round trip costs").
+/// among many threads: BENCHMARKS.md, "Servers").
 pub(super) struct TrackedSocket {
     /// Held for its `Drop`, which runs before the socket's (field order).
     _tracked: Tracked,
