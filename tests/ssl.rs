@@ -889,24 +889,14 @@ fn into_makefile_owns_the_connection_and_moves_between_threads() -> TestResult {
         )?
         .into_makefile();
     assert_eq!(file.get_ref().gettimeout(), Some(PROMPT));
-    file.write_all(
-        b"first
-",
-    )?;
+    file.write_all(b"first\n")?;
     file.flush()?;
     let mut line = String::new();
     file.read_line(&mut line)?;
-    assert_eq!(
-        line,
-        "first
-"
-    );
+    assert_eq!(line, "first\n");
     // The file moves to another thread and goes on there.
     let moved = thread::spawn(move || -> std::io::Result<String> {
-        file.write_all(
-            b"second
-",
-        )?;
+        file.write_all(b"second\n")?;
         file.flush()?;
         let mut line = String::new();
         file.read_line(&mut line)?;
@@ -916,19 +906,9 @@ fn into_makefile_owns_the_connection_and_moves_between_threads() -> TestResult {
         assert_eq!(file.write_buffer(), b"unflushed");
         Ok(line)
     });
-    assert_eq!(
-        moved.join().unwrap()?,
-        "second
-"
-    );
+    assert_eq!(moved.join().unwrap()?, "second\n");
     // The echo server saw all of it, then the end of the stream.
-    assert_eq!(
-        server.join().unwrap()?,
-        "first
-second
-unflushed"
-            .len()
-    );
+    assert_eq!(server.join().unwrap()?, "first\nsecond\nunflushed".len());
     Ok(())
 }
 

@@ -56,6 +56,7 @@
 //! | `s.recv(1024)`, `s.recv_into(buf)` | [`SslSocket::recv`], [`SslSocket::recv_into`] |
 //! | `s.send(data)`, `s.sendall(data)` | [`SslSocket::send`], [`SslSocket::sendall`] |
 //! | `s.makefile('rwb')` | [`SslSocket::makefile`] ([`SslFile`]) |
+//! | `f = ctx.wrap_socket(socket.create_connection(addr), ..).makefile('rwb')` (the file keeps the socket) | [`SslSocket::into_makefile`] ([`SslFile<'static>`](SslFile), `Send`) |
 //! | `s.settimeout(5)`, `s.setblocking(False)` | [`SslSocket::settimeout`]`(Some(Duration::from_secs(5)))`, [`SslSocket::setblocking`]`(false)` |
 //! | `s.version()`, `s.cipher()` | [`SslSocket::version`], [`SslSocket::cipher`] |
 //! | `s.selected_alpn_protocol()` | [`SslSocket::selected_alpn_protocol`] |
