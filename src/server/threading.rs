@@ -10,9 +10,9 @@ use super::base::{BaseServer, ServeLoop};
 use super::control::TrackedSocket;
 use super::stream::StreamService;
 use super::threads::HandlerThreads;
-use super::{RequestError, RequestHandler, ServerOptions, DEFAULT_POLL_INTERVAL};
+use super::{RequestHandler, ServerOptions, DEFAULT_POLL_INTERVAL};
 use crate::address::{Address, ToAddress};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::select::{EventMask, Selector, SelectorKey};
 use crate::socket::Socket;
 
@@ -197,17 +197,13 @@ impl<H: RequestHandler + 'static> ThreadingTcpServer<H> {
         let conn = TrackedSocket::new(self.base.control(), conn);
         let service = Arc::clone(&self.service);
         let address = client_address.clone();
-        let spawned = self.threads.spawn(move || {
-            service.process(&conn.socket, client_address);
-            // Untrack and close only as the thread is about to end, so the
-            // thread bound counts live threads.
-            drop(conn);
-        });
-        if let Err(err) = spawned {
-            self.service
-                .options
-                .report(&RequestError::Server(Error::Io(err)), Some(&address));
-        }
+        self.threads
+            .spawn(&self.service.options, &address, move || {
+                service.process(&conn.socket, client_address);
+                // Untrack and close only as the thread is about to end, so the
+                // thread bound counts live threads.
+                drop(conn);
+            });
     }
 
     /// How many handler threads are serving a connection now.
@@ -249,12 +245,9 @@ impl<H: RequestHandler + 'static> ThreadingTcpServer<H> {
 
 impl<H> Drop for ThreadingTcpServer<H> {
     fn drop(&mut self) {
-        let threads = self.threads.take();
-        if !self.service.options.block_on_close {
-            return;
-        }
-        self.base.control().cut_all_gracefully();
-        HandlerThreads::join(threads);
+        let control = self.base.control();
+        self.threads
+            .close(&self.service.options, || control.cut_all_gracefully());
     }
 }
 

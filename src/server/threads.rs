@@ -1,25 +1,35 @@
 //! [`HandlerThreads`]: the handler threads of a threading server, Python's
 //! `ThreadingMixIn._threads`.
 
-use std::io;
 use std::sync::Mutex;
 use std::thread::{self, JoinHandle};
 
 use super::control::lock;
+use super::{RequestError, ServerOptions};
+use crate::address::Address;
+use crate::error::Error;
 
 /// The handler threads a threading server has started and not yet joined.
 #[derive(Default)]
 pub(super) struct HandlerThreads(Mutex<Vec<JoinHandle<()>>>);
 
 impl HandlerThreads {
-    /// Runs `work` on a thread of its own (named for profiles), kept to be
-    /// joined; the error if the system cannot make one.
-    pub(super) fn spawn(&self, work: impl FnOnce() + Send + 'static) -> io::Result<()> {
-        let thread = thread::Builder::new()
+    /// Runs `work`, the request of `client`, on a thread of its own (named
+    /// for profiles), kept to be joined; if the system cannot make one, the
+    /// error goes to the options' `handle_error`.
+    pub(super) fn spawn(
+        &self,
+        options: &ServerOptions,
+        client: &Address,
+        work: impl FnOnce() + Send + 'static,
+    ) {
+        let spawned = thread::Builder::new()
             .name("pysocket-server-handler".into())
-            .spawn(work)?;
-        lock(&self.0).push(thread);
-        Ok(())
+            .spawn(work);
+        match spawned {
+            Ok(thread) => lock(&self.0).push(thread),
+            Err(err) => options.report(&RequestError::Server(Error::Io(err)), Some(client)),
+        }
     }
 
     /// Joins the threads that have finished (Python reaps them in
@@ -35,14 +45,15 @@ impl HandlerThreads {
         }
     }
 
-    /// Takes every thread not yet joined, for a server that closes: joined
-    /// by [`join`](Self::join), or left to run (`block_on_close` off).
-    pub(super) fn take(&self) -> Vec<JoinHandle<()>> {
-        std::mem::take(&mut *lock(&self.0))
-    }
-
-    /// Joins `threads` (from [`take`](Self::take)).
-    pub(super) fn join(threads: Vec<JoinHandle<()>>) {
+    /// For a server that closes: with the options' `block_on_close`,
+    /// runs `before_join` (which cuts the connections of a stream server)
+    /// and joins every thread; without, leaves them to run.
+    pub(super) fn close(&self, options: &ServerOptions, before_join: impl FnOnce()) {
+        let threads = std::mem::take(&mut *lock(&self.0));
+        if !options.block_on_close {
+            return;
+        }
+        before_join();
         for thread in threads {
             let _ = thread.join();
         }

@@ -784,19 +784,15 @@ impl<H: DatagramRequestHandler + 'static> ThreadingUdpServer<H> {
         let tracked = self.base.control().track(&self.service.socket);
         let service = Arc::clone(&self.service);
         let address = client_address.clone();
-        let spawned = self.threads.spawn(move || {
-            service.process(&packet, &client_address);
-            // Untrack only once the thread is about to end, so the thread
-            // bound counts live threads; before the service (and maybe the
-            // socket it tracks) is dropped.
-            drop(tracked);
-            drop(service);
-        });
-        if let Err(err) = spawned {
-            self.service
-                .options
-                .report(&RequestError::Server(Error::Io(err)), Some(&address));
-        }
+        self.threads
+            .spawn(&self.service.options, &address, move || {
+                service.process(&packet, &client_address);
+                // Untrack only once the thread is about to end, so the thread
+                // bound counts live threads; before the service (and maybe the
+                // socket it tracks) is dropped.
+                drop(tracked);
+                drop(service);
+            });
     }
 
     /// How many handler threads are handling a datagram now.
@@ -837,11 +833,7 @@ impl<H: DatagramRequestHandler + 'static> ThreadingUdpServer<H> {
 
 impl<H> Drop for ThreadingUdpServer<H> {
     fn drop(&mut self) {
-        let threads = self.threads.take();
-        if !self.service.options.block_on_close {
-            return;
-        }
-        HandlerThreads::join(threads);
+        self.threads.close(&self.service.options, || {});
     }
 }
 
