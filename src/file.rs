@@ -88,18 +88,27 @@ pub const DEFAULT_BUFFER_SIZE: usize = 64 * 1024;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[doc(alias = "SocketIO")]
+// The fields a direct read or write looks at (`sock`, `direct_read`, `wcap`
+// and `wbuf`'s length) share the first cache line: a handler thread that
+// wakes from a `recv` finds its files gone from the cache, and each line is
+// a miss to wait for (BENCHMARKS.md, "Servers").
+#[repr(C, align(64))]
 pub struct SocketFile<'a> {
     sock: FileSocket<'a>,
-    rpos: usize,
-    /// Reads of at least this many bytes with nothing buffered go straight
-    /// to the socket: the read buffer's size, or its capacity once grown.
+    /// Reads of at least this many bytes go straight to the socket:
+    /// `usize::MAX` unless the read buffer is known to be empty, else its
+    /// size, or its capacity once grown. Never below `usize::MAX` while
+    /// bytes are buffered: only [`receive_more`](SocketFile::receive_more)
+    /// buffers bytes, and it sets `usize::MAX`; the slow path of
+    /// [`read`](Read::read) lowers it again once the buffer is read out.
     direct_read: usize,
+    wcap: usize,
+    wbuf: Vec<u8>,
+    rpos: usize,
     /// The bytes received, those from `rpos` on not yet read. Allocated on
     /// first use (so no size given can abort the process), then grown by
     /// doubling when a line does not fit.
     rbuf: ReadBuf,
-    wcap: usize,
-    wbuf: Vec<u8>,
     rcap: usize,
 }
 
@@ -109,7 +118,9 @@ pub struct SocketFile<'a> {
 /// [`SslFile`](crate::ssl::SslFile) that wraps a `SocketFile`.
 enum FileSocket<'a> {
     Borrowed(&'a Socket),
-    Owned(Socket),
+    /// Boxed, so that a file's first cache line holds what a read or a
+    /// write looks at.
+    Owned(Box<Socket>),
     #[cfg(feature = "ssl")]
     Tls(&'a SslSocket),
     /// Boxed: a TLS socket is large, and a file should not be.
@@ -216,6 +227,13 @@ impl ReadBuf {
         self.as_bytes().len()
     }
 
+    fn capacity(&self) -> usize {
+        match self {
+            ReadBuf::Text(text) => text.capacity(),
+            ReadBuf::Unchecked(bytes) | ReadBuf::Bytes(bytes) => bytes.capacity(),
+        }
+    }
+
     /// Takes the buffer out as bytes, leaving an empty, unallocated one.
     fn take_bytes(&mut self) -> Vec<u8> {
         match std::mem::replace(self, ReadBuf::Bytes(Vec::new())) {
@@ -250,7 +268,7 @@ impl SocketFile<'static> {
     /// flushes it, then closes the socket.
     pub(crate) fn owning(sock: Socket) -> SocketFile<'static> {
         SocketFile::over(
-            FileSocket::Owned(sock),
+            FileSocket::Owned(Box::new(sock)),
             DEFAULT_BUFFER_SIZE,
             DEFAULT_BUFFER_SIZE,
         )
@@ -343,10 +361,10 @@ impl<'a> SocketFile<'a> {
         let rcap = read_capacity.max(1);
         SocketFile {
             sock,
-            rpos: 0,
             direct_read: rcap,
             wcap: write_capacity.max(1),
             wbuf: Vec::new(),
+            rpos: 0,
             rbuf: ReadBuf::Unchecked(Vec::new()),
             rcap,
         }
@@ -476,7 +494,9 @@ impl<'a> SocketFile<'a> {
         }
         self.rpos = 0;
         let result = self.receive_into(&mut buf);
-        self.direct_read = self.rcap.max(buf.capacity());
+        // Bytes may be buffered now: reads go through the buffer until the
+        // slow path of `read` finds it empty.
+        self.direct_read = usize::MAX;
         self.rbuf = ReadBuf::Unchecked(buf);
         result
     }
@@ -602,7 +622,7 @@ impl Read for SocketFile<'_> {
     #[inline]
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         // `direct_read` is at least 1: an empty read takes the other path.
-        if buf.len() >= self.direct_read && self.rpos == self.rbuf.len() {
+        if buf.len() >= self.direct_read {
             return Ok(self.sock.recv_into(buf)?);
         }
         self.read_buffered(buf)
@@ -615,6 +635,13 @@ impl SocketFile<'_> {
         // Python's read(0): nothing asked, nothing waited for.
         if buf.is_empty() {
             return Ok(0);
+        }
+        if self.rpos == self.rbuf.len() {
+            // Read out: reads of the buffer's size or more go direct again.
+            self.direct_read = self.rcap.max(self.rbuf.capacity());
+            if buf.len() >= self.direct_read {
+                return Ok(self.sock.recv_into(buf)?);
+            }
         }
         let available = self.fill_buf()?;
         let n = available.len().min(buf.len());
@@ -683,6 +710,19 @@ impl Write for SocketFile<'_> {
         self.write_buffered(buf)
     }
 
+    /// Writes all of `buf`. What [`write`](Write::write) sends straight
+    /// to the socket goes out with one deadline for the whole call, as
+    /// [`Socket::sendall`]: a timeout ends the call, however much was sent
+    /// (some prefix of `buf` may have been).
+    #[inline]
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        if buf.len() >= self.wcap && self.wbuf.is_empty() {
+            let mut sent = 0;
+            return Ok(self.sock.send_all_from(buf, &mut sent)?);
+        }
+        self.write_all_buffered(buf)
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         self.flush_buffer()
     }
@@ -699,6 +739,20 @@ impl SocketFile<'_> {
             Err(_) if sent > 0 => Ok(sent),
             Err(err) => Err(err.into()),
         }
+    }
+
+    /// `write_all` through [`write`](Write::write): std's loop, out of line.
+    #[inline(never)]
+    fn write_all_buffered(&mut self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.write(buf) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => buf = &buf[n..],
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(())
     }
 
     #[inline(never)]
@@ -735,5 +789,24 @@ impl fmt::Debug for SocketFile<'_> {
             .field("buffered_read", &(self.rbuf.len() - self.rpos))
             .field("buffered_write", &self.wbuf.len())
             .finish()
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::{align_of, offset_of, size_of};
+
+    /// What a direct read or write looks at stays on the file's first cache
+    /// line (see the comment on [`SocketFile`]).
+    #[test]
+    fn the_fields_of_direct_reads_and_writes_share_the_first_cache_line() {
+        assert_eq!(align_of::<SocketFile<'_>>(), 64);
+        let ends = [
+            offset_of!(SocketFile<'_>, sock) + size_of::<FileSocket<'_>>(),
+            offset_of!(SocketFile<'_>, direct_read) + size_of::<usize>(),
+            offset_of!(SocketFile<'_>, wcap) + size_of::<usize>(),
+            offset_of!(SocketFile<'_>, wbuf) + size_of::<Vec<u8>>(),
+        ];
+        assert!(ends.iter().all(|&end| end <= 64), "{ends:?}");
     }
 }

@@ -207,10 +207,7 @@ impl Socket {
                     Interest::Write,
                     plan,
                     Attempt::TryFirst,
-                    |dontwait| {
-                        self.as_socket2()
-                            .send_with_flags(piece, sys::SEND_FLAGS | dontwait)
-                    },
+                    |dontwait| sys::send(self.as_fd(), piece, sys::SEND_FLAGS | dontwait),
                 )?;
                 if n == 0 {
                     return Err(Error::Io(io::ErrorKind::WriteZero.into()));

@@ -440,7 +440,7 @@ impl Socket {
     pub fn send_with_flags(&self, data: &[u8], flags: MsgFlags) -> Result<usize> {
         let flags = flags.bits() | sys::SEND_FLAGS;
         self.call(Interest::Write, self.timeouts.send(flags), |dontwait| {
-            self.inner.send_with_flags(data, flags | dontwait)
+            sys::send(self.as_fd(), data, flags | dontwait)
         })
     }
 
@@ -457,6 +457,7 @@ impl Socket {
     /// assert_eq!(b.recv(64)?, b"all of it");
     /// # Ok::<(), pysocket::Error>(())
     /// ```
+    #[inline]
     pub fn sendall(&self, data: &[u8]) -> Result<()> {
         self.sendall_with_flags(data, MsgFlags::empty())
     }
@@ -472,6 +473,7 @@ impl Socket {
     /// assert_eq!(b.recv(64)?, b"all of it");
     /// # Ok::<(), pysocket::Error>(())
     /// ```
+    #[inline]
     pub fn sendall_with_flags(&self, data: &[u8], flags: MsgFlags) -> Result<()> {
         let mut sent = 0;
         self.send_all_from(data, &mut sent, flags)
@@ -479,6 +481,11 @@ impl Socket {
 
     /// Sends `data[*sent..]` against one deadline, keeping `*sent` up to date so
     /// that a caller that buffers (the [`SocketFile`]) never sends a byte twice.
+    ///
+    /// The first send is inlined (for the reason
+    /// [`recv_into_with_flags`](Socket::recv_into_with_flags) is); the rest,
+    /// when it leaves data to send, is [`send_all_rest`](Socket::send_all_rest).
+    #[inline(always)]
     pub(crate) fn send_all_from(
         &self,
         data: &[u8],
@@ -489,7 +496,42 @@ impl Socket {
         // or once the first send has left data to send: a sendall whose first
         // send takes everything never reads the clock.
         let mut plan = self.timeouts.send(flags.bits());
-        let flags = flags.bits() | sys::SEND_FLAGS;
+        // One send even for empty data, as CPython's do-while: a closed peer still errs.
+        self.send_some(data, sent, &mut plan, flags)?;
+        if *sent >= data.len() {
+            return Ok(());
+        }
+        self.send_all_rest(data, sent, plan, flags)
+    }
+
+    /// The sends of [`send_all_from`](Socket::send_all_from) after a first
+    /// one that left data to send, against the deadline of `plan`.
+    #[inline(never)]
+    fn send_all_rest(
+        &self,
+        data: &[u8],
+        sent: &mut usize,
+        mut plan: Plan,
+        flags: MsgFlags,
+    ) -> Result<()> {
+        loop {
+            plan.start_clock();
+            self.send_some(data, sent, &mut plan, flags)?;
+            if *sent >= data.len() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// One send of `sendall`: of `data[*sent..]`, adding to `*sent` what went out.
+    #[inline(always)]
+    fn send_some(
+        &self,
+        data: &[u8],
+        sent: &mut usize,
+        plan: &mut Plan,
+        flags: MsgFlags,
+    ) -> Result<()> {
         // A stream has no message to keep whole, so a large buffer goes out
         // in sends of SENDALL_CHUNK; datagrams and records go in one.
         let most = if self.kind == SockType::STREAM {
@@ -497,26 +539,21 @@ impl Socket {
         } else {
             usize::MAX
         };
-        // One send even for empty data, as CPython's do-while: a closed peer still errs.
-        loop {
-            let rest = &data[*sent..];
-            let rest = &rest[..rest.len().min(most)];
-            let n = sock_call_in(
-                self.as_fd(),
-                Interest::Write,
-                &mut plan,
-                Attempt::TryFirst,
-                |dontwait| self.inner.send_with_flags(rest, flags | dontwait),
-            )?;
-            if n == 0 && !rest.is_empty() {
-                return Err(Error::Io(io::ErrorKind::WriteZero.into()));
-            }
-            *sent += n;
-            if *sent >= data.len() {
-                return Ok(());
-            }
-            plan.start_clock();
+        let flags = flags.bits() | sys::SEND_FLAGS;
+        let rest = &data[*sent..];
+        let rest = &rest[..rest.len().min(most)];
+        let n = sock_call_in(
+            self.as_fd(),
+            Interest::Write,
+            plan,
+            Attempt::TryFirst,
+            |dontwait| sys::send(self.as_fd(), rest, flags | dontwait),
+        )?;
+        if n == 0 && !rest.is_empty() {
+            return Err(Error::Io(io::ErrorKind::WriteZero.into()));
         }
+        *sent += n;
+        Ok(())
     }
 
     /// Sends a datagram to an address: `sendto(2)`, Python's
@@ -607,8 +644,11 @@ impl Socket {
         }
         let plan = self.timeouts.receive(flags.bits());
         let n = self.call(Interest::Read, plan, |dontwait| {
-            self.inner
-                .recv_with_flags(buf.spare_capacity_mut(), flags.bits() | dontwait)
+            sys::recv(
+                self.as_fd(),
+                buf.spare_capacity_mut(),
+                flags.bits() | dontwait,
+            )
         })?;
         // With MSG_TRUNC the kernel reports the datagram's full length, which may
         // exceed what it wrote.
@@ -634,6 +674,7 @@ impl Socket {
     /// assert_eq!(&buf[..n], b"abc");
     /// # Ok::<(), pysocket::Error>(())
     /// ```
+    #[inline]
     pub fn recv_into(&self, buf: &mut [u8]) -> Result<usize> {
         self.recv_into_with_flags(buf, MsgFlags::empty())
     }
@@ -654,6 +695,10 @@ impl Socket {
     /// assert_eq!(&buf, b"a long");
     /// # Ok::<(), pysocket::Error>(())
     /// ```
+    // Inlined, as every call on the way to the system call is: a thread
+    // that slept in `recv` wakes to a cold cache, and each frame between it
+    // and its caller is a line to load again (BENCHMARKS.md, "Servers").
+    #[inline(always)]
     pub fn recv_into_with_flags(&self, buf: &mut [u8], flags: MsgFlags) -> Result<usize> {
         if buf.is_empty() {
             return Ok(0);
@@ -661,7 +706,7 @@ impl Socket {
         let buf = sys::as_uninit_mut(buf);
         let plan = self.timeouts.receive(flags.bits());
         let n = self.call(Interest::Read, plan, |dontwait| {
-            self.inner.recv_with_flags(buf, flags.bits() | dontwait)
+            sys::recv(self.as_fd(), buf, flags.bits() | dontwait)
         });
         // A receive that slept finds this socket's state gone from the
         // cache, and the caller's next call needs it: loaded now, its miss
@@ -681,7 +726,7 @@ impl Socket {
         let room = spare.len();
         let plan = self.timeouts.receive(0);
         let n = self.call(Interest::Read, plan, |dontwait| {
-            self.inner.recv_with_flags(spare, dontwait)
+            sys::recv(self.as_fd(), spare, dontwait)
         })?;
         // Without MSG_TRUNC the kernel never reports more than it wrote; the
         // `min` only guards the length below.
@@ -1386,7 +1431,7 @@ impl Socket {
 
     /// Runs a send or receive through the timeout engine; `op` gets the flags
     /// the engine adds (`MSG_DONTWAIT` in timeout mode).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn call<T>(
         &self,
         interest: Interest,

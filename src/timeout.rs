@@ -743,27 +743,31 @@ fn attempt_first<T>(
     plan: Plan,
     op: impl FnOnce(libc::c_int) -> io::Result<T>,
 ) -> std::result::Result<T, (io::Error, Plan)> {
-    match (plan.mode, plan.clock) {
-        (Mode::Backstop, Clock::Unstarted(timeout)) => {
-            let now = Instant::now();
-            op(0).map_err(|err| {
-                let clock = Clock::started_at(now, timeout);
-                let plan = Plan {
-                    mode: Mode::Timed,
-                    clock,
-                };
-                (err, plan)
-            })
-        }
-        (Mode::Backstop | Mode::Timed, _) => op(libc::MSG_DONTWAIT).map_err(|err| {
-            let plan = Plan {
+    // One call site for `op`, so that the system call is inlined once.
+    let (flags, started) = match (plan.mode, plan.clock) {
+        (Mode::Backstop, Clock::Unstarted(_)) => (0, Some(Instant::now())),
+        (Mode::Backstop | Mode::Timed, _) => (libc::MSG_DONTWAIT, None),
+        (Mode::Blocking | Mode::BlockingUnderBackstop | Mode::NonBlocking, _) => (0, None),
+    };
+    op(flags).map_err(|err| (err, plan.after_first_attempt(started)))
+}
+
+impl Plan {
+    /// What a call goes on with after a first attempt that failed: a timed
+    /// call goes on as [`Mode::Timed`], its clock started at `started` if the
+    /// attempt was a blocking one under a backstop.
+    #[cold]
+    fn after_first_attempt(self, started: Option<Instant>) -> Plan {
+        match (self.mode, self.clock, started) {
+            (Mode::Backstop, Clock::Unstarted(timeout), Some(now)) => Plan {
                 mode: Mode::Timed,
-                ..plan
-            };
-            (err, plan)
-        }),
-        (Mode::Blocking | Mode::BlockingUnderBackstop | Mode::NonBlocking, _) => {
-            op(0).map_err(|err| (err, plan))
+                clock: Clock::started_at(now, timeout),
+            },
+            (Mode::Backstop | Mode::Timed, _, _) => Plan {
+                mode: Mode::Timed,
+                ..self
+            },
+            _ => self,
         }
     }
 }

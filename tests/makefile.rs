@@ -597,6 +597,30 @@ fn large_write_timeout_is_a_short_write() -> TestResult {
     Ok(())
 }
 
+/// A write_all that goes straight to the socket has one deadline for the
+/// whole call, as sendall: it times out once, not once per piece it sent.
+#[test]
+fn write_all_of_a_large_buffer_has_one_deadline() -> TestResult {
+    let timeout = Duration::from_millis(500);
+    for (name, a, b) in stream_pairs() {
+        small_kernel_buffers(&a, &b)?;
+        a.settimeout(Some(timeout))?;
+        let payload = counting_bytes(4 * 1024 * 1024);
+        let mut file = SocketFile::with_capacity(&a, 1024, 1024);
+        let started = Instant::now();
+        let err = file.write_all(&payload).unwrap_err();
+        let took = started.elapsed();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{name}: {err}");
+        // A deadline per piece would take twice the timeout at least.
+        assert!(
+            took >= timeout * 9 / 10 && took < timeout * 19 / 10,
+            "{name}: timed out after {took:?}"
+        );
+        drop(b);
+    }
+    Ok(())
+}
+
 /// A non-UTF-8 line is InvalidData for read_line, which consumes it; the next line still reads.
 #[test]
 fn invalid_utf8_line_then_next_line() -> TestResult {

@@ -314,9 +314,7 @@ struct Wire<'a>(&'a Socket);
 
 impl io::Write for Wire<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0
-            .as_socket2()
-            .send_with_flags(buf, libc::MSG_DONTWAIT | sys::SEND_FLAGS)
+        sys::send(self.0.as_fd(), buf, libc::MSG_DONTWAIT | sys::SEND_FLAGS)
     }
 
     fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
@@ -483,10 +481,7 @@ impl SslSocket {
             Interest::Read,
             &mut receive,
             Attempt::TryFirst,
-            |dontwait| {
-                sock.as_socket2()
-                    .recv_with_flags(sys::as_uninit_mut(dst), dontwait)
-            },
+            |dontwait| sys::recv(sock.as_fd(), sys::as_uninit_mut(dst), dontwait),
         );
         plan.received(receive);
         let n = n?;
@@ -1209,10 +1204,11 @@ impl SslSocket {
         let sock = self.sock();
         let mut left = DISCARD_LIMIT;
         while left > 0 {
-            match sock
-                .as_socket2()
-                .recv_with_flags(sys::as_uninit_mut(&mut scratch), libc::MSG_DONTWAIT)
-            {
+            match sys::recv(
+                sock.as_fd(),
+                sys::as_uninit_mut(&mut scratch),
+                libc::MSG_DONTWAIT,
+            ) {
                 Ok(n) if n > 0 => left = left.saturating_sub(n),
                 _ => return,
             }

@@ -116,6 +116,87 @@ platform! {
     }
 }
 
+platform! {
+    if linux {
+        /// `recv(2)` on a connected socket, made as the system call itself
+        /// (`recvfrom` with no address). glibc's `recv` is a thread
+        /// cancellation point: around the call it reads and swaps the
+        /// thread's cancellation state, a cache line a thread that slept in
+        /// the call no longer has, so that every receive that waited paid a
+        /// miss for a feature Rust never uses (BENCHMARKS.md, "Servers").
+        #[inline]
+        pub(crate) fn recv(
+            fd: BorrowedFd<'_>,
+            buf: &mut [MaybeUninit<u8>],
+            flags: libc::c_int,
+        ) -> io::Result<usize> {
+            // SAFETY: `buf` is valid for writes of its length (which a slice
+            // keeps within `isize::MAX`), the kernel writes at most that many
+            // bytes and only initialised ones; the address and its length
+            // are null, which `recvfrom(2)` takes as "no address wanted".
+            let rc = unsafe {
+                libc::syscall(
+                    libc::SYS_recvfrom,
+                    libc::c_long::from(fd.as_raw_fd()),
+                    buf.as_mut_ptr(),
+                    buf.len(),
+                    libc::c_long::from(flags),
+                    std::ptr::null_mut::<libc::sockaddr>(),
+                    std::ptr::null_mut::<libc::socklen_t>(),
+                )
+            };
+            cvt_len(rc)
+        }
+
+        /// `send(2)`, made as the system call itself (`sendto` with no
+        /// address), for the reason [`recv`] gives.
+        #[inline]
+        pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8], flags: libc::c_int) -> io::Result<usize> {
+            // SAFETY: `buf` is valid for reads of its length; the address
+            // is null with length 0, which `sendto(2)` takes as `send(2)`.
+            let rc = unsafe {
+                libc::syscall(
+                    libc::SYS_sendto,
+                    libc::c_long::from(fd.as_raw_fd()),
+                    buf.as_ptr(),
+                    buf.len(),
+                    libc::c_long::from(flags),
+                    std::ptr::null::<libc::sockaddr>(),
+                    0 as libc::c_long,
+                )
+            };
+            cvt_len(rc)
+        }
+
+        /// A byte count from a system call, or its error.
+        #[inline(always)]
+        fn cvt_len(rc: libc::c_long) -> io::Result<usize> {
+            usize::try_from(rc).map_err(|_| io::Error::last_os_error())
+        }
+    } else {
+        /// `recv(2)` on a connected socket.
+        #[inline]
+        pub(crate) fn recv(
+            fd: BorrowedFd<'_>,
+            buf: &mut [MaybeUninit<u8>],
+            flags: libc::c_int,
+        ) -> io::Result<usize> {
+            // SAFETY: `buf` is valid for writes of its length, and the kernel
+            // writes at most that many bytes and only initialised ones.
+            let rc = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), flags) };
+            usize::try_from(rc).map_err(|_| io::Error::last_os_error())
+        }
+
+        /// `send(2)`.
+        #[inline]
+        pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8], flags: libc::c_int) -> io::Result<usize> {
+            // SAFETY: `buf` is valid for reads of its length.
+            let rc = unsafe { libc::send(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len(), flags) };
+            usize::try_from(rc).map_err(|_| io::Error::last_os_error())
+        }
+    }
+}
+
 /// Whether `accept` is done with `accept4(SOCK_CLOEXEC)`, whose result never
 /// inherits the listener's `O_NONBLOCK`. Elsewhere it may, so the mode of an
 /// accepted socket is always set explicitly.
