@@ -597,7 +597,7 @@ impl Socket {
         let addr = self.sockaddr(addr)?;
         let flags = flags.bits() | sys::SEND_FLAGS;
         self.call(Interest::Write, self.timeouts.send(flags), |dontwait| {
-            self.inner.send_to_with_flags(data, &addr, flags | dontwait)
+            sys::sendto(self.as_fd(), data, flags | dontwait, &addr)
         })
     }
 
@@ -781,8 +781,11 @@ impl Socket {
         let mut buf = alloc_recv_buffer(bufsize, flags)?;
         let plan = self.timeouts.receive(flags.bits());
         let (n, from) = self.call(Interest::Read, plan, |dontwait| {
-            self.inner
-                .recv_from_with_flags(buf.spare_capacity_mut(), flags.bits() | dontwait)
+            sys::recvfrom(
+                self.as_fd(),
+                buf.spare_capacity_mut(),
+                flags.bits() | dontwait,
+            )
         })?;
         let n = n.min(bufsize);
         // SAFETY: the kernel initialised the first `n` bytes of the spare capacity
@@ -836,8 +839,7 @@ impl Socket {
         let buf = sys::as_uninit_mut(buf);
         let plan = self.timeouts.receive(flags.bits());
         let (n, from) = self.call(Interest::Read, plan, |dontwait| {
-            self.inner
-                .recv_from_with_flags(buf, flags.bits() | dontwait)
+            sys::recvfrom(self.as_fd(), buf, flags.bits() | dontwait)
         })?;
         Ok((n, self.peer_address(&from)))
     }

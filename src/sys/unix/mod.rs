@@ -118,83 +118,203 @@ platform! {
 
 platform! {
     if linux {
-        /// `recv(2)` on a connected socket, made as the system call itself
-        /// (`recvfrom` with no address). glibc's `recv` is a thread
-        /// cancellation point: around the call it reads and swaps the
-        /// thread's cancellation state, a cache line a thread that slept in
-        /// the call no longer has, so that every receive that waited paid a
-        /// miss for a feature Rust never uses (BENCHMARKS.md, "Servers").
-        #[inline]
-        pub(crate) fn recv(
-            fd: BorrowedFd<'_>,
-            buf: &mut [MaybeUninit<u8>],
+        /// `recvfrom(2)`, made as the system call itself. libc's `recv`,
+        /// `recvfrom`, `send` and `sendto` are thread cancellation points:
+        /// around the call glibc reads and swaps the thread's cancellation
+        /// state, a cache line a thread that slept in the call no longer
+        /// has, so that every receive that waited paid a miss (and about 60
+        /// instructions a call) for a feature Rust never uses (BENCHMARKS.md,
+        /// "Servers").
+        ///
+        /// # Safety
+        ///
+        /// As `recvfrom(2)`: `buf` valid for writes of `len` bytes; `addr`
+        /// and `addrlen` both null, or valid for the sizes `*addrlen` gives.
+        #[inline(always)]
+        unsafe fn recvfrom_raw(
+            fd: RawFd,
+            buf: *mut MaybeUninit<u8>,
+            len: usize,
             flags: libc::c_int,
-        ) -> io::Result<usize> {
-            // SAFETY: `buf` is valid for writes of its length (which a slice
-            // keeps within `isize::MAX`), the kernel writes at most that many
-            // bytes and only initialised ones; the address and its length
-            // are null, which `recvfrom(2)` takes as "no address wanted".
-            let rc = unsafe {
+            addr: *mut libc::sockaddr,
+            addrlen: *mut libc::socklen_t,
+        ) -> libc::c_long {
+            // SAFETY: the caller keeps `recvfrom(2)`'s contract.
+            unsafe {
                 libc::syscall(
                     libc::SYS_recvfrom,
-                    libc::c_long::from(fd.as_raw_fd()),
-                    buf.as_mut_ptr(),
-                    buf.len(),
+                    libc::c_long::from(fd),
+                    buf,
+                    len,
                     libc::c_long::from(flags),
-                    std::ptr::null_mut::<libc::sockaddr>(),
-                    std::ptr::null_mut::<libc::socklen_t>(),
+                    addr,
+                    addrlen,
                 )
-            };
-            cvt_len(rc)
+            }
         }
 
-        /// `send(2)`, made as the system call itself (`sendto` with no
-        /// address), for the reason [`recv`] gives.
-        #[inline]
-        pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8], flags: libc::c_int) -> io::Result<usize> {
-            // SAFETY: `buf` is valid for reads of its length; the address
-            // is null with length 0, which `sendto(2)` takes as `send(2)`.
-            let rc = unsafe {
+        /// `sendto(2)`, made as the system call itself, for the reason
+        /// [`recvfrom_raw`] gives.
+        ///
+        /// # Safety
+        ///
+        /// As `sendto(2)`: `buf` valid for reads of `len` bytes; `addr` null
+        /// with `addrlen` 0, or valid for reads of `addrlen` bytes.
+        #[inline(always)]
+        unsafe fn sendto_raw(
+            fd: RawFd,
+            buf: *const u8,
+            len: usize,
+            flags: libc::c_int,
+            addr: *const libc::sockaddr,
+            addrlen: libc::socklen_t,
+        ) -> libc::c_long {
+            // SAFETY: the caller keeps `sendto(2)`'s contract.
+            unsafe {
                 libc::syscall(
                     libc::SYS_sendto,
-                    libc::c_long::from(fd.as_raw_fd()),
-                    buf.as_ptr(),
-                    buf.len(),
+                    libc::c_long::from(fd),
+                    buf,
+                    len,
                     libc::c_long::from(flags),
-                    std::ptr::null::<libc::sockaddr>(),
-                    0 as libc::c_long,
+                    addr,
+                    libc::c_long::from(addrlen),
                 )
-            };
-            cvt_len(rc)
-        }
-
-        /// A byte count from a system call, or its error.
-        #[inline(always)]
-        fn cvt_len(rc: libc::c_long) -> io::Result<usize> {
-            usize::try_from(rc).map_err(|_| io::Error::last_os_error())
+            }
         }
     } else {
-        /// `recv(2)` on a connected socket.
-        #[inline]
-        pub(crate) fn recv(
-            fd: BorrowedFd<'_>,
-            buf: &mut [MaybeUninit<u8>],
+        /// libc's `recvfrom(2)`.
+        ///
+        /// # Safety
+        ///
+        /// As `recvfrom(2)`: `buf` valid for writes of `len` bytes; `addr`
+        /// and `addrlen` both null, or valid for the sizes `*addrlen` gives.
+        #[inline(always)]
+        unsafe fn recvfrom_raw(
+            fd: RawFd,
+            buf: *mut MaybeUninit<u8>,
+            len: usize,
             flags: libc::c_int,
-        ) -> io::Result<usize> {
-            // SAFETY: `buf` is valid for writes of its length, and the kernel
-            // writes at most that many bytes and only initialised ones.
-            let rc = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), flags) };
-            usize::try_from(rc).map_err(|_| io::Error::last_os_error())
+            addr: *mut libc::sockaddr,
+            addrlen: *mut libc::socklen_t,
+        ) -> isize {
+            // SAFETY: the caller keeps `recvfrom(2)`'s contract.
+            unsafe { libc::recvfrom(fd, buf.cast(), len, flags, addr, addrlen) }
         }
 
-        /// `send(2)`.
-        #[inline]
-        pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8], flags: libc::c_int) -> io::Result<usize> {
-            // SAFETY: `buf` is valid for reads of its length.
-            let rc = unsafe { libc::send(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len(), flags) };
-            usize::try_from(rc).map_err(|_| io::Error::last_os_error())
+        /// libc's `sendto(2)`.
+        ///
+        /// # Safety
+        ///
+        /// As `sendto(2)`: `buf` valid for reads of `len` bytes; `addr` null
+        /// with `addrlen` 0, or valid for reads of `addrlen` bytes.
+        #[inline(always)]
+        unsafe fn sendto_raw(
+            fd: RawFd,
+            buf: *const u8,
+            len: usize,
+            flags: libc::c_int,
+            addr: *const libc::sockaddr,
+            addrlen: libc::socklen_t,
+        ) -> isize {
+            // SAFETY: the caller keeps `sendto(2)`'s contract.
+            unsafe { libc::sendto(fd, buf.cast(), len, flags, addr, addrlen) }
         }
     }
+}
+
+/// `recv(2)`: receives into `buf` (which a slice keeps within `isize::MAX`
+/// bytes), returning the byte count.
+#[inline]
+pub(crate) fn recv(
+    fd: BorrowedFd<'_>,
+    buf: &mut [MaybeUninit<u8>],
+    flags: libc::c_int,
+) -> io::Result<usize> {
+    // SAFETY: `buf` is valid for writes of its length, and the kernel writes
+    // at most that many bytes, initialised ones; no address is asked for.
+    let rc = unsafe {
+        recvfrom_raw(
+            fd.as_raw_fd(),
+            buf.as_mut_ptr(),
+            buf.len(),
+            flags,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        )
+    };
+    byte_count(rc)
+}
+
+/// `recvfrom(2)`: receives into `buf`, returning the byte count and the
+/// sender's address (empty, of length 0, where the kernel gives none).
+#[inline]
+pub(crate) fn recvfrom(
+    fd: BorrowedFd<'_>,
+    buf: &mut [MaybeUninit<u8>],
+    flags: libc::c_int,
+) -> io::Result<(usize, socket2::SockAddr)> {
+    // SAFETY: `try_init` hands over zeroed storage and its size for the
+    // kernel to fill in; `buf` is valid for writes of its length, and the
+    // kernel writes at most that many bytes, initialised ones.
+    unsafe {
+        socket2::SockAddr::try_init(|storage, len| {
+            byte_count(recvfrom_raw(
+                fd.as_raw_fd(),
+                buf.as_mut_ptr(),
+                buf.len(),
+                flags,
+                storage.cast(),
+                len,
+            ))
+        })
+    }
+}
+
+/// `send(2)`: sends from `buf`, returning the byte count.
+#[inline]
+pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8], flags: libc::c_int) -> io::Result<usize> {
+    // SAFETY: `buf` is valid for reads of its length; no address is given.
+    let rc = unsafe {
+        sendto_raw(
+            fd.as_raw_fd(),
+            buf.as_ptr(),
+            buf.len(),
+            flags,
+            std::ptr::null(),
+            0,
+        )
+    };
+    byte_count(rc)
+}
+
+/// `sendto(2)`: sends from `buf` to `addr`, returning the byte count.
+#[inline]
+pub(crate) fn sendto(
+    fd: BorrowedFd<'_>,
+    buf: &[u8],
+    flags: libc::c_int,
+    addr: &socket2::SockAddr,
+) -> io::Result<usize> {
+    // SAFETY: `buf` is valid for reads of its length, and `addr` for reads
+    // of the length it gives.
+    let rc = unsafe {
+        sendto_raw(
+            fd.as_raw_fd(),
+            buf.as_ptr(),
+            buf.len(),
+            flags,
+            addr.as_ptr().cast(),
+            addr.len(),
+        )
+    };
+    byte_count(rc)
+}
+
+/// A byte count from a receive or send, or its error.
+#[inline(always)]
+fn byte_count(rc: impl TryInto<usize>) -> io::Result<usize> {
+    rc.try_into().map_err(|_| io::Error::last_os_error())
 }
 
 /// Whether `accept` is done with `accept4(SOCK_CLOEXEC)`, whose result never
