@@ -3,9 +3,11 @@
 //! no descriptor or thread left behind) and `UdpServer`'s batches (bursts
 //! from several clients answered exactly once, mixed sizes and truncation,
 //! answers that fail among others, order, `handle_request` taking one
-//! datagram, a shutdown asked for by a handler).
+//! datagram, a shutdown asked for by a handler), and `verify_request` on
+//! both.
 
 mod common;
+mod server_support;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -928,4 +930,66 @@ fn a_max_packet_size_that_cannot_be_allocated_is_an_error() {
         );
         assert!(err.to_string().contains("max_packet_size"), "{err}");
     }
+}
+
+// ---------------------------------------------------------------------------
+// verify_request
+
+#[test]
+fn udp_server_drops_the_datagrams_verify_request_refuses() {
+    let (admitted, refused) = (udp_client(), udp_client());
+    let (options, asked) =
+        server_support::refusing(ServerOptions::new(), refused.getsockname().unwrap());
+    let (seen, factory) = server_support::witnesses();
+    let server = UdpServer::with_options(("127.0.0.1", 0), factory, options).unwrap();
+    server_support::refuses_one_of_two_clients(&server, &admitted, &refused, &seen, &asked);
+}
+
+#[test]
+fn threading_udp_server_drops_the_datagrams_verify_request_refuses() {
+    let (admitted, refused) = (udp_client(), udp_client());
+    let (options, asked) =
+        server_support::refusing(ServerOptions::new(), refused.getsockname().unwrap());
+    let (seen, factory) = server_support::witnesses();
+    let server = ThreadingUdpServer::with_options(("127.0.0.1", 0), factory, options).unwrap();
+    server_support::refuses_one_of_two_clients(&server, &admitted, &refused, &seen, &asked);
+    server.server_close();
+}
+
+#[test]
+fn udp_server_reports_a_verify_request_that_panics_and_serves_the_next_datagram() {
+    let (options, reports) = server_support::recording();
+    let options = server_support::panicking_once(options);
+    let (seen, factory) = server_support::witnesses();
+    let server = UdpServer::with_options(("127.0.0.1", 0), factory, options).unwrap();
+    server_support::survives_a_panicking_hook(&server, &udp_client(), &seen, &reports);
+}
+
+#[test]
+fn threading_udp_server_reports_a_verify_request_that_panics_and_serves_the_next_datagram() {
+    let (options, reports) = server_support::recording();
+    let options = server_support::panicking_once(options);
+    let (seen, factory) = server_support::witnesses();
+    let server = ThreadingUdpServer::with_options(("127.0.0.1", 0), factory, options).unwrap();
+    server_support::survives_a_panicking_hook(&server, &udp_client(), &seen, &reports);
+    server.server_close();
+}
+
+#[test]
+fn udp_handle_request_takes_a_datagram_verify_request_refuses_and_answers_nothing() {
+    let (admitted, refused) = (udp_client(), udp_client());
+    let (options, _) =
+        server_support::refusing(ServerOptions::new(), refused.getsockname().unwrap());
+    let options = options.server_timeout(Some(PROMPT));
+    let (seen, factory) = server_support::witnesses();
+    let server = UdpServer::with_options(("127.0.0.1", 0), factory, options).unwrap();
+    let addr = server.server_address().clone();
+    refused.sendto(b"out", &addr).unwrap();
+    admitted.sendto(b"in", &addr).unwrap();
+    server.handle_request().unwrap(); // the refused datagram, dropped
+    assert!(seen.lock().unwrap().is_empty(), "a handler ran");
+    server.handle_request().unwrap();
+    assert_eq!(answer(&admitted, &addr), b"in");
+    assert!(!more_arrives(&refused), "the refused client was answered");
+    assert_eq!(*seen.lock().unwrap(), [b"in".to_vec()]);
 }

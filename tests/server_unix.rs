@@ -3,7 +3,8 @@
 //! `ThreadingUnixDatagramServer`) in a temp dir: a
 //! request and its answer through each, shutdown from another thread,
 //! `handle_request`, the clients' addresses, the socket file after close,
-//! paths that exist already or are too long, abstract names.
+//! paths that exist already or are too long, abstract names,
+//! `verify_request` on the datagram servers.
 
 mod common;
 mod server_support;
@@ -559,6 +560,85 @@ fn verify_request_can_refuse_unnamed_unix_clients() {
         let want = format!("[{}] hi\n", named_path.display());
         assert_eq!(exchange(&named, b"hi\n"), want.as_bytes());
     });
+}
+
+#[test]
+fn unix_datagram_server_drops_the_datagrams_verify_request_refuses() {
+    let dir = common::temp_dir();
+    let admitted = datagram_client(&in_dir(&dir, "friend.sock"));
+    let refused = datagram_client(&in_dir(&dir, "stranger.sock"));
+    let (options, asked) =
+        server_support::refusing(ServerOptions::new(), refused.getsockname().unwrap());
+    let (seen, factory) = server_support::witnesses();
+    let server = UnixDatagramServer::with_options(in_dir(&dir, "s"), factory, options).unwrap();
+    server_support::refuses_one_of_two_clients(&server, &admitted, &refused, &seen, &asked);
+}
+
+#[test]
+fn threading_unix_datagram_server_drops_the_datagrams_verify_request_refuses() {
+    let dir = common::temp_dir();
+    let admitted = datagram_client(&in_dir(&dir, "friend.sock"));
+    let refused = datagram_client(&in_dir(&dir, "stranger.sock"));
+    let (options, asked) =
+        server_support::refusing(ServerOptions::new(), refused.getsockname().unwrap());
+    let (seen, factory) = server_support::witnesses();
+    let server =
+        ThreadingUnixDatagramServer::with_options(in_dir(&dir, "s"), factory, options).unwrap();
+    server_support::refuses_one_of_two_clients(&server, &admitted, &refused, &seen, &asked);
+    server.server_close();
+}
+
+#[test]
+fn unix_datagram_servers_report_a_verify_request_that_panics_and_serve_the_next_datagram() {
+    let dir = common::temp_dir();
+    let (options, reports) = recording();
+    let (seen, factory) = server_support::witnesses();
+    let server = UnixDatagramServer::with_options(
+        in_dir(&dir, "serial.sock"),
+        factory,
+        server_support::panicking_once(options),
+    )
+    .unwrap();
+    let client = datagram_client(&in_dir(&dir, "serial-client.sock"));
+    server_support::survives_a_panicking_hook(&server, &client, &seen, &reports);
+
+    let (options, reports) = recording();
+    let (seen, factory) = server_support::witnesses();
+    let server = ThreadingUnixDatagramServer::with_options(
+        in_dir(&dir, "threading.sock"),
+        factory,
+        server_support::panicking_once(options),
+    )
+    .unwrap();
+    let client = datagram_client(&in_dir(&dir, "threading-client.sock"));
+    server_support::survives_a_panicking_hook(&server, &client, &seen, &reports);
+    server.server_close();
+}
+
+#[test]
+fn verify_request_can_drop_datagrams_from_unnamed_unix_clients() {
+    // Their answers could not be sent: refused, they make no handler and
+    // no report.
+    let dir = common::temp_dir();
+    let (options, reports) = recording();
+    let options = options.verify_request(|_, client| {
+        client
+            .as_unix()
+            .is_some_and(|unix| unix.as_path().is_some())
+    });
+    let (seen, factory) = server_support::witnesses();
+    let server = UnixDatagramServer::with_options(in_dir(&dir, "s"), factory, options).unwrap();
+    serving(&server, |addr| {
+        let unnamed = Socket::new(AF_UNIX, SOCK_DGRAM).unwrap();
+        unnamed.sendto(b"lost", addr).unwrap();
+        let named = datagram_client(&in_dir(&dir, "client.sock"));
+        named.sendto(b"ping", addr).unwrap();
+        let (answer, from) = named.recvfrom(64).unwrap();
+        assert_eq!((answer.as_slice(), &from), (&b"ping"[..], addr));
+    });
+    server.server_close();
+    assert_eq!(*seen.lock().unwrap(), [b"ping".to_vec()]);
+    assert!(reports.lock().unwrap().is_empty(), "{:?}", reports.lock());
 }
 
 #[test]

@@ -556,12 +556,31 @@ impl ServerOptions {
         self
     }
 
-    /// Decides whether a connection is served: Python's `verify_request`
-    /// (every connection by default). The hook gets the connection and the
-    /// client's address as soon as it is accepted; with `false` the server
-    /// closes the connection without making a handler. A panic in it is
-    /// reported through [`handle_error`](ServerOptions::handle_error) and
-    /// refuses the connection. Stream servers only.
+    /// Decides whether a request is served: Python's `verify_request`
+    /// (every request by default). Every server applies it, as Python's
+    /// `BaseServer` does:
+    ///
+    /// - A stream server ([`TcpServer`](super::TcpServer),
+    ///   [`ThreadingTcpServer`](super::ThreadingTcpServer),
+    ///   [`SelectorTcpServer`](super::SelectorTcpServer) and the Unix
+    ///   stream servers) gives the hook the connection and the client's
+    ///   address as soon as it is accepted; with `false` it ends the stream
+    ///   and closes the connection without making a handler.
+    /// - A datagram server ([`UdpServer`](super::UdpServer),
+    ///   [`ThreadingUdpServer`](super::ThreadingUdpServer) and the Unix
+    ///   datagram servers) gives the hook its own socket and the sender's
+    ///   address, once for each datagram, before making its handler (and,
+    ///   for a threading server, before starting its thread); with `false`
+    ///   it drops the datagram: no handler, no answer. Python's request is
+    ///   `(data, socket)`; the datagram's bytes are not given to the hook.
+    ///   A Unix client that did not bind a name has the address
+    ///   [`UnixAddress::Unnamed`](crate::UnixAddress::Unnamed).
+    ///
+    /// The hook runs in the thread that receives (that of `serve_forever`
+    /// or `handle_request`), so a slow hook holds up the requests behind
+    /// it. A panic in it is reported through
+    /// [`handle_error`](ServerOptions::handle_error), with the client's
+    /// address, and refuses the request. Without a hook, nothing is called.
     ///
     /// ```
     /// use std::io::Read;
@@ -586,6 +605,45 @@ impl ServerOptions {
     /// (&client).read_to_end(&mut answer)?;
     /// assert!(answer.is_empty());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// A UDP server that answers one client only:
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::time::Duration;
+    /// use pysocket::{Socket, AF_INET, SOCK_DGRAM};
+    /// use pysocket::server::{
+    ///     DatagramRequest, DatagramRequestHandler, HandlerResult, ServerOptions, UdpServer,
+    /// };
+    ///
+    /// struct Echo;
+    /// impl DatagramRequestHandler for Echo {
+    ///     fn handle(&mut self, request: &mut DatagramRequest<'_>) -> HandlerResult {
+    ///         request.wfile.write_all(request.packet)?;
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let friend = Socket::new(AF_INET, SOCK_DGRAM)?;
+    /// friend.bind(("127.0.0.1", 0))?;
+    /// let stranger = Socket::new(AF_INET, SOCK_DGRAM)?;
+    /// stranger.bind(("127.0.0.1", 0))?;
+    /// let allowed = friend.getsockname()?;
+    /// // The hook gets the server's socket and the datagram's sender.
+    /// let options = ServerOptions::new().verify_request(move |_, sender| *sender == allowed);
+    /// let server = UdpServer::with_options(("127.0.0.1", 0), || Echo, options)?;
+    ///
+    /// stranger.sendto(b"hello?", server.server_address())?;
+    /// server.handle_request()?; // takes the stranger's datagram and drops it
+    /// friend.sendto(b"hello", server.server_address())?;
+    /// server.handle_request()?;
+    ///
+    /// friend.settimeout(Some(Duration::from_secs(10)))?;
+    /// assert_eq!(friend.recvfrom(64)?.0, b"hello");
+    /// stranger.settimeout(Some(Duration::from_millis(50)))?;
+    /// assert!(stranger.recvfrom(64).unwrap_err().is_timeout()); // no answer
+    /// # Ok::<(), pysocket::Error>(())
     /// ```
     pub fn verify_request(
         mut self,
@@ -653,14 +711,25 @@ impl ServerOptions {
     }
 
     /// Whether the [`verify_request`](ServerOptions::verify_request) hook
-    /// admits this connection.
-    pub(super) fn verified(&self, conn: &Socket, client: &Address) -> bool {
-        let Some(hook) = &self.verify_hook else {
-            return true;
-        };
+    /// admits this request: `sock` is the connection of a stream server, or
+    /// the socket of a datagram server. Without a hook, one test of the
+    /// `Option` (inlined into the datagram servers' loops, which are
+    /// generic and so compiled in the caller's crate).
+    #[inline]
+    pub(super) fn verified(&self, sock: &Socket, client: &Address) -> bool {
+        match &self.verify_hook {
+            None => true,
+            Some(hook) => self.ask(hook, sock, client),
+        }
+    }
+
+    /// Runs the [`verify_request`](ServerOptions::verify_request) hook; a
+    /// panic is reported and refuses the request.
+    #[inline(never)]
+    fn ask(&self, hook: &VerifyHook, sock: &Socket, client: &Address) -> bool {
         let mut admitted = false;
         if let Err(err) = guarded(|| {
-            admitted = hook(conn, client);
+            admitted = hook(sock, client);
             Ok(())
         }) {
             self.report(&err, Some(client));

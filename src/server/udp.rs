@@ -130,7 +130,9 @@ pub struct DatagramRequest<'a> {
 /// Each datagram gets a handler of its own, which sees exactly the datagram
 /// (cut to [`max_packet_size`](ServerOptions::max_packet_size)) and its
 /// sender, as in Python; what it writes to [`DatagramRequest::wfile`] goes
-/// back to the sender.
+/// back to the sender. A datagram that
+/// [`verify_request`](ServerOptions::verify_request) refuses gets neither
+/// a handler nor an answer.
 ///
 /// # Batches
 ///
@@ -313,13 +315,17 @@ impl<H: DatagramRequestHandler> UdpServer<H> {
     }
 
     /// Runs the handler of the `i`th datagram of `batch`, and queues its
-    /// answer.
+    /// answer; or drops the datagram if
+    /// [`verify_request`](ServerOptions::verify_request) refuses it.
     fn handle(&self, batch: &RecvBatch, i: usize, answers: &mut Answers) {
         let (packet, from) = batch.get(i);
-        let client_address = self.base.socket.peer_address(&from);
+        let base = &self.base;
+        let client_address = base.socket.peer_address(&from);
+        if !base.options.verified(&base.socket, &client_address) {
+            return;
+        }
         answers.before_handler(self);
         let mut wfile = answers.spare();
-        let base = &self.base;
         let answer = handle_datagram(
             &self.factory,
             &base.options,
@@ -578,6 +584,10 @@ impl Answers {
 /// handler is done. [`DatagramRequest::socket`] is a duplicate of the
 /// server's socket (the same socket, through a descriptor of its own), so
 /// the server holds two descriptors for it.
+///
+/// [`verify_request`](ServerOptions::verify_request) runs in
+/// `serve_forever`'s thread, before a handler thread starts: a datagram it
+/// refuses takes no thread and gets no answer.
 ///
 /// [`server_close`](ThreadingUdpServer::server_close) (and drop) joins every
 /// handler thread, unless [`block_on_close`](ServerOptions::block_on_close)
@@ -858,8 +868,13 @@ impl<H: DatagramRequestHandler + 'static> ServeLoop for Threads<'_, H> {
             match receive(&server.base, &mut self.batch) {
                 Received::Datagrams(_) => {
                     let (packet, from) = self.batch.get(0);
-                    let client_address = server.base.socket.peer_address(&from);
-                    server.process_request(packet.to_vec(), client_address);
+                    let base = &server.base;
+                    let client_address = base.socket.peer_address(&from);
+                    // Python's `verify_request`, in this thread as there: a
+                    // refused datagram takes no copy and no thread.
+                    if base.options.verified(&base.socket, &client_address) {
+                        server.process_request(packet.to_vec(), client_address);
+                    }
                 }
                 Received::Nothing => {}
                 Received::Drained => return,
