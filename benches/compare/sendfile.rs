@@ -113,7 +113,7 @@ fn timed(rx: &Socket, total: usize, measure: Measure, send: impl FnOnce()) -> Du
 }
 
 /// The calling thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`).
-fn thread_cpu_time() -> Duration {
+pub fn thread_cpu_time() -> Duration {
     // SAFETY: an all-zero timespec is a valid value, which clock_gettime
     // overwrites; the clock id is valid on every Unix this bench runs on.
     let time = unsafe {
