@@ -252,17 +252,15 @@ fn guarded(call: impl FnOnce() -> HandlerResult) -> std::result::Result<(), Requ
 /// What makes a server's handlers: the function given to its constructor.
 type Factory<H> = Box<dyn Fn() -> H + Send + Sync>;
 
-/// One of a handler's `setup`, `handle` and `finish` methods, taking the
-/// request it sees.
-type Phase<H, R> = fn(&mut H, &mut R) -> HandlerResult;
-
 /// Python's `BaseRequestHandler.__init__`: runs `setup`, then `handle` and
 /// `finish`, which runs even when `handle` failed, and then reports what
 /// failed. Returns whether `handle` ran (`setup` succeeded).
 fn run_handler<H, R>(
     handler: &mut H,
     request: &mut R,
-    [setup, handle, finish]: [Phase<H, R>; 3],
+    setup: impl FnOnce(&mut H, &mut R) -> HandlerResult,
+    handle: impl FnOnce(&mut H, &mut R) -> HandlerResult,
+    finish: impl FnOnce(&mut H, &mut R) -> HandlerResult,
     report: impl Fn(RequestError),
 ) -> bool {
     if let Err(err) = guarded(|| setup(handler, request)) {
@@ -271,7 +269,10 @@ fn run_handler<H, R>(
     }
     let handled = guarded(|| handle(handler, request));
     let finished = guarded(|| finish(handler, request));
-    for err in [handled.err(), finished.err()].into_iter().flatten() {
+    if let Err(err) = handled {
+        report(err);
+    }
+    if let Err(err) = finished {
         report(err);
     }
     true

@@ -221,8 +221,15 @@ impl<H: RequestHandler> StreamService<H> {
             wfile: SocketFile::with_capacity(conn, STREAM_BUFFER_SIZE, self.options.wbufsize),
             server: &self.handle,
         };
-        let phases = [H::setup, H::handle, H::finish];
-        if run_handler(&mut handler, &mut request, phases, report) {
+        // The methods themselves, not pointers to them: each call is static.
+        if run_handler(
+            &mut handler,
+            &mut request,
+            H::setup,
+            H::handle,
+            H::finish,
+            report,
+        ) {
             // Python's StreamRequestHandler.finish ignores a failed flush:
             // the client may be gone.
             let _ = request.wfile.flush();

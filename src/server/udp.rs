@@ -4,14 +4,12 @@
 //! Both answer with a [`DatagramRequestHandler`].
 
 use std::fmt;
-use std::io::Cursor;
+use std::io::{self, Cursor};
 use std::mem;
 use std::ops::Deref;
 use std::os::fd::AsFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-use socket2::SockAddr;
 
 use super::base::{BaseServer, ServeLoop};
 use super::threads::HandlerThreads;
@@ -318,13 +316,18 @@ impl<H: DatagramRequestHandler> UdpServer<H> {
     /// answer; or drops the datagram if
     /// [`verify_request`](ServerOptions::verify_request) refuses it.
     fn handle(&self, batch: &RecvBatch, i: usize, answers: &mut Answers) {
-        let (packet, from) = batch.get(i);
         let base = &self.base;
-        let client_address = base.socket.peer_address(&from);
+        let (packet, client_address) = match batch.sender_ip(i) {
+            Some(ip) => (batch.packet(i), Address::from(ip)),
+            None => {
+                let (packet, from) = batch.get(i);
+                (packet, base.socket.peer_address(&from))
+            }
+        };
         if !base.options.verified(&base.socket, &client_address) {
             return;
         }
-        answers.before_handler(self);
+        answers.before_handler(self, batch);
         let mut wfile = answers.spare();
         let answer = handle_datagram(
             &self.factory,
@@ -335,8 +338,10 @@ impl<H: DatagramRequestHandler> UdpServer<H> {
             &client_address,
             &mut wfile,
         );
-        if answer {
-            answers.queue(self, wfile, client_address);
+        if answer && batch.has_sender(i) {
+            answers.queue(wfile, i);
+        } else if answer {
+            answers.nowhere(self, wfile, &client_address);
         } else {
             answers.recycle(wfile);
         }
@@ -384,8 +389,15 @@ fn handle_datagram<H: DatagramRequestHandler>(
         wfile: mem::take(wfile),
         server,
     };
-    let phases = [H::setup, H::handle, H::finish];
-    let handled = run_handler(&mut handler, &mut request, phases, report);
+    // The methods themselves, not pointers to them: each call is static.
+    let handled = run_handler(
+        &mut handler,
+        &mut request,
+        H::setup,
+        H::handle,
+        H::finish,
+        report,
+    );
     *wfile = request.wfile;
     handled && !wfile.is_empty()
 }
@@ -458,7 +470,9 @@ impl<H: DatagramRequestHandler> ServeLoop for Datagrams<'_, H> {
             for i in 0..count {
                 server.handle(&self.batch, i, &mut self.answers);
             }
-            self.answers.send(server);
+            // Every answer goes before the next receive, which reuses the
+            // batch their addresses are in.
+            self.answers.send(server, &self.batch);
             handled += count;
             // Receive again until the socket has nothing (what arrived while
             // the handlers ran is taken without a wait); only then wait.
@@ -475,31 +489,31 @@ impl<H: DatagramRequestHandler> ServeLoop for Datagrams<'_, H> {
 struct Answers {
     queued: Vec<Answer>,
     spare: Vec<Vec<u8>>,
-    /// When the handlers of the datagrams whose answers are queued started.
-    since: Option<Instant>,
+    /// When the answers queued are sent before the next handler:
+    /// [`FLUSH_AFTER`] after the first of their handlers started.
+    flush_at: Option<Instant>,
 }
 
-/// One answer: the bytes, where they go, and the client to name should
-/// they fail to go.
+/// One answer: the bytes, and the datagram of the batch it answers, whose
+/// sender it goes to (as the kernel gave the address, not copied).
 struct Answer {
     data: Vec<u8>,
-    to: SockAddr,
-    client_address: Address,
+    slot: usize,
 }
 
 impl Answers {
     /// Sends the answers queued first if the handlers since the first of
     /// them have run for longer than [`FLUSH_AFTER`], so that a slow
     /// handler holds up few answers.
-    fn before_handler<H>(&mut self, server: &UdpServer<H>) {
+    fn before_handler<H>(&mut self, server: &UdpServer<H>, batch: &RecvBatch) {
         let now = Instant::now();
-        match self.since {
-            Some(since) if now.duration_since(since) <= FLUSH_AFTER => {}
+        match self.flush_at {
+            Some(at) if now <= at => {}
             Some(_) => {
-                self.send(server);
-                self.since = Some(now);
+                self.send(server, batch);
+                self.flush_at = now.checked_add(FLUSH_AFTER);
             }
-            None => self.since = Some(now),
+            None => self.flush_at = now.checked_add(FLUSH_AFTER),
         }
     }
 
@@ -516,30 +530,32 @@ impl Answers {
         }
     }
 
-    /// Queues `data` for `client_address`, or reports why it cannot go
-    /// there (as `sendto` would).
-    fn queue<H>(&mut self, server: &UdpServer<H>, data: Vec<u8>, client_address: Address) {
-        let socket = &server.base.socket;
-        match client_address.to_sockaddr_for(socket.family()) {
-            Ok(to) => self.queued.push(Answer {
-                data,
-                to,
-                client_address,
-            }),
-            Err(err) => {
-                let err = RequestError::Server(err);
-                server.base.options.report(&err, Some(&client_address));
-                self.recycle(data);
-            }
-        }
+    /// Queues `data` for the sender of the batch's datagram `slot`.
+    fn queue(&mut self, data: Vec<u8>, slot: usize) {
+        self.queued.push(Answer { data, slot });
+    }
+
+    /// Reports an answer to a sender the kernel gave no address (an unnamed
+    /// Unix socket): it has nowhere to go, as Python's `sendto` to it fails.
+    #[cold]
+    fn nowhere<H>(&mut self, server: &UdpServer<H>, data: Vec<u8>, client_address: &Address) {
+        let err = match client_address.to_sockaddr_for(server.base.socket.family()) {
+            Err(err) => err,
+            Ok(_) => Error::Io(io::Error::from_raw_os_error(libc::EINVAL)),
+        };
+        server
+            .base
+            .options
+            .report(&RequestError::Server(err), Some(client_address));
+        self.recycle(data);
     }
 
     /// Sends every queued answer in order, as few system calls as it takes:
     /// one `sendmmsg` takes them up to the first that fails, which is
     /// reported and passed over, and the next call starts after it. Each
     /// answer goes once, or is reported.
-    fn send<H>(&mut self, server: &UdpServer<H>) {
-        self.since = None;
+    fn send<H>(&mut self, server: &UdpServer<H>, batch: &RecvBatch) {
+        self.flush_at = None;
         let socket = &server.base.socket;
         let mut next = 0;
         while next < self.queued.len() {
@@ -547,19 +563,17 @@ impl Answers {
             let sent = socket.call(Interest::Write, socket.send_plan(), |dontwait| {
                 let messages = rest
                     .iter()
-                    .map(|answer| (answer.data.as_slice(), &answer.to));
+                    .map(|answer| (answer.data.as_slice(), batch.sender(answer.slot)));
                 mmsg::send_batch(socket.as_fd(), messages, sys::SEND_FLAGS | dontwait)
             });
             match sent {
                 // The kernel sends at least one of a non-empty batch.
                 Ok(sent) => next += sent.max(1),
                 Err(err) => {
-                    let failed = &self.queued[next];
+                    let (_, from) = batch.get(self.queued[next].slot);
+                    let client_address = server.base.socket.peer_address(&from);
                     let err = RequestError::Server(err);
-                    server
-                        .base
-                        .options
-                        .report(&err, Some(&failed.client_address));
+                    server.base.options.report(&err, Some(&client_address));
                     next += 1;
                 }
             }

@@ -4,7 +4,9 @@
 
 use std::collections::TryReserveError;
 use std::io;
+use std::marker::PhantomData;
 use std::mem;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsRawFd, BorrowedFd};
 
 use socket2::{SockAddr, SockAddrStorage};
@@ -39,6 +41,16 @@ impl std::fmt::Debug for Name {
             .field("len", &self.len)
             .finish()
     }
+}
+
+/// An address a datagram is sent to, borrowed for `'a`: a sender's
+/// address as a [`RecvBatch`] holds it.
+#[derive(Clone, Copy)]
+pub(crate) struct Destination<'a> {
+    /// Valid for reads of `len` bytes for `'a`.
+    addr: *const libc::sockaddr,
+    len: libc::socklen_t,
+    _borrow: PhantomData<&'a ()>,
 }
 
 impl RecvBatch {
@@ -78,9 +90,7 @@ impl RecvBatch {
     /// The `i`th datagram the last receive took (cut to the slot's size, as
     /// `recvfrom` cuts it), and its sender.
     pub(crate) fn get(&self, i: usize) -> (&[u8], SockAddr) {
-        assert!(i < self.filled, "datagram {i} of {}", self.filled);
-        let start = i * self.size;
-        let data = &self.data[start..start + self.lens[i]];
+        let data = self.packet(i);
         let name = &self.names[i];
         let mut storage = SockAddrStorage::zeroed();
         // SAFETY: `sockaddr_storage` is one of the platform's `sockaddr_*`
@@ -93,6 +103,67 @@ impl RecvBatch {
         // address (zeroes past it), and `len` is the length it reported,
         // capped at the storage's size.
         (data, unsafe { SockAddr::new(storage, len) })
+    }
+
+    /// The `i`th datagram's bytes.
+    pub(crate) fn packet(&self, i: usize) -> &[u8] {
+        assert!(i < self.filled, "datagram {i} of {}", self.filled);
+        let start = i * self.size;
+        &self.data[start..start + self.lens[i]]
+    }
+
+    /// The sender of the `i`th datagram if it is an IPv4 or IPv6 address,
+    /// read in place (what [`get`](RecvBatch::get) and an `Address` made
+    /// from its `SockAddr` give, without copying the storage).
+    pub(crate) fn sender_ip(&self, i: usize) -> Option<SocketAddr> {
+        assert!(i < self.filled, "datagram {i} of {}", self.filled);
+        let name = &self.names[i];
+        let len = name.len as usize;
+        let storage: *const libc::sockaddr_storage = &name.storage;
+        match libc::c_int::from(name.storage.ss_family) {
+            libc::AF_INET if len >= mem::size_of::<libc::sockaddr_in>() => {
+                // SAFETY: the kernel wrote a `sockaddr_in` at the start of
+                // the storage, which is aligned and large enough for one,
+                // and any bytes are a valid `sockaddr_in`.
+                let sin = unsafe { &*storage.cast::<libc::sockaddr_in>() };
+                Some(SocketAddr::V4(SocketAddrV4::new(
+                    Ipv4Addr::from(sin.sin_addr.s_addr.to_ne_bytes()),
+                    u16::from_be(sin.sin_port),
+                )))
+            }
+            libc::AF_INET6 if len >= mem::size_of::<libc::sockaddr_in6>() => {
+                // SAFETY: as above, for a `sockaddr_in6`.
+                let sin6 = unsafe { &*storage.cast::<libc::sockaddr_in6>() };
+                Some(SocketAddr::V6(SocketAddrV6::new(
+                    Ipv6Addr::from(sin6.sin6_addr.s6_addr),
+                    u16::from_be(sin6.sin6_port),
+                    sin6.sin6_flowinfo,
+                    sin6.sin6_scope_id,
+                )))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the kernel gave the `i`th datagram's sender an address (an
+    /// unnamed Unix socket has none).
+    pub(crate) fn has_sender(&self, i: usize) -> bool {
+        assert!(i < self.filled, "datagram {i} of {}", self.filled);
+        self.names[i].len > 0
+    }
+
+    /// Where the `i`th datagram came from, as the kernel wrote it, to send
+    /// an answer there without a copy of the address.
+    pub(crate) fn sender(&self, i: usize) -> Destination<'_> {
+        assert!(i < self.filled, "datagram {i} of {}", self.filled);
+        let name = &self.names[i];
+        Destination {
+            addr: (&name.storage as *const libc::sockaddr_storage).cast(),
+            len: name
+                .len
+                .min(mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t),
+            _borrow: PhantomData,
+        }
     }
 
     /// Receives as many datagrams as are there, up to the capacity, in one
@@ -165,7 +236,7 @@ platform! {
         /// reports a later datagram's error only when it comes first).
         pub(crate) fn send_batch<'a>(
             fd: BorrowedFd<'_>,
-            messages: impl Iterator<Item = (&'a [u8], &'a SockAddr)>,
+            messages: impl Iterator<Item = (&'a [u8], Destination<'a>)>,
             flags: libc::c_int,
         ) -> io::Result<usize> {
             // SAFETY: `iovec` and `mmsghdr` are plain old data: all-zero
@@ -180,8 +251,8 @@ platform! {
                     iov_base: data.as_ptr() as *mut libc::c_void,
                     iov_len: data.len(),
                 };
-                header.msg_hdr.msg_name = to.as_ptr() as *mut libc::c_void;
-                header.msg_hdr.msg_namelen = to.len();
+                header.msg_hdr.msg_name = to.addr as *mut libc::c_void;
+                header.msg_hdr.msg_namelen = to.len;
                 count += 1;
             }
             let iov = iovecs.as_mut_ptr();
@@ -235,7 +306,7 @@ platform! {
         /// there is no `sendmmsg`, one a call. Returns 1, or its error.
         pub(crate) fn send_batch<'a>(
             fd: BorrowedFd<'_>,
-            mut messages: impl Iterator<Item = (&'a [u8], &'a SockAddr)>,
+            mut messages: impl Iterator<Item = (&'a [u8], Destination<'a>)>,
             flags: libc::c_int,
         ) -> io::Result<usize> {
             let Some((data, to)) = messages.next() else {
@@ -249,8 +320,8 @@ platform! {
                     data.as_ptr().cast(),
                     data.len(),
                     flags,
-                    to.as_ptr().cast(),
-                    to.len(),
+                    to.addr,
+                    to.len,
                 )
             };
             if n < 0 {
