@@ -254,7 +254,9 @@ type Factory<H> = Box<dyn Fn() -> H + Send + Sync>;
 
 /// Python's `BaseRequestHandler.__init__`: runs `setup`, then `handle` and
 /// `finish`, which runs even when `handle` failed, and then reports what
-/// failed. Returns whether `handle` ran (`setup` succeeded).
+/// failed. Returns whether `handle` ran (`setup` succeeded). The callers
+/// pass the handler's methods themselves (`H::setup`, ...), not pointers to
+/// them, so that each call is static and an empty default is inlined away.
 fn run_handler<H, R>(
     handler: &mut H,
     request: &mut R,

@@ -221,7 +221,6 @@ impl<H: RequestHandler> StreamService<H> {
             wfile: SocketFile::with_capacity(conn, STREAM_BUFFER_SIZE, self.options.wbufsize),
             server: &self.handle,
         };
-        // The methods themselves, not pointers to them: each call is static.
         if run_handler(
             &mut handler,
             &mut request,

@@ -389,7 +389,6 @@ fn handle_datagram<H: DatagramRequestHandler>(
         wfile: mem::take(wfile),
         server,
     };
-    // The methods themselves, not pointers to them: each call is static.
     let handled = run_handler(
         &mut handler,
         &mut request,
