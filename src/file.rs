@@ -36,7 +36,10 @@ pub const DEFAULT_BUFFER_SIZE: usize = 64 * 1024;
 ///   once per line, and slices its lines out of text already checked.
 /// - Writing ([`Write`]) collects data and sends it with one deadline per
 ///   [`flush`](Write::flush); a full buffer is sent on the next write, and
-///   dropping the file flushes it (ignoring errors, like `BufWriter`).
+///   dropping the file flushes it (ignoring errors, like `BufWriter`). A
+///   write of at least the buffer's size with nothing buffered goes
+///   straight to the socket; a `write_all` of it, with one deadline for the
+///   whole call, as [`Socket::sendall`].
 /// - The socket's timeout holds for every call: a wait that passes it is an
 ///   `io::Error` of kind `TimedOut` (which `?` turns back into
 ///   [`Error::Timeout`](crate::Error::Timeout)). Nothing is lost when that
