@@ -625,6 +625,21 @@ fn udp_server_answers_bursts_from_several_clients_exactly_once() {
     });
 }
 
+/// One datagram at a time, each sent once the last is answered: before
+/// each the loop has drained the socket, put it back in its selector and
+/// gone to sleep, so every datagram needs a wake-up of its own; afterwards
+/// `handle_request` still finds the socket in the selector.
+#[test]
+fn udp_server_wakes_for_each_datagram_after_draining() {
+    let server = roomy_udp_server(|| Echo, ServerOptions::new());
+    serving(&server, |addr| burst(&udp_client(), addr, 0, 300, 1));
+    let client = udp_client();
+    let addr = server.server_address();
+    client.sendto(b"once more", &addr).unwrap();
+    server.handle_request().unwrap();
+    assert_eq!(answer(&client, &addr), b"once more");
+}
+
 #[test]
 fn udp_server_answers_unix_bursts_exactly_once_and_in_order() {
     let dir = common::temp_dir();
