@@ -635,9 +635,9 @@ fn udp_server_wakes_for_each_datagram_after_draining() {
     serving(&server, |addr| burst(&udp_client(), addr, 0, 300, 1));
     let client = udp_client();
     let addr = server.server_address();
-    client.sendto(b"once more", &addr).unwrap();
+    client.sendto(b"once more", addr).unwrap();
     server.handle_request().unwrap();
-    assert_eq!(answer(&client, &addr), b"once more");
+    assert_eq!(answer(&client, addr), b"once more");
 }
 
 #[test]
