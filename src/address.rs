@@ -20,6 +20,7 @@ mod alg;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod can;
 mod families;
+#[cfg(any(target_os = "linux", target_os = "android"))]
 mod interface;
 mod packet;
 

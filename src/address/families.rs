@@ -9,6 +9,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 
 use socket2::SockAddr;
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
 use super::packet::MAX_HW_LEN;
 use super::{Address, PacketAddress, ToAddress, UnixAddress};
 use crate::constants::Family;
@@ -305,7 +306,8 @@ fn ne32(bytes: &[u8], at: usize) -> u32 {
     u32::from_ne_bytes(bytes[at..at + 4].try_into().expect("4 bytes"))
 }
 
-#[cfg(test)]
+// AF_NETLINK: Linux's.
+#[cfg(all(test, any(target_os = "linux", target_os = "android")))]
 mod tests {
     use super::*;
 

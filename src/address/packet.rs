@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
 use crate::error::Result;
 
 /// The address of an `AF_PACKET` socket: Python's
@@ -36,6 +37,7 @@ pub struct PacketAddress {
 }
 
 /// The most bytes of hardware address a `sockaddr_ll` holds.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub(crate) const MAX_HW_LEN: usize = 8;
 
 impl PacketAddress {
@@ -56,6 +58,7 @@ impl PacketAddress {
     }
 
     /// The interface's index, checked as Python's `getsockaddrarg` does.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     pub(crate) fn ifindex(&self) -> Result<i32> {
         super::interface::index_of(&self.ifname, "AF_PACKET")
     }

@@ -82,11 +82,6 @@ impl RecvBatch {
         })
     }
 
-    /// How many datagrams one receive may take.
-    pub(crate) fn capacity(&self) -> usize {
-        self.names.len()
-    }
-
     /// The `i`th datagram the last receive took (cut to the slot's size, as
     /// `recvfrom` cuts it), and its sender.
     pub(crate) fn get(&self, i: usize) -> (&[u8], SockAddr) {
@@ -180,6 +175,11 @@ impl RecvBatch {
 platform! {
     if linux {
         impl RecvBatch {
+            /// How many datagrams one receive may take.
+            fn capacity(&self) -> usize {
+                self.names.len()
+            }
+
             fn recv_raw(&mut self, fd: BorrowedFd<'_>, flags: libc::c_int) -> io::Result<usize> {
                 let count = self.capacity();
                 // SAFETY: `iovec` and `mmsghdr` are plain old data (integers
