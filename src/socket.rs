@@ -695,11 +695,11 @@ impl Socket {
     /// assert_eq!(&buf, b"a long");
     /// # Ok::<(), pysocket::Error>(())
     /// ```
-    // Inlined, as every call on the way to the system call is: a thread
-    // that slept in `recv` wakes to a cold cache, and each frame between it
-    // and its caller is a line to load again (BENCHMARKS.md, "Servers").
     #[inline(always)]
     pub fn recv_into_with_flags(&self, buf: &mut [u8], flags: MsgFlags) -> Result<usize> {
+        // Inlined, as every call on the way to the system call is: a thread
+        // that slept in `recv` wakes to a cold cache, and each frame between
+        // it and its caller is a line to load again (BENCHMARKS.md, "Servers").
         if buf.is_empty() {
             return Ok(0);
         }
